@@ -1,0 +1,95 @@
+# ward's build, test and lint entry points. `make test` is what CI runs (.ci/run).
+#
+# Developer tools (buf, protoc-gen-go, protoc-gen-connect-go, staticcheck) are pinned in a
+# separate module, tools/go.mod, so that their dependencies stay out of the main go.mod. They
+# are run with `go tool -modfile=tools/go.mod NAME`, from the repository root; the first run
+# builds them (a few minutes), later runs come from the Go build cache.
+
+SHELL       := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := build
+
+GO          ?= go
+# GOFLAGS is passed through to every go command (for example GOFLAGS=-mod=mod).
+GOFLAGS     ?=
+export GOFLAGS
+
+TOOLS_MODFILE := tools/go.mod
+GOTOOL        := $(GO) tool -modfile=$(TOOLS_MODFILE)
+BUF           := $(GOTOOL) buf
+STATICCHECK   := $(GOTOOL) staticcheck
+GOFMT         ?= gofmt
+
+BIN         := bin/ward
+TESTFLAGS   ?= -race -count=1
+BENCH_PKGS  ?= ./...
+BENCH_COUNT ?= 5
+BENCH_OUT   ?= bench.txt
+FUZZTIME    ?= 20s
+FUZZ_PKGS   ?= ./...
+
+.PHONY: all build run test unit-test generate lint vet staticcheck buf-lint fmt-check \
+	check-generated bench fuzz tools clean
+
+all: build
+
+## build: compile the ward binary into bin/ward.
+build:
+	$(GO) build -o $(BIN) ./cmd/ward
+
+## run: build, then start `ward serve`.
+run: build
+	./$(BIN) serve
+
+## test: unit tests with the race detector, then the generated-code check and the linters.
+test: unit-test check-generated lint
+
+unit-test:
+	$(GO) test $(TESTFLAGS) ./...
+
+## generate: regenerate the Go code of the .proto files under proto/.
+generate:
+	$(BUF) generate
+
+## lint: go vet, staticcheck, buf lint and a gofmt check.
+lint: vet staticcheck buf-lint fmt-check
+
+vet:
+	$(GO) vet ./...
+
+staticcheck:
+	$(STATICCHECK) ./...
+
+buf-lint:
+	$(BUF) lint
+
+fmt-check:
+	@out="$$($(GOFMT) -l .)"; \
+	if [ -n "$$out" ]; then \
+		echo "gofmt: these files are not formatted (run: gofmt -w .):" >&2; \
+		echo "$$out" >&2; \
+		exit 1; \
+	fi
+
+## check-generated: regenerate, then fail if proto/ differs from what git has committed.
+check-generated: generate
+	./scripts/check-generated.sh proto
+
+## bench: run the benchmarks of BENCH_PKGS BENCH_COUNT times; the output goes to BENCH_OUT.
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) $(BENCH_PKGS) | tee $(BENCH_OUT)
+
+## fuzz: run every Fuzz* target of FUZZ_PKGS for FUZZTIME each.
+fuzz:
+	GO="$(GO)" ./scripts/fuzz.sh $(FUZZTIME) $(FUZZ_PKGS)
+
+## tools: download and build the pinned tools (done on demand otherwise).
+tools:
+	cd tools && $(GO) mod download
+	$(GOTOOL) -n buf >/dev/null
+	$(GOTOOL) -n protoc-gen-go >/dev/null
+	$(GOTOOL) -n protoc-gen-connect-go >/dev/null
+	$(GOTOOL) -n staticcheck >/dev/null
+
+clean:
+	rm -rf bin $(BENCH_OUT)

@@ -1,0 +1,150 @@
+package engine
+
+import (
+	"context"
+	"strconv"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/wardhq/ward/engine/schema"
+	"github.com/wardhq/ward/fault"
+	"github.com/wardhq/ward/store"
+)
+
+// CheckItem is one permission question: does Subject have Permission on Resource?
+type CheckItem struct {
+	Resource   store.ObjectRef
+	Permission string // a permission or a relation of the resource's type
+	Subject    store.Subject
+}
+
+func (c CheckItem) String() string {
+	return c.Resource.String() + "#" + c.Permission + "@" + c.Subject.String()
+}
+
+// ParseCheckItem parses `type:id#permission@subject`, the tuple syntax.
+func ParseCheckItem(s string) (CheckItem, error) {
+	t, err := store.ParseTuple(s)
+	if err != nil {
+		return CheckItem{}, err
+	}
+	return CheckItem{Resource: t.Resource, Permission: t.Relation, Subject: t.Subject}, nil
+}
+
+// MaxBulkItems bounds the items of one CheckBulk.
+const MaxBulkItems = 1000
+
+// Check answers one permission question at the snapshot c selects, and returns the token of
+// that snapshot.
+func (e *Engine) Check(ctx context.Context, c Consistency, item CheckItem) (bool, Token, error) {
+	snap, err := e.snapshotFor(ctx, c)
+	if err != nil {
+		return false, "", err
+	}
+	allowed, err := e.check(ctx, snap, item)
+	if err != nil {
+		return false, "", err
+	}
+	return allowed, tokenFor(snap.rev), nil
+}
+
+// BulkResult is the answer to one item of CheckBulk: a decision or an error.
+type BulkResult struct {
+	Allowed bool
+	Err     error
+}
+
+// CheckBulk answers up to MaxBulkItems questions from one snapshot. An item that fails has its
+// error in its result; the call as a whole fails only for reasons that concern every item.
+func (e *Engine) CheckBulk(ctx context.Context, c Consistency, items []CheckItem) ([]BulkResult, Token, error) {
+	if len(items) > MaxBulkItems {
+		return nil, "", fault.Invalid("items", "%d items; at most %d are allowed", len(items), MaxBulkItems)
+	}
+	snap, err := e.snapshotFor(ctx, c)
+	if err != nil {
+		return nil, "", err
+	}
+	results := make([]BulkResult, len(items))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(e.cfg.concurrency)
+	for i, item := range items {
+		g.Go(func() error {
+			allowed, err := e.check(gctx, snap, item)
+			results[i] = BulkResult{Allowed: allowed, Err: fault.InField(itemField(i), err)}
+			return nil
+		})
+	}
+	_ = g.Wait() // every goroutine returns nil: errors stay with their items
+	if err := ctx.Err(); err != nil {
+		return nil, "", err
+	}
+	return results, tokenFor(snap.rev), nil
+}
+
+func itemField(i int) string { return "items[" + strconv.Itoa(i) + "]" }
+
+// validateObject checks the syntax of a resource reference.
+func validateObject(o store.ObjectRef) error {
+	if err := store.ValidateType(o.Type); err != nil {
+		return fault.InField("type", err)
+	}
+	if err := store.ValidateID(o.ID); err != nil {
+		return fault.InField("id", err)
+	}
+	if o.ID == store.Wildcard {
+		return fault.Invalid("id", "a resource cannot be the wildcard '*'")
+	}
+	return nil
+}
+
+// check validates item against the snapshot's schema and evaluates it.
+func (e *Engine) check(ctx context.Context, snap *snapshot, item CheckItem) (bool, error) {
+	if err := validateCheck(snap.schema, item); err != nil {
+		return false, err
+	}
+	if item.Subject.Relation == item.Permission && item.Subject.Object() == item.Resource {
+		return true, nil // a subject set contains itself
+	}
+	root := &checkRequest{
+		snap:     snap,
+		resource: item.Resource,
+		relation: item.Permission,
+		subject:  item.Subject,
+		path:     (*pathNode)(nil).child(item.Resource, item.Permission),
+		maxDepth: e.cfg.maxDepth,
+	}
+	r, err := e.dispatch.check(ctx, root)
+	if err != nil {
+		return false, err
+	}
+	return r.member, nil
+}
+
+// validateCheck reports an InvalidArgument error naming the field of item that the schema does
+// not know.
+func validateCheck(s *schema.Schema, item CheckItem) error {
+	if err := validateObject(item.Resource); err != nil {
+		return fault.InField("resource", err)
+	}
+	if err := store.ValidateRelation(item.Permission); err != nil {
+		return fault.InField("permission", err)
+	}
+	if err := item.Subject.Validate(); err != nil {
+		return fault.InField("subject", err)
+	}
+	def, ok := s.Definitions[item.Resource.Type]
+	if !ok {
+		return fault.Invalid("resource.type", "the schema has no type %q", item.Resource.Type)
+	}
+	if !def.HasRelationOrPermission(item.Permission) {
+		return fault.Invalid("permission", "type %q has no relation or permission %q", def.Name, item.Permission)
+	}
+	sdef, ok := s.Definitions[item.Subject.Type]
+	if !ok {
+		return fault.Invalid("subject.type", "the schema has no type %q", item.Subject.Type)
+	}
+	if item.Subject.Relation != "" && !sdef.HasRelationOrPermission(item.Subject.Relation) {
+		return fault.Invalid("subject.relation", "type %q has no relation or permission %q", sdef.Name, item.Subject.Relation)
+	}
+	return nil
+}

@@ -1,0 +1,111 @@
+package engine
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/binary"
+	"hash/crc32"
+
+	"github.com/wardhq/ward/fault"
+	"github.com/wardhq/ward/store"
+)
+
+// Consistency is a read's freshness requirement. The zero value is MinimizeLatency.
+type Consistency struct {
+	Mode  ConsistencyMode
+	Token Token // for AtLeastAsFresh
+}
+
+// ConsistencyMode picks how fresh a read's snapshot must be.
+type ConsistencyMode uint8
+
+const (
+	// MinimizeLatency accepts any snapshot no older than the configured max staleness.
+	MinimizeLatency ConsistencyMode = iota
+	// AtLeastAsFresh requires a snapshot at or after Consistency.Token.
+	AtLeastAsFresh
+	// FullyConsistent requires the newest committed snapshot.
+	FullyConsistent
+)
+
+// Token is an opaque snapshot token: what a write returns and what AtLeastAsFresh takes. Its text
+// form is base64url of a version byte, the encoded revision and a CRC-32C checksum, so that a
+// mangled token is refused rather than misread.
+type Token string
+
+const tokenVersion = 1
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// tokenFor returns the token of rev.
+func tokenFor(rev store.Revision) Token {
+	b := make([]byte, 1, 16)
+	b[0] = tokenVersion
+	b, _ = rev.AppendBinary(b)
+	b = binary.BigEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
+	return Token(base64.RawURLEncoding.EncodeToString(b))
+}
+
+// ParseToken decodes a token; the error is InvalidArgument.
+func ParseToken(t Token) (store.Revision, error) {
+	b, err := base64.RawURLEncoding.DecodeString(string(t))
+	if err != nil || len(b) < 1+2+4 {
+		return store.Revision{}, fault.Invalid("", "snapshot token %q is malformed", truncated(string(t)))
+	}
+	body, sum := b[:len(b)-4], b[len(b)-4:]
+	if crc32.Checksum(body, castagnoli) != binary.BigEndian.Uint32(sum) {
+		return store.Revision{}, fault.Invalid("", "snapshot token %q is corrupt", truncated(string(t)))
+	}
+	if body[0] != tokenVersion {
+		return store.Revision{}, fault.Invalid("", "snapshot token %q has an unknown version", truncated(string(t)))
+	}
+	rev, rest, err := store.DecodeRevision(body[1:])
+	if err != nil || len(rest) != 0 {
+		return store.Revision{}, fault.Invalid("", "snapshot token %q is malformed", truncated(string(t)))
+	}
+	return rev, nil
+}
+
+// TokenFor returns the token of rev. It is exported for the transport and tests.
+func TokenFor(rev store.Revision) Token { return tokenFor(rev) }
+
+// revisionFor picks the snapshot that serves a read with consistency c.
+func (e *Engine) revisionFor(ctx context.Context, c Consistency) (store.Revision, error) {
+	switch c.Mode {
+	case MinimizeLatency:
+		return e.store.OptimizedRevision(ctx, e.cfg.maxStaleness)
+	case FullyConsistent:
+		return e.store.HeadRevision(ctx)
+	case AtLeastAsFresh:
+		want, err := ParseToken(c.Token)
+		if err != nil {
+			return store.Revision{}, fault.InField("consistency.at_least_as_fresh", err)
+		}
+		// The optimized revision is shared by many requests, so its cache entries are warm:
+		// prefer it whenever it already covers the token.
+		opt, err := e.store.OptimizedRevision(ctx, e.cfg.maxStaleness)
+		if err != nil {
+			return store.Revision{}, err
+		}
+		if !opt.Less(want) {
+			return opt, nil
+		}
+		head, err := e.store.HeadRevision(ctx)
+		if err != nil {
+			return store.Revision{}, err
+		}
+		if head.Less(want) {
+			return store.Revision{}, fault.Invalid("consistency.at_least_as_fresh",
+				"snapshot token names revision %s, newer than any commit of this store (%s)", want, head)
+		}
+		return head, nil
+	}
+	return store.Revision{}, fault.Invalid("consistency", "unknown consistency mode %d", c.Mode)
+}
+
+func truncated(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "…"
+	}
+	return s
+}

@@ -1,0 +1,138 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/wardhq/ward/engine/schema"
+	"github.com/wardhq/ward/fault"
+	"github.com/wardhq/ward/store"
+)
+
+// Engine answers permission questions over a store and validates writes to it. It is safe for
+// concurrent use.
+type Engine struct {
+	store    store.Store
+	cfg      config
+	dispatch dispatcher
+	metrics  *metrics
+
+	schemaMu sync.Mutex
+	compiled map[store.Revision]*schema.Schema // by the revision that wrote the schema
+}
+
+// Option configures an Engine.
+type Option interface{ apply(*config) }
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+type config struct {
+	maxDepth     int
+	maxStaleness time.Duration
+	cacheSize    int
+	concurrency  int
+	registerer   prometheus.Registerer
+}
+
+// WithMaxDepth bounds how many dispatches deep a check may recurse; deeper checks fail with
+// ResourceExhausted. The default is 50.
+func WithMaxDepth(n int) Option { return optionFunc(func(c *config) { c.maxDepth = n }) }
+
+// WithMaxStaleness sets how old a MinimizeLatency snapshot may be. The default is 5 seconds.
+func WithMaxStaleness(d time.Duration) Option {
+	return optionFunc(func(c *config) { c.maxStaleness = d })
+}
+
+// WithCacheSize sets how many check results the engine caches; 0 disables the cache. The default
+// is 1,000,000.
+func WithCacheSize(n int) Option { return optionFunc(func(c *config) { c.cacheSize = n }) }
+
+// WithConcurrency bounds how many sub-problems of one node of a check run at once. The default is 8.
+func WithConcurrency(n int) Option { return optionFunc(func(c *config) { c.concurrency = n }) }
+
+// WithRegisterer registers the engine's metrics with r. By default they are not registered.
+func WithRegisterer(r prometheus.Registerer) Option {
+	return optionFunc(func(c *config) { c.registerer = r })
+}
+
+// New returns an engine over st.
+func New(st store.Store, opts ...Option) (*Engine, error) {
+	cfg := config{maxDepth: 50, maxStaleness: 5 * time.Second, cacheSize: 1_000_000, concurrency: 8}
+	for _, o := range opts {
+		o.apply(&cfg)
+	}
+	if cfg.maxDepth < 1 || cfg.concurrency < 1 || cfg.cacheSize < 0 || cfg.maxStaleness < 0 {
+		return nil, errors.New("engine: max depth and concurrency must be positive, cache size and max staleness not negative")
+	}
+	m, err := newMetrics(cfg.registerer)
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{store: st, cfg: cfg, metrics: m, compiled: make(map[store.Revision]*schema.Schema)}
+	// The dispatch chain: cache → singleflight → evaluator, whose sub-problems re-enter the chain.
+	eval := &evaluator{concurrency: cfg.concurrency, metrics: m}
+	var d dispatcher = newSingleflight(eval)
+	if cfg.cacheSize > 0 {
+		d = newCachingDispatcher(d, cfg.cacheSize, m)
+	}
+	eval.dispatch = d
+	e.dispatch = d
+	return e, nil
+}
+
+// snapshot is everything one request reads: a revision, its reader and its schema.
+type snapshot struct {
+	rev    store.Revision
+	reader store.Reader
+	schema *schema.Schema
+}
+
+// snapshotFor resolves the consistency requirement to a snapshot.
+func (e *Engine) snapshotFor(ctx context.Context, c Consistency) (*snapshot, error) {
+	rev, err := e.revisionFor(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	return e.snapshotAt(ctx, rev)
+}
+
+func (e *Engine) snapshotAt(ctx context.Context, rev store.Revision) (*snapshot, error) {
+	r := e.store.Snapshot(rev)
+	sch, err := e.schemaOf(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	return &snapshot{rev: rev, reader: r, schema: sch}, nil
+}
+
+// schemaOf returns the compiled schema a reader sees, compiling each stored version once.
+func (e *Engine) schemaOf(ctx context.Context, r store.Reader) (*schema.Schema, error) {
+	v, err := r.ReadSchema(ctx)
+	if err != nil {
+		if fault.CodeOf(err) == fault.NotFound {
+			return nil, fault.New(fault.FailedPrecondition, "no schema has been written yet; write one with `ward schema write`")
+		}
+		return nil, err
+	}
+	e.schemaMu.Lock()
+	defer e.schemaMu.Unlock()
+	if s, ok := e.compiled[v.Revision]; ok {
+		return s, nil
+	}
+	s, err := schema.Compile(v.Text)
+	if err != nil {
+		return nil, fault.Bugf("stored schema of revision %s does not compile: %v", v.Revision, err)
+	}
+	// Few schema versions are ever live at once: keep the newest few.
+	if len(e.compiled) >= 8 {
+		clear(e.compiled)
+	}
+	e.compiled[v.Revision] = s
+	return s, nil
+}

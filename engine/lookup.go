@@ -1,0 +1,402 @@
+package engine
+
+import (
+	"context"
+	"slices"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/wardhq/ward/engine/schema"
+	"github.com/wardhq/ward/fault"
+	"github.com/wardhq/ward/store"
+)
+
+// Lookups work in two steps. A walk over the tuples finds candidates: every object that could
+// possibly be an answer (it follows unions, both sides of intersections and the base of exclusions,
+// so it can only find too many). Then each candidate is checked, which makes the answer exact and
+// shares the check cache. Answers are sorted, and pages continue after the last ID returned.
+
+// LookupResult is one page of a lookup.
+type LookupResult struct {
+	IDs []string
+	// Excluded lists, when IDs holds the wildcard "*", subjects the wildcard does not cover.
+	Excluded []string
+	Next     string // page token of the next page; "" after the last
+	Token    Token  // snapshot the answer was computed at
+}
+
+// LookupResources returns the IDs of the objects of resourceType on which subject has permission.
+func (e *Engine) LookupResources(ctx context.Context, c Consistency, resourceType, permission string, subject store.Subject, p Page) (*LookupResult, error) {
+	snap, after, size, err := e.pageStart(ctx, c, p)
+	if err != nil {
+		return nil, err
+	}
+	probe := CheckItem{Resource: store.ObjectRef{Type: resourceType, ID: "probe"}, Permission: permission, Subject: subject}
+	if err := validateCheck(snap.schema, probe); err != nil {
+		if fe, ok := err.(*fault.Error); ok && fe.Field == "resource.type" {
+			fe.Field = "resource_type"
+		}
+		return nil, err
+	}
+	w := reverseWalk{snap: snap, reached: make(map[userset]bool)}
+	candidates, err := w.run(ctx, subject, resourceType, permission)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := e.filter(ctx, snap, candidates, after, size, func(id string) CheckItem {
+		return CheckItem{Resource: store.ObjectRef{Type: resourceType, ID: id}, Permission: permission, Subject: subject}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return page(snap, ids, size), nil
+}
+
+// LookupSubjects returns the IDs of the subjects of subjectType that have permission on resource.
+// A wildcard grant is reported as "*", with the subjects it does not cover in Excluded.
+func (e *Engine) LookupSubjects(ctx context.Context, c Consistency, resource store.ObjectRef, permission, subjectType string, p Page) (*LookupResult, error) {
+	snap, after, size, err := e.pageStart(ctx, c, p)
+	if err != nil {
+		return nil, err
+	}
+	probe := CheckItem{Resource: resource, Permission: permission, Subject: store.Subject{Type: subjectType, ID: "probe"}}
+	if err := validateCheck(snap.schema, probe); err != nil {
+		if fe, ok := err.(*fault.Error); ok && fe.Field == "subject.type" {
+			fe.Field = "subject_type"
+		}
+		return nil, err
+	}
+	w := forwardWalk{snap: snap, subjectType: subjectType, visited: make(map[userset]bool), found: make(map[string]bool)}
+	if err := w.run(ctx, resource, permission); err != nil {
+		return nil, err
+	}
+	item := func(id string) CheckItem {
+		return CheckItem{Resource: resource, Permission: permission, Subject: store.Subject{Type: subjectType, ID: id}}
+	}
+	var excluded []string
+	if w.found[store.Wildcard] {
+		allowed, err := e.check(ctx, snap, item(store.Wildcard))
+		if err != nil {
+			return nil, err
+		}
+		if !allowed {
+			delete(w.found, store.Wildcard)
+		} else if after == "" {
+			// The wildcard's exceptions are the concrete candidates that fail their check.
+			for id := range w.found {
+				if id == store.Wildcard {
+					continue
+				}
+				ok, err := e.check(ctx, snap, item(id))
+				if err != nil {
+					return nil, err
+				}
+				if !ok {
+					excluded = append(excluded, id)
+				}
+			}
+			slices.Sort(excluded)
+		}
+	}
+	ids, err := e.filter(ctx, snap, w.found, after, size, item)
+	if err != nil {
+		return nil, err
+	}
+	res := page(snap, ids, size)
+	res.Excluded = excluded
+	return res, nil
+}
+
+// filter checks the candidates after the cursor, in order, until it has size+1 that pass.
+func (e *Engine) filter(ctx context.Context, snap *snapshot, candidates map[string]bool, after string, size int, item func(string) CheckItem) ([]string, error) {
+	sorted := make([]string, 0, len(candidates))
+	for id := range candidates {
+		if id > after {
+			sorted = append(sorted, id)
+		}
+	}
+	slices.Sort(sorted)
+	var out []string
+	// Check in batches of one page, concurrently, until the page is full.
+	for start := 0; start < len(sorted) && len(out) <= size; start += size + 1 {
+		batch := sorted[start:min(start+size+1, len(sorted))]
+		ok := make([]bool, len(batch))
+		g, gctx := errgroup.WithContext(ctx)
+		g.SetLimit(e.cfg.concurrency)
+		for i, id := range batch {
+			g.Go(func() error {
+				var err error
+				ok[i], err = e.check(gctx, snap, item(id))
+				return err
+			})
+		}
+		if err := g.Wait(); err != nil {
+			return nil, err
+		}
+		for i, id := range batch {
+			if ok[i] {
+				out = append(out, id)
+			}
+		}
+	}
+	return out, nil
+}
+
+func page(snap *snapshot, ids []string, size int) *LookupResult {
+	res := &LookupResult{IDs: ids, Token: tokenFor(snap.rev)}
+	if len(ids) > size {
+		res.IDs = ids[:size]
+		res.Next = encodeCursor(cursor{rev: snap.rev, after: ids[size-1]})
+	}
+	return res
+}
+
+// userset is object#relation.
+type userset struct {
+	object   store.ObjectRef
+	relation string
+}
+
+// reverseWalk finds, from a subject upwards, every userset that may contain it.
+type reverseWalk struct {
+	snap    *snapshot
+	reached map[userset]bool
+	queue   []userset
+}
+
+func (w *reverseWalk) reach(u userset) {
+	if !w.reached[u] {
+		w.reached[u] = true
+		w.queue = append(w.queue, u)
+	}
+}
+
+func (w *reverseWalk) run(ctx context.Context, subject store.Subject, resourceType, permission string) (map[string]bool, error) {
+	sch := w.snap.schema
+	if subject.Relation != "" {
+		w.reach(userset{subject.Object(), subject.Relation}) // a subject set contains itself
+	} else {
+		// Relations that hold the subject directly, or through a wildcard.
+		for _, typ := range sch.Order {
+			for _, rel := range sch.Definitions[typ].Relations {
+				for _, a := range rel.Allowed {
+					if a.Type != subject.Type || a.Relation != "" {
+						continue
+					}
+					id := subject.ID
+					if a.Wildcard {
+						id = store.Wildcard
+					}
+					if err := w.follow(ctx, typ, rel.Name, subject.Type, id, ""); err != nil {
+						return nil, err
+					}
+				}
+			}
+		}
+	}
+	for len(w.queue) > 0 {
+		u := w.queue[0]
+		w.queue = w.queue[1:]
+		if err := w.expand(ctx, u); err != nil {
+			return nil, err
+		}
+	}
+	out := make(map[string]bool)
+	for u := range w.reached {
+		if u.object.Type == resourceType && u.relation == permission {
+			out[u.object.ID] = true
+		}
+	}
+	return out, nil
+}
+
+// follow reaches typ:X#relation for every tuple typ:X#relation@subjectType:id[#subjectRelation].
+func (w *reverseWalk) follow(ctx context.Context, typ, relation, subjectType, id, subjectRelation string) error {
+	f := store.TupleFilter{ResourceType: typ, Relation: relation, SubjectType: subjectType,
+		SubjectIDs: []string{id}, SubjectRelation: &subjectRelation}
+	var found []store.ObjectRef
+	for t, err := range w.snap.reader.QueryTuples(ctx, f, store.QueryOptions{}) {
+		if err != nil {
+			return err
+		}
+		found = append(found, t.Resource)
+	}
+	for _, o := range found {
+		w.reach(userset{o, relation})
+	}
+	return nil
+}
+
+// expand reaches every userset that contains u directly.
+func (w *reverseWalk) expand(ctx context.Context, u userset) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	sch := w.snap.schema
+	for _, typ := range sch.Order {
+		def := sch.Definitions[typ]
+		for _, rel := range def.Relations {
+			for _, a := range rel.Allowed {
+				if a.Type == u.object.Type && a.Relation == u.relation {
+					if err := w.follow(ctx, typ, rel.Name, u.object.Type, u.object.ID, u.relation); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		for _, perm := range def.Permissions {
+			var err error
+			positiveLeaves(perm.Expr, func(leaf schema.Expr) {
+				if err != nil {
+					return
+				}
+				switch l := leaf.(type) {
+				case *schema.Ref:
+					if typ == u.object.Type && l.Name == u.relation {
+						w.reach(userset{u.object, perm.Name})
+					}
+				case *schema.Arrow:
+					if l.Computed != u.relation {
+						return
+					}
+					ts := def.Relations[l.Tupleset]
+					for _, a := range ts.Allowed {
+						if a.Type == u.object.Type {
+							err = w.followArrow(ctx, typ, l.Tupleset, u.object, perm.Name)
+							return
+						}
+					}
+				}
+			})
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// followArrow reaches typ:X#permission for every tuple typ:X#tupleset@target.
+func (w *reverseWalk) followArrow(ctx context.Context, typ, tupleset string, target store.ObjectRef, permission string) error {
+	none := ""
+	f := store.TupleFilter{ResourceType: typ, Relation: tupleset, SubjectType: target.Type,
+		SubjectIDs: []string{target.ID}, SubjectRelation: &none}
+	var found []store.ObjectRef
+	for t, err := range w.snap.reader.QueryTuples(ctx, f, store.QueryOptions{}) {
+		if err != nil {
+			return err
+		}
+		found = append(found, t.Resource)
+	}
+	for _, o := range found {
+		w.reach(userset{o, permission})
+	}
+	return nil
+}
+
+// positiveLeaves calls f for each Ref and Arrow through which membership can flow: everything but
+// the right-hand side of an exclusion.
+func positiveLeaves(e schema.Expr, f func(schema.Expr)) {
+	switch e := e.(type) {
+	case *schema.Union:
+		for _, c := range e.Children {
+			positiveLeaves(c, f)
+		}
+	case *schema.Intersection:
+		for _, c := range e.Children {
+			positiveLeaves(c, f)
+		}
+	case *schema.Exclusion:
+		positiveLeaves(e.Base, f)
+	default:
+		f(e)
+	}
+}
+
+// forwardWalk collects, from a userset downwards, every subject of one type mentioned anywhere in
+// it — including on the right of exclusions, so that a wildcard's exceptions are found.
+type forwardWalk struct {
+	snap        *snapshot
+	subjectType string
+	visited     map[userset]bool
+	found       map[string]bool
+}
+
+func (w *forwardWalk) run(ctx context.Context, object store.ObjectRef, relation string) error {
+	u := userset{object, relation}
+	if w.visited[u] {
+		return nil
+	}
+	w.visited[u] = true
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	def := w.snap.schema.Definitions[object.Type]
+	if def == nil {
+		return nil
+	}
+	if _, ok := def.Relations[relation]; ok {
+		f := store.TupleFilter{ResourceType: object.Type, ResourceIDs: []string{object.ID}, Relation: relation}
+		var sets []store.Subject
+		for t, err := range w.snap.reader.QueryTuples(ctx, f, store.QueryOptions{}) {
+			if err != nil {
+				return err
+			}
+			switch {
+			case t.Subject.Relation != "":
+				sets = append(sets, t.Subject)
+			case t.Subject.Type == w.subjectType:
+				w.found[t.Subject.ID] = true
+			}
+		}
+		for _, s := range sets {
+			if err := w.run(ctx, s.Object(), s.Relation); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	perm, ok := def.Permissions[relation]
+	if !ok {
+		return nil
+	}
+	return w.expr(ctx, object, perm.Expr)
+}
+
+func (w *forwardWalk) expr(ctx context.Context, object store.ObjectRef, e schema.Expr) error {
+	switch e := e.(type) {
+	case *schema.Union:
+		return w.each(ctx, object, e.Children)
+	case *schema.Intersection:
+		return w.each(ctx, object, e.Children)
+	case *schema.Exclusion:
+		return w.each(ctx, object, []schema.Expr{e.Base, e.Subtract})
+	case *schema.Ref:
+		return w.run(ctx, object, e.Name)
+	case *schema.Arrow:
+		f := store.TupleFilter{ResourceType: object.Type, ResourceIDs: []string{object.ID}, Relation: e.Tupleset}
+		var targets []store.ObjectRef
+		for t, err := range w.snap.reader.QueryTuples(ctx, f, store.QueryOptions{}) {
+			if err != nil {
+				return err
+			}
+			targets = append(targets, t.Subject.Object())
+		}
+		for _, t := range targets {
+			if err := w.run(ctx, t, e.Computed); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return fault.Bugf("unknown expression %T", e)
+}
+
+func (w *forwardWalk) each(ctx context.Context, object store.ObjectRef, es []schema.Expr) error {
+	for _, c := range es {
+		if err := w.expr(ctx, object, c); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,196 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/wardhq/ward/engine/schema"
+	"github.com/wardhq/ward/fault"
+	"github.com/wardhq/ward/store"
+)
+
+// MaxWriteBatch bounds the updates of one write.
+const MaxWriteBatch = 10_000
+
+// Precondition must hold, inside the write's transaction, for the write to be applied.
+type Precondition struct {
+	Filter    store.TupleFilter
+	MustMatch bool // true: at least one tuple matches; false: none does
+}
+
+// WriteTuples validates updates against the schema and applies them atomically if every
+// precondition holds. It returns the token of the commit.
+func (e *Engine) WriteTuples(ctx context.Context, updates []store.Update, pre []Precondition) (Token, error) {
+	if len(updates) == 0 {
+		return "", fault.Invalid("updates", "no updates")
+	}
+	if len(updates) > MaxWriteBatch {
+		return "", fault.Invalid("updates", "%d updates; at most %d are allowed in one write", len(updates), MaxWriteBatch)
+	}
+	seen := make(map[store.Tuple]int, len(updates))
+	for i, u := range updates {
+		field := "updates[" + strconv.Itoa(i) + "]"
+		if u.Op < store.Create || u.Op > store.Delete {
+			return "", fault.Invalid(field+".operation", "operation is unspecified")
+		}
+		if err := u.Tuple.Validate(); err != nil {
+			return "", fault.InField(field+".relationship", err)
+		}
+		if j, dup := seen[u.Tuple]; dup {
+			return "", fault.Invalid(field+".relationship", "%s appears twice in one write (also at updates[%d])", u.Tuple, j)
+		}
+		seen[u.Tuple] = i
+	}
+	rev, err := e.store.Transact(ctx, func(ctx context.Context, tx store.Tx) error {
+		sch, err := e.schemaOf(ctx, tx)
+		if err != nil {
+			return err
+		}
+		for i, u := range updates {
+			if u.Op == store.Delete {
+				continue // deleting what the schema no longer allows must stay possible
+			}
+			if err := ValidateTuple(sch, u.Tuple); err != nil {
+				return fault.InField("updates["+strconv.Itoa(i)+"].relationship", err)
+			}
+		}
+		if err := checkPreconditions(ctx, tx, sch, pre); err != nil {
+			return err
+		}
+		return tx.WriteTuples(ctx, updates)
+	})
+	if err != nil {
+		return "", err
+	}
+	return tokenFor(rev), nil
+}
+
+// DeleteTuples deletes every tuple that matches f, atomically, if every precondition holds. It
+// returns how many tuples it deleted and the token of the commit.
+func (e *Engine) DeleteTuples(ctx context.Context, f store.TupleFilter, pre []Precondition) (int, Token, error) {
+	if f.ResourceType == "" {
+		return 0, "", fault.Invalid("filter.resource_type", "a delete must name a resource type")
+	}
+	var n int
+	rev, err := e.store.Transact(ctx, func(ctx context.Context, tx store.Tx) error {
+		sch, err := e.schemaOf(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if err := validateFilter(sch, f); err != nil {
+			return fault.InField("filter", err)
+		}
+		if err := checkPreconditions(ctx, tx, sch, pre); err != nil {
+			return err
+		}
+		n, err = tx.DeleteTuples(ctx, f)
+		return err
+	})
+	if err != nil {
+		return 0, "", err
+	}
+	return n, tokenFor(rev), nil
+}
+
+func checkPreconditions(ctx context.Context, tx store.Tx, sch *schema.Schema, pre []Precondition) error {
+	for i, p := range pre {
+		field := "preconditions[" + strconv.Itoa(i) + "]"
+		if err := validateFilter(sch, p.Filter); err != nil {
+			return fault.InField(field+".filter", err)
+		}
+		matched := false
+		for _, err := range tx.QueryTuples(ctx, p.Filter, store.QueryOptions{Limit: 1}) {
+			if err != nil {
+				return err
+			}
+			matched = true
+		}
+		if matched != p.MustMatch {
+			want := "at least one relationship to match"
+			if !p.MustMatch {
+				want = "no relationship to match"
+			}
+			return &fault.Error{Code: fault.FailedPrecondition, Field: field, Message: "precondition failed: it requires " + want}
+		}
+	}
+	return nil
+}
+
+// ValidateTuple checks t against the schema: its resource type and relation exist, the relation
+// is stored (not a permission), and it allows the subject's type.
+func ValidateTuple(s *schema.Schema, t store.Tuple) error {
+	def, ok := s.Definitions[t.Resource.Type]
+	if !ok {
+		return fault.Invalid("resource.type", "the schema has no type %q", t.Resource.Type)
+	}
+	rel, ok := def.Relations[t.Relation]
+	if !ok {
+		if _, isPerm := def.Permissions[t.Relation]; isPerm {
+			return fault.Invalid("relation", "%s#%s is a permission: it is computed, and cannot be written", def.Name, t.Relation)
+		}
+		return fault.Invalid("relation", "type %q has no relation %q", def.Name, t.Relation)
+	}
+	for _, a := range rel.Allowed {
+		if allows(a, t.Subject) {
+			return nil
+		}
+	}
+	return fault.Invalid("subject", "relation %s#%s does not allow subject %s (it allows %s)",
+		def.Name, rel.Name, t.Subject, allowedList(rel))
+}
+
+func allows(a schema.AllowedSubject, s store.Subject) bool {
+	if a.Type != s.Type {
+		return false
+	}
+	switch {
+	case a.Wildcard:
+		return s.IsWildcard()
+	case a.Relation != "":
+		return s.Relation == a.Relation && s.ID != store.Wildcard
+	}
+	return s.Relation == "" && s.ID != store.Wildcard
+}
+
+func allowedList(rel *schema.Relation) string {
+	var b []byte
+	for i, a := range rel.Allowed {
+		if i > 0 {
+			b = append(b, " | "...)
+		}
+		b = append(b, a.String()...)
+	}
+	return string(b)
+}
+
+// validateFilter checks that the types and relations a filter names exist.
+func validateFilter(s *schema.Schema, f store.TupleFilter) error {
+	if f.ResourceType != "" {
+		def, ok := s.Definitions[f.ResourceType]
+		if !ok {
+			return fault.Invalid("resource_type", "the schema has no type %q", f.ResourceType)
+		}
+		if f.Relation != "" {
+			if _, ok := def.Relations[f.Relation]; !ok {
+				return fault.Invalid("relation", "type %q has no relation %q", f.ResourceType, f.Relation)
+			}
+		}
+	}
+	for i, id := range f.ResourceIDs {
+		if err := store.ValidateID(id); err != nil {
+			return fault.InField(fmt.Sprintf("resource_ids[%d]", i), err)
+		}
+	}
+	if f.SubjectType != "" {
+		if _, ok := s.Definitions[f.SubjectType]; !ok {
+			return fault.Invalid("subject_filter.type", "the schema has no type %q", f.SubjectType)
+		}
+	}
+	for i, id := range f.SubjectIDs {
+		if err := store.ValidateID(id); err != nil {
+			return fault.InField(fmt.Sprintf("subject_filter.ids[%d]", i), err)
+		}
+	}
+	return nil
+}
