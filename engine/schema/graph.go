@@ -65,14 +65,15 @@ func newGraph(s *Schema) *graph {
 				}
 				continue
 			}
-			g.walk(s, d, from, d.Permissions[name].Expr, nil)
+			g.walk(d, from, d.Permissions[name].Expr, nil)
 		}
 	}
 	return g
 }
 
-// walk adds the edges from node from for expression e, which is on the right-hand side of excl.
-func (g *graph) walk(s *Schema, d *Definition, from int, e Expr, excl *Exclusion) {
+// walk adds the edges from node from for expression e; excl is the innermost exclusion whose
+// right-hand side holds e, or nil.
+func (g *graph) walk(d *Definition, from int, e Expr, excl *Exclusion) {
 	switch e := e.(type) {
 	case *Ref:
 		g.link(from, node{d.Name, e.Name}, edge{ref: true, excl: excl})
@@ -81,11 +82,11 @@ func (g *graph) walk(s *Schema, d *Definition, from int, e Expr, excl *Exclusion
 			g.link(from, node{a.Type, e.Computed}, edge{excl: excl})
 		}
 	case *Exclusion:
-		g.walk(s, d, from, e.Base, excl)
-		g.walk(s, d, from, e.Subtract, e)
+		g.walk(d, from, e.Base, excl)
+		g.walk(d, from, e.Subtract, e)
 	default:
 		for _, x := range operands(e) {
-			g.walk(s, d, from, x, excl)
+			g.walk(d, from, x, excl)
 		}
 	}
 }

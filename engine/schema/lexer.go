@@ -3,6 +3,7 @@ package schema
 import (
 	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -68,7 +69,7 @@ var keywords = map[string]tokenKind{
 	"permission": tokPermission,
 }
 
-var punctuation = map[byte]tokenKind{
+var punctuation = map[rune]tokenKind{
 	'{': tokLBrace,
 	'}': tokRBrace,
 	'(': tokLParen,
@@ -124,18 +125,18 @@ func (l *lexer) next() token {
 	if l.off == len(l.src) {
 		return token{kind: tokEOF, pos: pos}
 	}
-	c := l.src[l.off]
-	if isNameByte(c) {
+	r, size := utf8.DecodeRuneInString(l.src[l.off:])
+	if isNameRune(r) {
 		return l.name(pos)
 	}
-	l.off++
-	if c == '-' && strings.HasPrefix(l.src[l.off:], ">") {
+	l.off += size
+	if r == '-' && strings.HasPrefix(l.src[l.off:], ">") {
 		l.off++
 		return token{kind: tokArrow, pos: pos}
 	}
-	kind, ok := punctuation[c]
+	kind, ok := punctuation[r]
 	if !ok {
-		l.errs.add(pos, "unexpected character %q", c)
+		l.errs.add(pos, "unexpected character %q", r)
 		kind = tokIllegal
 	}
 	return token{kind: kind, pos: pos}
@@ -191,12 +192,17 @@ func (l *lexer) advance() {
 	l.off += size
 }
 
-// name scans a keyword or a name. It takes in every letter, digit, '_' and non-ASCII byte, so that
-// "Viewer" or "viewér" is reported as one bad name rather than as a trail of odd tokens.
+// name scans a keyword or a name. It takes in every letter and digit, ASCII or not, '_' and bytes
+// that are not UTF-8, so that "Viewer" or "viewér" is reported as one bad name rather than as a
+// trail of odd tokens.
 func (l *lexer) name(pos Position) token {
 	start := l.off
-	for l.off < len(l.src) && isNameByte(l.src[l.off]) {
-		l.off++
+	for l.off < len(l.src) {
+		r, size := utf8.DecodeRuneInString(l.src[l.off:])
+		if !isNameRune(r) {
+			break
+		}
+		l.off += size
 	}
 	text := l.src[start:l.off]
 	if kind, ok := keywords[text]; ok {
@@ -213,8 +219,11 @@ func (l *lexer) name(pos Position) token {
 	return token{kind: tokName, pos: pos, text: text}
 }
 
-func isNameByte(c byte) bool {
-	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c >= utf8.RuneSelf
+// isNameRune reports whether r may be part of a name, well-formed or not. utf8.RuneError stands for
+// a byte that is not UTF-8.
+func isNameRune(r rune) bool {
+	return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '_' ||
+		r >= utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r) || r == utf8.RuneError)
 }
 
 // isName reports whether s has the form [a-z][a-z0-9_]*.

@@ -291,8 +291,9 @@ func BenchmarkQueryByResource(b *testing.B) {
 			return store.TupleFilter{ResourceType: "document", ResourceIDs: []string{fmt.Sprintf("d%d", i%(n/10))}, Relation: "viewer"}
 		},
 		"subject": func(i int) store.TupleFilter {
-			return store.TupleFilter{ResourceType: "document", ResourceIDs: []string{fmt.Sprintf("d%d", i%(n/10))}, Relation: "viewer",
-				SubjectType: "user", SubjectIDs: []string{fmt.Sprintf("u%d", i%1000)}}
+			d := i % (n / 10)
+			return store.TupleFilter{ResourceType: "document", ResourceIDs: []string{fmt.Sprintf("d%d", d)}, Relation: "viewer",
+				SubjectType: "user", SubjectIDs: []string{fmt.Sprintf("u%d", (10*d+i%5*2)%1000)}}
 		},
 	}
 	for name, filter := range filters {

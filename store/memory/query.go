@@ -5,6 +5,7 @@ import (
 	"iter"
 	"slices"
 	"sort"
+	"sync"
 
 	"github.com/wardhq/ward/fault"
 	"github.com/wardhq/ward/store"
@@ -27,7 +28,13 @@ const (
 func (r *snapshot) QueryTuples(ctx context.Context, f store.TupleFilter, opts store.QueryOptions) iter.Seq2[store.Tuple, error] {
 	return func(yield func(store.Tuple, error) bool) {
 		q := query{f: f, resourceIDs: sortedSet(f.ResourceIDs), subjectIDs: sortedSet(f.SubjectIDs)}
-		after, left := opts.After, opts.Limit
+		buf := buffers.Get().(*[]store.Tuple)
+		defer buffers.Put(buf)
+		var after *store.Tuple
+		if opts.After != nil {
+			after = new(*opts.After)
+		}
+		left := opts.Limit
 		for {
 			if err := ctx.Err(); err != nil {
 				yield(store.Tuple{}, err)
@@ -37,7 +44,7 @@ func (r *snapshot) QueryTuples(ctx context.Context, f store.TupleFilter, opts st
 			if opts.Limit > 0 {
 				n = min(n, left)
 			}
-			batch, next, err := r.s.collect(&q, r.rev, after, n)
+			batch, next, more, err := r.s.collect(q, r.rev, after, n, (*buf)[:0])
 			if err != nil {
 				yield(store.Tuple{}, err)
 				return
@@ -47,13 +54,22 @@ func (r *snapshot) QueryTuples(ctx context.Context, f store.TupleFilter, opts st
 					return
 				}
 			}
-			if left -= len(batch); next == nil || opts.Limit > 0 && left == 0 {
+			if left -= len(batch); !more || opts.Limit > 0 && left == 0 {
 				return
 			}
-			after = next
+			if after == nil {
+				after = new(store.Tuple)
+			}
+			*after = next
 		}
 	}
 }
+
+// buffers holds the buffers that queries collect into.
+var buffers = sync.Pool{New: func() any {
+	b := make([]store.Tuple, 0, batchSize)
+	return &b
+}}
 
 // ReadSchema returns the newest schema written at or before the snapshot's revision.
 func (r *snapshot) ReadSchema(context.Context) (store.SchemaVersion, error) {
@@ -97,16 +113,19 @@ func has(sorted []string, s string) bool {
 	return ok
 }
 
-// collect returns, in order, at most max tuples visible at rev that match q and come after after, and
-// where the next step resumes: nil when the query is done.
-func (s *Store) collect(q *query, at store.Revision, after *store.Tuple, max int) ([]store.Tuple, *store.Tuple, error) {
+// collect appends to out, in order, at most max tuples visible at rev that match q and come after
+// after, and returns it with where the next step resumes, if more may follow.
+func (s *Store) collect(q query, at store.Revision, after *store.Tuple, max int, out []store.Tuple) (_ []store.Tuple, next store.Tuple, more bool, _ error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	rev, err := s.readable(at)
 	if err != nil {
-		return nil, nil, err
+		return nil, store.Tuple{}, false, err
 	}
-	c := collector{q: q, rev: rev, after: after, max: max}
+	c := collector{q: q, rev: rev, max: max, out: out}
+	if after != nil {
+		c.after, c.hasAfter = *after, true
+	}
 	switch f := &q.f; {
 	case f.ResourceType != "" && len(q.resourceIDs) > 0:
 		c.byIDs(s)
@@ -116,19 +135,22 @@ func (s *Store) collect(q *query, at store.Revision, after *store.Tuple, max int
 		c.scan(s)
 	}
 	if c.full() {
-		c.next = &c.out[len(c.out)-1]
+		c.next, c.more = c.out[len(c.out)-1], true
 	}
-	return c.out, c.next, nil
+	return c.out, c.next, c.more, nil
 }
 
-// collector is one step of a query.
+// collector is one step of a query. It holds copies rather than pointers, which would make the
+// caller's variables escape to the heap.
 type collector struct {
-	q     *query
-	rev   uint64
-	after *store.Tuple // collect only tuples after this one
-	max   int
-	out   []store.Tuple
-	next  *store.Tuple // where a scan that spent its budget resumes
+	q        query
+	rev      uint64
+	after    store.Tuple // when hasAfter, collect only tuples after this one
+	hasAfter bool
+	max      int
+	out      []store.Tuple
+	next     store.Tuple // when more, where the next step resumes
+	more     bool
 }
 
 func (c *collector) full() bool { return len(c.out) >= c.max }
@@ -160,8 +182,8 @@ func (c *collector) byIDs(s *Store) {
 func (c *collector) scan(s *Store) {
 	f := &c.q.f
 	start := resourceKey{typ: f.ResourceType}
-	if c.after != nil && resourceKeyOf(*c.after).compare(start) > 0 {
-		start = resourceKeyOf(*c.after)
+	if c.hasAfter && resourceKeyOf(c.after).compare(start) > 0 {
+		start = resourceKeyOf(c.after)
 	}
 	visited := 0
 	for e := range s.entries.from(start) {
@@ -175,11 +197,10 @@ func (c *collector) scan(s *Store) {
 		}
 		if visited++; visited == scanBudget {
 			// Resume after the whole entry, and never before where this step started.
-			next := e.vs[len(e.vs)-1].tuple
-			if c.after != nil && compareTuples(next, *c.after) < 0 {
-				next = *c.after
+			c.next, c.more = e.vs[len(e.vs)-1].tuple, true
+			if c.hasAfter && compareTuples(c.next, c.after) < 0 {
+				c.next = c.after
 			}
-			c.next = &next
 			return
 		}
 	}
@@ -188,8 +209,8 @@ func (c *collector) scan(s *Store) {
 // entry collects the versions of e that match.
 func (c *collector) entry(e *entry) {
 	var from *store.Subject // when set, collect only subjects after it
-	if c.after != nil {
-		switch e.key.compare(resourceKeyOf(*c.after)) {
+	if c.hasAfter {
+		switch e.key.compare(resourceKeyOf(c.after)) {
 		case -1:
 			return
 		case 0:
@@ -245,8 +266,8 @@ func (c *collector) bySubjects(s *Store) {
 		if f.ResourceType != "" {
 			i = sort.Search(len(vs), func(i int) bool { return vs[i].tuple.Resource.Type >= f.ResourceType })
 		}
-		if c.after != nil {
-			i = max(i, sort.Search(len(vs), func(i int) bool { return compareTuples(vs[i].tuple, *c.after) > 0 }))
+		if c.hasAfter {
+			i = max(i, sort.Search(len(vs), func(i int) bool { return compareTuples(vs[i].tuple, c.after) > 0 }))
 		}
 		n := 0
 		for _, v := range vs[i:] {

@@ -1,0 +1,194 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"connectrpc.com/connect"
+	"github.com/spf13/cobra"
+
+	"github.com/wardhq/ward/engine"
+	permv1 "github.com/wardhq/ward/proto/ward/permission/v1"
+	relv1 "github.com/wardhq/ward/proto/ward/relationship/v1"
+	"github.com/wardhq/ward/store"
+)
+
+func newCheckCommand(c *client) *cobra.Command {
+	var cf consistencyFlags
+	cmd := &cobra.Command{
+		Use:   "check 'type:id#permission@subject'",
+		Short: "Print allowed or denied",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			item, err := engine.ParseCheckItem(args[0])
+			if err != nil {
+				return err
+			}
+			cons, err := cf.proto()
+			if err != nil {
+				return err
+			}
+			res, err := c.permissions().Check(cmd.Context(), connect.NewRequest(&permv1.CheckRequest{
+				Consistency: cons,
+				Resource:    &relv1.ObjectReference{Type: item.Resource.Type, Id: item.Resource.ID},
+				Permission:  item.Permission,
+				Subject:     &relv1.SubjectReference{Type: item.Subject.Type, Id: item.Subject.ID, Relation: item.Subject.Relation},
+			}))
+			if err != nil {
+				return err
+			}
+			switch res.Msg.GetDecision() {
+			case permv1.Decision_DECISION_ALLOWED:
+				fmt.Fprintln(cmd.OutOrStdout(), "allowed")
+			case permv1.Decision_DECISION_DENIED:
+				fmt.Fprintln(cmd.OutOrStdout(), "denied")
+			default:
+				return fmt.Errorf("the server returned no decision")
+			}
+			return nil
+		},
+	}
+	cf.add(cmd)
+	return cmd
+}
+
+func newExpandCommand(c *client) *cobra.Command {
+	var cf consistencyFlags
+	cmd := &cobra.Command{
+		Use:   "expand type:id#permission",
+		Short: "Print the userset tree of a permission",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			object, permission, ok := strings.Cut(args[0], "#")
+			if !ok {
+				return fmt.Errorf("%q is not of the form type:id#permission", args[0])
+			}
+			o, err := store.ParseObject(object)
+			if err != nil {
+				return err
+			}
+			cons, err := cf.proto()
+			if err != nil {
+				return err
+			}
+			res, err := c.permissions().Expand(cmd.Context(), connect.NewRequest(&permv1.ExpandRequest{
+				Consistency: cons, Resource: &relv1.ObjectReference{Type: o.Type, Id: o.ID}, Permission: permission,
+			}))
+			if err != nil {
+				return err
+			}
+			printTree(cmd.OutOrStdout(), res.Msg.GetTree(), "")
+			return nil
+		},
+	}
+	cf.add(cmd)
+	return cmd
+}
+
+var kindNames = map[permv1.UsersetTree_Kind]string{
+	permv1.UsersetTree_KIND_LEAF:         "",
+	permv1.UsersetTree_KIND_UNION:        "union",
+	permv1.UsersetTree_KIND_INTERSECTION: "intersection",
+	permv1.UsersetTree_KIND_EXCLUSION:    "exclusion",
+}
+
+// printTree writes one node per line, indented by depth: `type:id#relation` then the operator or,
+// for leaves, the subjects.
+func printTree(w io.Writer, t *permv1.UsersetTree, indent string) {
+	line := indent + t.GetResource().GetType() + ":" + t.GetResource().GetId() + "#" + t.GetRelation()
+	if t.GetKind() == permv1.UsersetTree_KIND_LEAF {
+		var subjects []string
+		for _, s := range t.GetSubjects() {
+			subjects = append(subjects, subjectText(s))
+		}
+		line += " = " + strings.Join(subjects, ", ")
+		if len(subjects) == 0 {
+			line += "(none)"
+		}
+	} else {
+		line += " (" + kindNames[t.GetKind()] + ")"
+	}
+	fmt.Fprintln(w, line)
+	for _, c := range t.GetChildren() {
+		printTree(w, c, indent+"  ")
+	}
+}
+
+func subjectText(s *relv1.SubjectReference) string {
+	return store.Subject{Type: s.GetType(), ID: s.GetId(), Relation: s.GetRelation()}.String()
+}
+
+func newLookupCommand(c *client) *cobra.Command {
+	cmd := &cobra.Command{Use: "lookup", Short: "List resources a subject can reach, or subjects that can reach a resource"}
+	var rf, sf consistencyFlags
+	resources := &cobra.Command{
+		Use:   "resources TYPE PERMISSION SUBJECT",
+		Short: "Print the IDs of the resources of TYPE on which SUBJECT has PERMISSION, one per line",
+		Args:  cobra.ExactArgs(3),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			subject, err := store.ParseSubject(args[2])
+			if err != nil {
+				return fmt.Errorf("subject: %w", err)
+			}
+			cons, err := rf.proto()
+			if err != nil {
+				return err
+			}
+			req := &permv1.LookupResourcesRequest{Consistency: cons, ResourceType: args[0], Permission: args[1],
+				Subject: &relv1.SubjectReference{Type: subject.Type, Id: subject.ID, Relation: subject.Relation}, PageSize: engine.MaxPageSize}
+			for {
+				res, err := c.permissions().LookupResources(cmd.Context(), connect.NewRequest(req))
+				if err != nil {
+					return err
+				}
+				for _, id := range res.Msg.GetResourceIds() {
+					fmt.Fprintln(cmd.OutOrStdout(), id)
+				}
+				if req.PageToken = res.Msg.GetNextPageToken(); req.PageToken == "" {
+					return nil
+				}
+			}
+		},
+	}
+	rf.add(resources)
+	subjects := &cobra.Command{
+		Use:   "subjects TYPE:ID#PERMISSION SUBJECT_TYPE",
+		Short: "Print the IDs of the subjects of SUBJECT_TYPE that have PERMISSION, one per line ('*' for a wildcard)",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			object, permission, ok := strings.Cut(args[0], "#")
+			if !ok {
+				return fmt.Errorf("%q is not of the form type:id#permission", args[0])
+			}
+			o, err := store.ParseObject(object)
+			if err != nil {
+				return err
+			}
+			cons, err := sf.proto()
+			if err != nil {
+				return err
+			}
+			req := &permv1.LookupSubjectsRequest{Consistency: cons, Resource: &relv1.ObjectReference{Type: o.Type, Id: o.ID},
+				Permission: permission, SubjectType: args[1], PageSize: engine.MaxPageSize}
+			for {
+				res, err := c.permissions().LookupSubjects(cmd.Context(), connect.NewRequest(req))
+				if err != nil {
+					return err
+				}
+				for _, id := range res.Msg.GetSubjectIds() {
+					fmt.Fprintln(cmd.OutOrStdout(), id)
+				}
+				if ex := res.Msg.GetExcludedSubjectIds(); len(ex) > 0 {
+					fmt.Fprintf(cmd.ErrOrStderr(), "note: '*' excludes %s\n", strings.Join(ex, ", "))
+				}
+				if req.PageToken = res.Msg.GetNextPageToken(); req.PageToken == "" {
+					return nil
+				}
+			}
+		},
+	}
+	sf.add(subjects)
+	cmd.AddCommand(resources, subjects)
+	return cmd
+}

@@ -1,0 +1,162 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/knadh/koanf/parsers/yaml"
+	envprovider "github.com/knadh/koanf/providers/env/v2"
+	"github.com/knadh/koanf/providers/file"
+	"github.com/knadh/koanf/providers/posflag"
+	"github.com/knadh/koanf/v2"
+	"github.com/spf13/pflag"
+)
+
+// serveConfig is the configuration of `ward serve`. Each field can be set in the YAML file given
+// by --config, by a WARD_<KEY> environment variable, or by a --<key> flag (underscores become
+// dashes); later sources win in that order.
+type serveConfig struct {
+	PublicAddr       string        `koanf:"public_addr"`
+	AdminAddr        string        `koanf:"admin_addr"`
+	LogLevel         string        `koanf:"log_level"`
+	LogFormat        string        `koanf:"log_format"`
+	MaxDepth         int           `koanf:"max_depth"`
+	MaxStaleness     time.Duration `koanf:"max_staleness"`
+	CacheSize        int           `koanf:"cache_size"`
+	CheckConcurrency int           `koanf:"check_concurrency"`
+	Retention        time.Duration `koanf:"retention"`
+	ShutdownTimeout  time.Duration `koanf:"shutdown_timeout"`
+}
+
+func defaultServeConfig() serveConfig {
+	return serveConfig{
+		PublicAddr:       "127.0.0.1:4466",
+		AdminAddr:        "127.0.0.1:4467",
+		LogLevel:         "info",
+		LogFormat:        "text",
+		MaxDepth:         50,
+		MaxStaleness:     5 * time.Second,
+		CacheSize:        1_000_000,
+		CheckConcurrency: 8,
+		Retention:        10 * time.Minute,
+		ShutdownTimeout:  15 * time.Second,
+	}
+}
+
+// addServeFlags declares one flag per configuration key, with the defaults as flag defaults.
+func addServeFlags(fs *pflag.FlagSet) {
+	d := defaultServeConfig()
+	fs.String("config", "", "YAML configuration file")
+	fs.String("public-addr", d.PublicAddr, "address of the public listener (checks)")
+	fs.String("admin-addr", d.AdminAddr, "address of the admin listener (writes, schema, metrics, health)")
+	fs.String("log-level", d.LogLevel, "log level: debug, info, warn or error")
+	fs.String("log-format", d.LogFormat, "log format: text or json")
+	fs.Int("max-depth", d.MaxDepth, "deepest recursion a check may take before it fails with ResourceExhausted")
+	fs.Duration("max-staleness", d.MaxStaleness, "how old a minimize_latency snapshot may be")
+	fs.Int("cache-size", d.CacheSize, "check results kept in the cache (0 disables it)")
+	fs.Int("check-concurrency", d.CheckConcurrency, "sub-problems of one check node evaluated at once")
+	fs.Duration("retention", d.Retention, "how long the embedded store keeps superseded versions (Watch and page tokens reach this far back)")
+	fs.Duration("shutdown-timeout", d.ShutdownTimeout, "how long a shutdown waits for in-flight requests")
+}
+
+// loadServeConfig merges defaults, the config file, the environment and the flags that were set.
+func loadServeConfig(fs *pflag.FlagSet, environ func() []string) (serveConfig, error) {
+	k := koanf.New(".")
+	known := knownKeys()
+	path, _ := fs.GetString("config")
+	if path != "" {
+		if err := k.Load(file.Provider(path), yaml.Parser()); err != nil {
+			return serveConfig{}, fmt.Errorf("reading config file %s: %w", path, err)
+		}
+		for _, key := range k.Keys() {
+			if !slices.Contains(known, key) {
+				return serveConfig{}, fmt.Errorf("config file %s: unknown key %q (known keys: %s)", path, key, strings.Join(known, ", "))
+			}
+		}
+	}
+	// Other WARD_* variables (the CLI's WARD_ENDPOINT, say) are not the server's business.
+	env := envprovider.Provider(".", envprovider.Opt{
+		Prefix:      "WARD_",
+		EnvironFunc: environ,
+		TransformFunc: func(k, v string) (string, any) {
+			key := strings.ToLower(strings.TrimPrefix(k, "WARD_"))
+			if !slices.Contains(known, key) {
+				return "", nil
+			}
+			return key, v
+		},
+	})
+	if err := k.Load(env, nil); err != nil {
+		return serveConfig{}, fmt.Errorf("reading WARD_* environment variables: %w", err)
+	}
+	flags := posflag.ProviderWithFlag(fs, ".", k, func(f *pflag.Flag) (string, any) {
+		key := strings.ReplaceAll(f.Name, "-", "_")
+		if !slices.Contains(known, key) {
+			return "", nil // --config, and the CLI's persistent flags
+		}
+		return key, posflag.FlagVal(fs, f)
+	})
+	if err := k.Load(flags, nil); err != nil {
+		return serveConfig{}, fmt.Errorf("reading flags: %w", err)
+	}
+	cfg := defaultServeConfig()
+	if err := k.Unmarshal("", &cfg); err != nil {
+		return serveConfig{}, fmt.Errorf("configuration: %w", err)
+	}
+	return cfg, cfg.validate()
+}
+
+func knownKeys() []string {
+	var keys []string
+	fs := pflag.NewFlagSet("", pflag.ContinueOnError)
+	addServeFlags(fs)
+	fs.VisitAll(func(f *pflag.Flag) {
+		if f.Name != "config" {
+			keys = append(keys, strings.ReplaceAll(f.Name, "-", "_"))
+		}
+	})
+	return keys
+}
+
+func (c serveConfig) validate() error {
+	switch {
+	case c.MaxDepth < 1:
+		return fmt.Errorf("max_depth must be at least 1, not %d", c.MaxDepth)
+	case c.CacheSize < 0:
+		return fmt.Errorf("cache_size must not be negative")
+	case c.CheckConcurrency < 1:
+		return fmt.Errorf("check_concurrency must be at least 1")
+	case c.MaxStaleness < 0:
+		return fmt.Errorf("max_staleness must not be negative")
+	case c.Retention < 2*c.MaxStaleness:
+		return fmt.Errorf("retention (%s) must be at least twice max_staleness (%s)", c.Retention, c.MaxStaleness)
+	}
+	if _, err := parseLevel(c.LogLevel); err != nil {
+		return err
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return fmt.Errorf("log_format must be text or json, not %q", c.LogFormat)
+	}
+	return nil
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return 0, fmt.Errorf("log_level %q: want debug, info, warn or error", s)
+	}
+	return l, nil
+}
+
+func newLogger(c serveConfig) *slog.Logger {
+	level, _ := parseLevel(c.LogLevel) // validated
+	opts := &slog.HandlerOptions{Level: level}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}

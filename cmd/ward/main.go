@@ -1,0 +1,66 @@
+// Command ward is ward's single binary: the server (`ward serve`) and the command-line client of
+// its API (`ward schema`, `ward tuples`, `ward check`, `ward expand`, `ward lookup`).
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := newRootCommand(os.Stdout, os.Stderr, os.Environ).ExecuteContext(ctx)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ward:", oneLine(err))
+		os.Exit(1)
+	}
+}
+
+func newRootCommand(stdout, stderr interface{ Write([]byte) (int, error) }, environ func() []string) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "ward",
+		Short:         "ward: permissions, OAuth2 and identity in one binary",
+		SilenceErrors: true,
+		SilenceUsage:  true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	c := &client{}
+	root.PersistentFlags().StringVar(&c.endpoint, "endpoint", envOr(environ, "WARD_ENDPOINT", "http://127.0.0.1:4466"),
+		"public API of the ward server (WARD_ENDPOINT)")
+	root.PersistentFlags().StringVar(&c.adminEndpoint, "admin-endpoint", envOr(environ, "WARD_ADMIN_ENDPOINT", "http://127.0.0.1:4467"),
+		"admin API of the ward server (WARD_ADMIN_ENDPOINT)")
+	root.AddCommand(
+		newServeCommand(environ),
+		newSchemaCommand(c),
+		newTuplesCommand(c),
+		newCheckCommand(c),
+		newExpandCommand(c),
+		newLookupCommand(c),
+		&cobra.Command{
+			Use:   "version",
+			Short: "Print ward's version",
+			Args:  cobra.NoArgs,
+			Run:   func(cmd *cobra.Command, _ []string) { fmt.Fprintln(cmd.OutOrStdout(), "ward", version) },
+		},
+	)
+	return root
+}
+
+func envOr(environ func() []string, key, fallback string) string {
+	for _, kv := range environ() {
+		if len(kv) > len(key) && kv[:len(key)] == key && kv[len(key)] == '=' {
+			return kv[len(key)+1:]
+		}
+	}
+	return fallback
+}

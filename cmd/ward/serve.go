@@ -1,0 +1,129 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/spf13/cobra"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/wardhq/ward/connectapi"
+	"github.com/wardhq/ward/engine"
+	"github.com/wardhq/ward/store/memory"
+)
+
+func newServeCommand(environ func() []string) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the ward server on its embedded store",
+		Long: `Run the ward server: the public listener serves checks, the admin listener serves writes,
+the schema, /metrics and /health/{alive,ready}. Configuration comes from --config (YAML),
+WARD_* environment variables and flags, later ones winning.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadServeConfig(cmd.Flags(), environ)
+			if err != nil {
+				return err
+			}
+			return serve(cmd.Context(), cfg, newLogger(cfg), nil)
+		},
+	}
+	addServeFlags(cmd.Flags())
+	return cmd
+}
+
+// serve runs the server until ctx ends, then shuts down gracefully: the listeners stop accepting,
+// in-flight requests finish (up to cfg.ShutdownTimeout), and the store closes. If ready is not
+// nil, it receives the listeners' addresses once both accept connections.
+func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready chan<- [2]string) error {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	st := memory.New(memory.WithRetention(cfg.Retention))
+	defer st.Close()
+	eng, err := engine.New(st,
+		engine.WithMaxDepth(cfg.MaxDepth),
+		engine.WithMaxStaleness(cfg.MaxStaleness),
+		engine.WithCacheSize(cfg.CacheSize),
+		engine.WithConcurrency(cfg.CheckConcurrency),
+		engine.WithRegisterer(reg),
+	)
+	if err != nil {
+		return err
+	}
+	obs, err := connectapi.NewObservers(reg, log, "public", "admin")
+	if err != nil {
+		return err
+	}
+	services := connectapi.Services{
+		Permissions:   connectapi.NewPermissionService(eng, log),
+		Relationships: connectapi.NewRelationshipService(eng, log),
+		Schemas:       connectapi.NewSchemaService(eng, log),
+	}
+	servers := []*http.Server{
+		newHTTPServer(connectapi.NewPublicHandler(services, obs["public"]), log),
+		newHTTPServer(connectapi.NewAdminHandler(services, obs["admin"], reg, st.Ping, log), log),
+	}
+	var listeners []net.Listener
+	for i, addr := range []string{cfg.PublicAddr, cfg.AdminAddr} {
+		l, err := net.Listen("tcp", addr)
+		if err != nil {
+			for _, l := range listeners {
+				l.Close()
+			}
+			return fmt.Errorf("listening on %s: %w", addr, err)
+		}
+		listeners = append(listeners, l)
+		log.Info("listening", "listener", []string{"public", "admin"}[i], "addr", l.Addr().String())
+	}
+	if ready != nil {
+		ready <- [2]string{listeners[0].Addr().String(), listeners[1].Addr().String()}
+	}
+
+	g, gctx := errgroup.WithContext(ctx)
+	for i, srv := range servers {
+		g.Go(func() error {
+			if err := srv.Serve(listeners[i]); !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			return nil
+		})
+	}
+	g.Go(func() error {
+		<-gctx.Done()
+		log.Info("shutting down; waiting for in-flight requests", "timeout", cfg.ShutdownTimeout)
+		sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+		defer cancel()
+		var errs []error
+		for _, srv := range servers {
+			if err := srv.Shutdown(sctx); err != nil {
+				errs = append(errs, fmt.Errorf("shutdown of %s: %w", srv.Addr, err))
+			}
+		}
+		return errors.Join(errs...)
+	})
+	err = g.Wait()
+	log.Info("stopped")
+	return err
+}
+
+func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	// gRPC needs HTTP/2; without TLS that is h2c, which net/http serves natively.
+	srv.Protocols = new(http.Protocols)
+	srv.Protocols.SetHTTP1(true)
+	srv.Protocols.SetUnencryptedHTTP2(true)
+	return srv
+}

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"fmt"
+
+	"connectrpc.com/connect"
+	"github.com/spf13/cobra"
+
+	"github.com/wardhq/ward/engine"
+	relv1 "github.com/wardhq/ward/proto/ward/relationship/v1"
+	"github.com/wardhq/ward/store"
+)
+
+func newTuplesCommand(c *client) *cobra.Command {
+	cmd := &cobra.Command{Use: "tuples", Short: "Write, delete and read relationship tuples"}
+	cmd.AddCommand(
+		newTuplesWriteCommand(c, "write", "Write (touch) tuples, one `type:id#relation@subject` per line, in one atomic batch",
+			relv1.RelationshipUpdate_OPERATION_TOUCH),
+		newTuplesWriteCommand(c, "delete", "Delete tuples, one per line, in one atomic batch",
+			relv1.RelationshipUpdate_OPERATION_DELETE),
+		newTuplesReadCommand(c),
+	)
+	return cmd
+}
+
+func newTuplesWriteCommand(c *client, name, short string, op relv1.RelationshipUpdate_Operation) *cobra.Command {
+	return &cobra.Command{
+		Use:   name + " FILE|-",
+		Short: short + "; prints the snapshot token of the write",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			in, err := openInput(cmd, args[0])
+			if err != nil {
+				return err
+			}
+			defer in.Close()
+			tuples, err := readTuples(in, args[0])
+			if err != nil {
+				return err
+			}
+			if len(tuples) > engine.MaxWriteBatch {
+				return fmt.Errorf("%s holds %d tuples; one atomic write takes at most %d", args[0], len(tuples), engine.MaxWriteBatch)
+			}
+			req := &relv1.WriteRelationshipsRequest{}
+			for _, t := range tuples {
+				req.Updates = append(req.Updates, &relv1.RelationshipUpdate{Operation: op, Relationship: tupleProto(t)})
+			}
+			res, err := c.relationships().WriteRelationships(cmd.Context(), connect.NewRequest(req))
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), res.Msg.GetWrittenAt())
+			return nil
+		},
+	}
+}
+
+func newTuplesReadCommand(c *client) *cobra.Command {
+	var cf consistencyFlags
+	cmd := &cobra.Command{
+		Use:   "read FILTER",
+		Short: "Print the tuples that match type[:id][#relation][@subject_type[:id][#relation]]",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f, err := parseFilter(args[0])
+			if err != nil {
+				return err
+			}
+			cons, err := cf.proto()
+			if err != nil {
+				return err
+			}
+			req := &relv1.ReadRelationshipsRequest{Consistency: cons, Filter: f, PageSize: engine.MaxPageSize}
+			for {
+				res, err := c.relationships().ReadRelationships(cmd.Context(), connect.NewRequest(req))
+				if err != nil {
+					return err
+				}
+				for _, r := range res.Msg.GetRelationships() {
+					fmt.Fprintln(cmd.OutOrStdout(), tupleText(r))
+				}
+				if res.Msg.GetNextPageToken() == "" {
+					return nil
+				}
+				req.PageToken = res.Msg.GetNextPageToken()
+			}
+		},
+	}
+	cf.add(cmd)
+	return cmd
+}
+
+func tupleProto(t store.Tuple) *relv1.Relationship {
+	return &relv1.Relationship{
+		Resource: &relv1.ObjectReference{Type: t.Resource.Type, Id: t.Resource.ID},
+		Relation: t.Relation,
+		Subject:  &relv1.SubjectReference{Type: t.Subject.Type, Id: t.Subject.ID, Relation: t.Subject.Relation},
+	}
+}
+
+func tupleText(r *relv1.Relationship) string {
+	return store.Tuple{
+		Resource: store.ObjectRef{Type: r.GetResource().GetType(), ID: r.GetResource().GetId()},
+		Relation: r.GetRelation(),
+		Subject:  store.Subject{Type: r.GetSubject().GetType(), ID: r.GetSubject().GetId(), Relation: r.GetSubject().GetRelation()},
+	}.String()
+}

@@ -1,0 +1,71 @@
+package connectapi
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"connectrpc.com/connect"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/wardhq/ward/proto/ward/permission/v1/permissionv1connect"
+	"github.com/wardhq/ward/proto/ward/ping/v1/pingv1connect"
+	"github.com/wardhq/ward/proto/ward/relationship/v1/relationshipv1connect"
+	"github.com/wardhq/ward/proto/ward/schema/v1/schemav1connect"
+)
+
+// Services are the handlers the two listeners serve.
+type Services struct {
+	Permissions   *PermissionService
+	Relationships *RelationshipService
+	Schemas       *SchemaService
+}
+
+// NewPublicHandler returns the public listener's routes: permission checks and the no-op ping.
+// Nothing that writes is mounted here.
+func NewPublicHandler(s Services, obs *Observer) http.Handler {
+	mux := http.NewServeMux()
+	opts := connect.WithInterceptors(obs)
+	mux.Handle(permissionv1connect.NewPermissionServiceHandler(s.Permissions, opts))
+	mux.Handle(pingv1connect.NewPingServiceHandler(PingService{}, opts))
+	return mux
+}
+
+// NewAdminHandler returns the admin listener's routes: everything public, the write and schema
+// APIs, /metrics from gatherer, and the health routes. ready reports whether the store answers.
+func NewAdminHandler(s Services, obs *Observer, gatherer prometheus.Gatherer, ready func(context.Context) error, log *slog.Logger) http.Handler {
+	mux := http.NewServeMux()
+	opts := connect.WithInterceptors(obs)
+	mux.Handle(permissionv1connect.NewPermissionServiceHandler(s.Permissions, opts))
+	mux.Handle(pingv1connect.NewPingServiceHandler(PingService{}, opts))
+	mux.Handle(relationshipv1connect.NewRelationshipServiceHandler(s.Relationships, opts))
+	mux.Handle(schemav1connect.NewSchemaServiceHandler(s.Schemas, opts))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /health/alive", func(w http.ResponseWriter, r *http.Request) {
+		writeHealth(w, http.StatusOK, "ok", "")
+	})
+	mux.HandleFunc("GET /health/ready", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := ready(ctx); err != nil {
+			log.WarnContext(ctx, "not ready: the store does not answer", "error", err)
+			writeHealth(w, http.StatusServiceUnavailable, "unavailable", "the store does not answer")
+			return
+		}
+		writeHealth(w, http.StatusOK, "ok", "")
+	})
+	return mux
+}
+
+func writeHealth(w http.ResponseWriter, code int, status, reason string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	body := map[string]string{"status": status}
+	if reason != "" {
+		body["reason"] = reason
+	}
+	_ = json.NewEncoder(w).Encode(body) // the client may be gone; nothing to do about it
+}
