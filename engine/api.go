@@ -45,7 +45,7 @@ func (e *Engine) Check(ctx context.Context, c Consistency, item CheckItem) (bool
 	if err != nil {
 		return false, "", err
 	}
-	return allowed, tokenFor(snap.rev), nil
+	return allowed, snap.token, nil
 }
 
 // BulkResult is the answer to one item of CheckBulk: a decision or an error.
@@ -78,7 +78,7 @@ func (e *Engine) CheckBulk(ctx context.Context, c Consistency, items []CheckItem
 	if err := ctx.Err(); err != nil {
 		return nil, "", err
 	}
-	return results, tokenFor(snap.rev), nil
+	return results, snap.token, nil
 }
 
 func itemField(i int) string { return "items[" + strconv.Itoa(i) + "]" }
@@ -110,9 +110,10 @@ func (e *Engine) check(ctx context.Context, snap *snapshot, item CheckItem) (boo
 		resource: item.Resource,
 		relation: item.Permission,
 		subject:  item.Subject,
-		path:     (*pathNode)(nil).child(item.Resource, item.Permission),
 		maxDepth: e.cfg.maxDepth,
 	}
+	root.root = pathNode{resource: item.Resource, relation: item.Permission}
+	root.path = &root.root
 	r, err := e.dispatch.check(ctx, root)
 	if err != nil {
 		return false, err

@@ -23,6 +23,7 @@ type checkRequest struct {
 	subject  store.Subject
 	path     *pathNode // this sub-problem and its ancestors; path.depth is its depth
 	maxDepth int
+	root     pathNode // the path's storage at the root, saving an allocation per check
 }
 
 // pathNode is one sub-problem on the way from the root of a check.
@@ -31,30 +32,35 @@ type pathNode struct {
 	resource store.ObjectRef
 	relation string
 	depth    int32
-	hash     uint64 // identifies the path, for sharing in-flight work between identical paths
+	// hash identifies the path from the root to this node. The evaluator sets it before it
+	// dispatches any child, and children only read their parent's; sub-problems answered from the
+	// cache never need it.
+	hash uint64
+}
+
+func (p *pathNode) child(resource store.ObjectRef, relation string) *pathNode {
+	n := &pathNode{parent: p, resource: resource, relation: relation}
+	if p != nil {
+		n.depth = p.depth + 1
+	}
+	return n
+}
+
+// pathStep is what one node adds to its path's hash.
+type pathStep struct {
+	parent   uint64
+	resource store.ObjectRef
+	relation string
 }
 
 var pathSeed = maphash.MakeSeed()
 
-func (p *pathNode) child(resource store.ObjectRef, relation string) *pathNode {
-	var h maphash.Hash
-	h.SetSeed(pathSeed)
-	var parentHash uint64
-	var depth int32
-	if p != nil {
-		parentHash, depth = p.hash, p.depth+1
+func (p *pathNode) setHash() {
+	var parent uint64
+	if p.parent != nil {
+		parent = p.parent.hash
 	}
-	var b [8]byte
-	for i := range b {
-		b[i] = byte(parentHash >> (8 * i))
-	}
-	h.Write(b[:])
-	h.WriteString(resource.Type)
-	h.WriteByte(0)
-	h.WriteString(resource.ID)
-	h.WriteByte(0)
-	h.WriteString(relation)
-	return &pathNode{parent: p, resource: resource, relation: relation, depth: depth, hash: h.Sum64()}
+	p.hash = maphash.Comparable(pathSeed, pathStep{parent, p.resource, p.relation})
 }
 
 // onPath returns the depth of resource#relation on the path, or -1.
@@ -77,6 +83,7 @@ type evaluator struct {
 
 func (ev *evaluator) check(ctx context.Context, req *checkRequest) (checkResult, error) {
 	ev.metrics.dispatches.Inc()
+	req.path.setHash()
 	def := req.snap.schema.Definitions[req.resource.Type]
 	if def == nil {
 		// A target of an arrow or a subject set whose type the schema no longer has.

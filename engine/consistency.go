@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"sync/atomic"
 	"encoding/base64"
 	"encoding/binary"
 	"hash/crc32"
@@ -37,8 +38,8 @@ const tokenVersion = 1
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
-// tokenFor returns the token of rev.
-func tokenFor(rev store.Revision) Token {
+// encodeToken returns the token of rev.
+func encodeToken(rev store.Revision) Token {
 	b := make([]byte, 1, 16)
 	b[0] = tokenVersion
 	b, _ = rev.AppendBinary(b)
@@ -67,7 +68,38 @@ func ParseToken(t Token) (store.Revision, error) {
 }
 
 // TokenFor returns the token of rev. It is exported for the transport and tests.
-func TokenFor(rev store.Revision) Token { return tokenFor(rev) }
+func TokenFor(rev store.Revision) Token { return encodeToken(rev) }
+
+// tokenMemo remembers the last revision and token converted either way: most requests of a busy
+// server name the same snapshot, so this saves the encoding and decoding on the hot path.
+type tokenMemo struct {
+	last atomic.Pointer[revToken]
+}
+
+type revToken struct {
+	rev store.Revision
+	tok Token
+}
+
+func (m *tokenMemo) token(rev store.Revision) Token {
+	if p := m.last.Load(); p != nil && p.rev == rev {
+		return p.tok
+	}
+	tok := encodeToken(rev)
+	m.last.Store(&revToken{rev: rev, tok: tok})
+	return tok
+}
+
+func (m *tokenMemo) revision(tok Token) (store.Revision, error) {
+	if p := m.last.Load(); p != nil && p.tok == tok {
+		return p.rev, nil
+	}
+	rev, err := ParseToken(tok)
+	if err == nil {
+		m.last.Store(&revToken{rev: rev, tok: tok})
+	}
+	return rev, err
+}
 
 // revisionFor picks the snapshot that serves a read with consistency c.
 func (e *Engine) revisionFor(ctx context.Context, c Consistency) (store.Revision, error) {
@@ -77,7 +109,7 @@ func (e *Engine) revisionFor(ctx context.Context, c Consistency) (store.Revision
 	case FullyConsistent:
 		return e.store.HeadRevision(ctx)
 	case AtLeastAsFresh:
-		want, err := ParseToken(c.Token)
+		want, err := e.tokens.revision(c.Token)
 		if err != nil {
 			return store.Revision{}, fault.InField("consistency.at_least_as_fresh", err)
 		}

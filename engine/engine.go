@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -21,8 +22,16 @@ type Engine struct {
 	dispatch dispatcher
 	metrics  *metrics
 
+	tokens tokenMemo
+
 	schemaMu sync.Mutex
 	compiled map[store.Revision]*schema.Schema // by the revision that wrote the schema
+	latest   atomic.Pointer[compiledSchema]    // the last one used: the lock-free fast path
+}
+
+type compiledSchema struct {
+	rev    store.Revision
+	schema *schema.Schema
 }
 
 // Option configures an Engine.
@@ -89,6 +98,7 @@ func New(st store.Store, opts ...Option) (*Engine, error) {
 // snapshot is everything one request reads: a revision, its reader and its schema.
 type snapshot struct {
 	rev    store.Revision
+	token  Token
 	reader store.Reader
 	schema *schema.Schema
 }
@@ -108,7 +118,7 @@ func (e *Engine) snapshotAt(ctx context.Context, rev store.Revision) (*snapshot,
 	if err != nil {
 		return nil, err
 	}
-	return &snapshot{rev: rev, reader: r, schema: sch}, nil
+	return &snapshot{rev: rev, token: e.tokens.token(rev), reader: r, schema: sch}, nil
 }
 
 // schemaOf returns the compiled schema a reader sees, compiling each stored version once.
@@ -120,9 +130,13 @@ func (e *Engine) schemaOf(ctx context.Context, r store.Reader) (*schema.Schema, 
 		}
 		return nil, err
 	}
+	if c := e.latest.Load(); c != nil && c.rev == v.Revision {
+		return c.schema, nil
+	}
 	e.schemaMu.Lock()
 	defer e.schemaMu.Unlock()
 	if s, ok := e.compiled[v.Revision]; ok {
+		e.latest.Store(&compiledSchema{rev: v.Revision, schema: s})
 		return s, nil
 	}
 	s, err := schema.Compile(v.Text)
@@ -134,5 +148,6 @@ func (e *Engine) schemaOf(ctx context.Context, r store.Reader) (*schema.Schema, 
 		clear(e.compiled)
 	}
 	e.compiled[v.Revision] = s
+	e.latest.Store(&compiledSchema{rev: v.Revision, schema: s})
 	return s, nil
 }

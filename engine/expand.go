@@ -52,7 +52,7 @@ func (e *Engine) Expand(ctx context.Context, c Consistency, resource store.Objec
 	if err != nil {
 		return nil, "", err
 	}
-	return t, tokenFor(snap.rev), nil
+	return t, snap.token, nil
 }
 
 type expander struct {

@@ -143,7 +143,7 @@ func (e *Engine) filter(ctx context.Context, snap *snapshot, candidates map[stri
 }
 
 func page(snap *snapshot, ids []string, size int) *LookupResult {
-	res := &LookupResult{IDs: ids, Token: tokenFor(snap.rev)}
+	res := &LookupResult{IDs: ids, Token: snap.token}
 	if len(ids) > size {
 		res.IDs = ids[:size]
 		res.Next = encodeCursor(cursor{rev: snap.rev, after: ids[size-1]})

@@ -122,7 +122,7 @@ func (e *Engine) ReadTuples(ctx context.Context, c Consistency, f store.TupleFil
 		out = out[:size]
 		next = encodeCursor(cursor{rev: snap.rev, after: out[size-1].String()})
 	}
-	return out, next, tokenFor(snap.rev), nil
+	return out, next, snap.token, nil
 }
 
 // Watch yields every change set committed after the snapshot of token (or after the newest

@@ -41,7 +41,7 @@ func (e *Engine) WriteSchema(ctx context.Context, text string) (Token, error) {
 	if err != nil {
 		return "", err
 	}
-	return tokenFor(rev), nil
+	return encodeToken(rev), nil
 }
 
 // checkNoOrphans fails if a tuple stored under old would be invalid under next.
@@ -99,5 +99,5 @@ func (e *Engine) ReadSchema(ctx context.Context) (string, Token, error) {
 		}
 		return "", "", err
 	}
-	return v.Text, tokenFor(v.Revision), nil
+	return v.Text, encodeToken(v.Revision), nil
 }

@@ -63,7 +63,7 @@ func (e *Engine) WriteTuples(ctx context.Context, updates []store.Update, pre []
 	if err != nil {
 		return "", err
 	}
-	return tokenFor(rev), nil
+	return encodeToken(rev), nil
 }
 
 // DeleteTuples deletes every tuple that matches f, atomically, if every precondition holds. It
@@ -90,7 +90,7 @@ func (e *Engine) DeleteTuples(ctx context.Context, f store.TupleFilter, pre []Pr
 	if err != nil {
 		return 0, "", err
 	}
-	return n, tokenFor(rev), nil
+	return n, encodeToken(rev), nil
 }
 
 func checkPreconditions(ctx context.Context, tx store.Tx, sch *schema.Schema, pre []Precondition) error {

@@ -257,7 +257,7 @@ func (g *generator) tuples(s *schema.Schema) []store.Tuple {
 			if !ok {
 				continue
 			}
-			for range g.rng.IntN(10) {
+			for range g.rng.IntN(16) {
 				a := rel.Allowed[g.rng.IntN(len(rel.Allowed))]
 				sub := store.Subject{Type: a.Type, ID: g.ids[g.rng.IntN(len(g.ids))], Relation: a.Relation}
 				if a.Wildcard {

@@ -12,8 +12,8 @@ type optionFunc func(*Store)
 func (f optionFunc) apply(s *Store) { f(s) }
 
 // WithRetention sets how long a version stays readable after a later commit superseded it, and so how
-// far back snapshots, Watch and OptimizedRevision can reach. The default is 10 minutes; 0 or less keeps
-// only the head once the next commit has run.
+// far back snapshots, Watch and OptimizedRevision can reach. The default is 10 minutes; with 0 or less,
+// each commit collects what the commit before it superseded.
 func WithRetention(d time.Duration) Option {
 	return optionFunc(func(s *Store) { s.retention = max(d, 0) })
 }

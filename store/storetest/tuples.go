@@ -217,19 +217,20 @@ func testCreateExisting(t *testing.T, s store.Store) {
 	rev := write(t, s, store.Create, "document:a#viewer@user:alice")
 	a, b := parse(t, "document:a#viewer@user:alice")[0], parse(t, "document:b#viewer@user:bob")[0]
 	tests := []struct {
-		name string
-		fn   func(ctx context.Context, tx store.Tx) error
+		name     string
+		existing store.Tuple
+		fn       func(ctx context.Context, tx store.Tx) error
 	}{
-		{"committed", func(ctx context.Context, tx store.Tx) error {
+		{"committed", a, func(ctx context.Context, tx store.Tx) error {
 			if err := tx.WriteTuples(ctx, updates(store.Create, []store.Tuple{b})); err != nil {
 				return err
 			}
 			return tx.WriteTuples(ctx, updates(store.Create, []store.Tuple{a}))
 		}},
-		{"same call", func(ctx context.Context, tx store.Tx) error {
+		{"same call", b, func(ctx context.Context, tx store.Tx) error {
 			return tx.WriteTuples(ctx, updates(store.Create, []store.Tuple{b, b}))
 		}},
-		{"earlier call", func(ctx context.Context, tx store.Tx) error {
+		{"earlier call", b, func(ctx context.Context, tx store.Tx) error {
 			if err := tx.WriteTuples(ctx, updates(store.Create, []store.Tuple{b})); err != nil {
 				return err
 			}
@@ -240,8 +241,8 @@ func testCreateExisting(t *testing.T, s store.Store) {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := s.Transact(context.Background(), tt.fn)
 			wantCode(t, err, fault.AlreadyExists)
-			if !strings.Contains(err.Error(), "document:") {
-				t.Errorf("error %q does not name the tuple", err)
+			if !strings.Contains(err.Error(), tt.existing.String()) {
+				t.Errorf("error %q does not name the tuple %v", err, tt.existing)
 			}
 			if got := head(t, s); got != rev {
 				t.Errorf("head moved from %v to %v", rev, got)
