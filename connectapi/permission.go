@@ -135,4 +135,3 @@ func (s *PermissionService) LookupSubjects(ctx context.Context, req *connect.Req
 	return connect.NewResponse(&permv1.LookupSubjectsResponse{SubjectIds: res.IDs, ExcludedSubjectIds: res.Excluded,
 		NextPageToken: res.Next, LookedUpAt: string(res.Token)}), nil
 }
-

@@ -118,4 +118,3 @@ func BenchmarkCheckCold(b *testing.B) {
 		})
 	}
 }
-

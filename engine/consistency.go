@@ -2,10 +2,10 @@ package engine
 
 import (
 	"context"
-	"sync/atomic"
 	"encoding/base64"
 	"encoding/binary"
 	"hash/crc32"
+	"sync/atomic"
 
 	"github.com/wardhq/ward/fault"
 	"github.com/wardhq/ward/store"

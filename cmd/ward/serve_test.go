@@ -66,11 +66,11 @@ func TestQuickstart(t *testing.T) {
 	}
 	token := strings.TrimSpace(out)
 	for _, tc := range []struct{ check, want string }{
-		{"document:readme#view@user:alice", "allowed"},  // staff → handbook → onboarding → readme
-		{"document:readme#view@user:bob", "denied"},     // banned
-		{"document:readme#edit@user:dave", "allowed"},   // owner
-		{"document:roadmap#view@user:zoe", "allowed"},   // public
-		{"document:roadmap#edit@user:carol", "denied"},  // staff, but not engineering
+		{"document:readme#view@user:alice", "allowed"}, // staff → handbook → onboarding → readme
+		{"document:readme#view@user:bob", "denied"},    // banned
+		{"document:readme#edit@user:dave", "allowed"},  // owner
+		{"document:roadmap#view@user:zoe", "allowed"},  // public
+		{"document:roadmap#edit@user:carol", "denied"}, // staff, but not engineering
 		{"group:staff#member@group:engineering#member", "allowed"},
 	} {
 		out, err := ward(t, public, admin, "", "check", "--at-least-as-fresh", token, tc.check)

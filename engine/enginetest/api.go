@@ -155,7 +155,10 @@ func BadInput(t *testing.T, newStore NewStore) {
 		{"permission written", bad(func(t *store.Tuple) { t.Relation = "view" }), "updates[1].relationship.relation"},
 		{"forbidden subject type", bad(func(t *store.Tuple) { t.Subject = store.Subject{Type: "folder", ID: "f"} }), "updates[1].relationship.subject"},
 		{"forbidden wildcard", bad(func(t *store.Tuple) { t.Relation = "editor"; t.Subject.ID = "*" }), "updates[1].relationship.subject"},
-		{"forbidden subject set", bad(func(t *store.Tuple) { t.Subject = store.Subject{Type: "group", ID: "g", Relation: "member"}; t.Relation = "owner" }), "updates[1].relationship.subject"},
+		{"forbidden subject set", bad(func(t *store.Tuple) {
+			t.Subject = store.Subject{Type: "group", ID: "g", Relation: "member"}
+			t.Relation = "owner"
+		}), "updates[1].relationship.subject"},
 		{"unknown subject relation", bad(func(t *store.Tuple) { t.Subject = store.Subject{Type: "group", ID: "g", Relation: "owner"} }), "updates[1].relationship.subject"},
 		{"invalid UTF-8 id", bad(func(t *store.Tuple) { t.Resource.ID = "bad\xff" }), "updates[1].relationship.resource.id"},
 		{"id too long", bad(func(t *store.Tuple) { t.Subject.ID = long }), "updates[1].relationship.subject.id"},
