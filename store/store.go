@@ -25,13 +25,15 @@ type Store interface {
 	// Transact runs fn in a read-write transaction and commits it atomically. It returns the
 	// revision of the commit, or the error of fn, in which case nothing of the transaction is
 	// applied. Reads inside fn see the newest committed state; whether they see fn's own pending
-	// writes is unspecified, so fn reads before it writes. A transaction that writes nothing still
-	// returns a revision: the head at which it ran.
+	// writes is unspecified, so fn reads before it writes. A transaction that changes nothing
+	// (no writes, or only no-op ones) returns a revision no older than the head at which it ran. A
+	// Tx is not safe for concurrent use.
 	Transact(ctx context.Context, fn func(ctx context.Context, tx Tx) error) (Revision, error)
 
 	// Watch yields every change set committed after rev, in revision order, and then waits for more
-	// until ctx ends. It yields an error (FailedPrecondition) when rev is older than the history
-	// the store keeps.
+	// until ctx ends, when it stops (yielding nothing or a Canceled error). It yields a
+	// FailedPrecondition error when rev is older than the history the store keeps or newer than
+	// the head.
 	Watch(ctx context.Context, after Revision) iter.Seq2[ChangeSet, error]
 
 	// Ping reports whether the store answers; /health/ready uses it.
@@ -44,7 +46,9 @@ type Store interface {
 // Reader reads one snapshot.
 type Reader interface {
 	// QueryTuples yields the tuples that match f, in the order of [Tuple.Compare], starting after
-	// opts.After and stopping after opts.Limit tuples when it is positive.
+	// opts.After and stopping after opts.Limit tuples when it is positive. An error may follow
+	// tuples already yielded (the snapshot was collected mid-query, say); the caller then
+	// discards the partial result.
 	QueryTuples(ctx context.Context, f TupleFilter, opts QueryOptions) iter.Seq2[Tuple, error]
 
 	// ReadSchema returns the schema in force. It fails with NotFound when none was ever written.
@@ -55,11 +59,12 @@ type Reader interface {
 type Tx interface {
 	Reader
 
-	// WriteTuples applies updates. A Create of a tuple that exists fails with AlreadyExists; a Delete
-	// of one that does not is a no-op.
+	// WriteTuples applies updates, all or none of them. A Create of a tuple that exists fails with
+	// AlreadyExists; a Delete of one that does not is a no-op.
 	WriteTuples(ctx context.Context, updates []Update) error
 
-	// DeleteTuples deletes every tuple that matches f and returns how many it deleted.
+	// DeleteTuples deletes every tuple that matches f, those written earlier in the transaction
+	// included, and returns how many it deleted. Callers guard against an empty filter.
 	DeleteTuples(ctx context.Context, f TupleFilter) (int, error)
 
 	// WriteSchema replaces the schema text. The caller has validated it.
@@ -154,8 +159,8 @@ type Update struct {
 	Tuple Tuple
 }
 
-// ChangeSet is what one commit changed. Only effective changes are listed: a Touch of an existing
-// tuple or a Delete of a missing one is not.
+// ChangeSet is what one commit changed, in [Tuple.Compare] order. Only effective changes are
+// listed: a Touch of an existing tuple or a Delete of a missing one is not.
 type ChangeSet struct {
 	Revision      Revision
 	Changes       []Change
