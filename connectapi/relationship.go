@@ -18,7 +18,7 @@ type Relationships interface {
 	WriteTuples(ctx context.Context, updates []store.Update, pre []engine.Precondition) (engine.Token, error)
 	DeleteTuples(ctx context.Context, f store.TupleFilter, pre []engine.Precondition) (int, engine.Token, error)
 	ReadTuples(ctx context.Context, c engine.Consistency, f store.TupleFilter, p engine.Page) ([]store.Tuple, string, engine.Token, error)
-	Watch(ctx context.Context, after engine.Token) iter.Seq2[store.ChangeSet, error]
+	Watch(ctx context.Context, after engine.Token) (iter.Seq2[store.ChangeSet, error], error)
 }
 
 // RelationshipService serves ward.relationship.v1.RelationshipService.
@@ -77,7 +77,16 @@ func (s *RelationshipService) ReadRelationships(ctx context.Context, req *connec
 
 // Watch implements RelationshipService.Watch.
 func (s *RelationshipService) Watch(ctx context.Context, req *connect.Request[relv1.WatchRequest], stream *connect.ServerStream[relv1.WatchResponse]) error {
-	for cs, err := range s.engine.Watch(ctx, engine.Token(req.Msg.GetAfter())) {
+	changes, err := s.engine.Watch(ctx, engine.Token(req.Msg.GetAfter()))
+	if err != nil {
+		return toConnect(ctx, s.log, err)
+	}
+	// Send the headers now: a client's call returns only once they arrive, and the first change
+	// may be a long way off.
+	if err := stream.Send(nil); err != nil {
+		return err
+	}
+	for cs, err := range changes {
 		if err != nil {
 			return toConnect(ctx, s.log, err)
 		}

@@ -125,25 +125,19 @@ func (e *Engine) ReadTuples(ctx context.Context, c Consistency, f store.TupleFil
 	return out, next, snap.token, nil
 }
 
-// Watch yields every change set committed after the snapshot of token (or after the newest
-// commit, for an empty token), then waits for more until ctx ends.
-func (e *Engine) Watch(ctx context.Context, after Token) iter.Seq2[store.ChangeSet, error] {
-	return func(yield func(store.ChangeSet, error) bool) {
-		var rev store.Revision
-		var err error
-		if after == "" {
-			rev, err = e.store.HeadRevision(ctx)
-		} else if rev, err = ParseToken(after); err != nil {
-			err = fault.InField("after", err)
-		}
-		if err != nil {
-			yield(store.ChangeSet{}, err)
-			return
-		}
-		for cs, err := range e.store.Watch(ctx, rev) {
-			if !yield(cs, err) || err != nil {
-				return
-			}
-		}
+// Watch returns the change sets committed after the snapshot of token (or after the newest
+// commit, for an empty token), which it resolves now: changes committed after Watch returns are
+// never missed. The sequence waits for more changes until ctx ends.
+func (e *Engine) Watch(ctx context.Context, after Token) (iter.Seq2[store.ChangeSet, error], error) {
+	var rev store.Revision
+	var err error
+	if after == "" {
+		rev, err = e.store.HeadRevision(ctx)
+	} else if rev, err = ParseToken(after); err != nil {
+		err = fault.InField("after", err)
 	}
+	if err != nil {
+		return nil, err
+	}
+	return e.store.Watch(ctx, rev), nil
 }
