@@ -60,11 +60,7 @@ func newExpandCommand(c *client) *cobra.Command {
 		Short: "Print the userset tree of a permission",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			object, permission, ok := strings.Cut(args[0], "#")
-			if !ok {
-				return fmt.Errorf("%q is not of the form type:id#permission", args[0])
-			}
-			o, err := store.ParseObject(object)
+			o, permission, err := parseUserset(args[0])
 			if err != nil {
 				return err
 			}
@@ -73,7 +69,7 @@ func newExpandCommand(c *client) *cobra.Command {
 				return err
 			}
 			res, err := c.permissions().Expand(cmd.Context(), connect.NewRequest(&permv1.ExpandRequest{
-				Consistency: cons, Resource: &relv1.ObjectReference{Type: o.Type, Id: o.ID}, Permission: permission,
+				Consistency: cons, Resource: o, Permission: permission,
 			}))
 			if err != nil {
 				return err
@@ -157,11 +153,7 @@ func newLookupCommand(c *client) *cobra.Command {
 		Short: "Print the IDs of the subjects of SUBJECT_TYPE that have PERMISSION, one per line ('*' for a wildcard)",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			object, permission, ok := strings.Cut(args[0], "#")
-			if !ok {
-				return fmt.Errorf("%q is not of the form type:id#permission", args[0])
-			}
-			o, err := store.ParseObject(object)
+			o, permission, err := parseUserset(args[0])
 			if err != nil {
 				return err
 			}
@@ -169,7 +161,7 @@ func newLookupCommand(c *client) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			req := &permv1.LookupSubjectsRequest{Consistency: cons, Resource: &relv1.ObjectReference{Type: o.Type, Id: o.ID},
+			req := &permv1.LookupSubjectsRequest{Consistency: cons, Resource: o,
 				Permission: permission, SubjectType: args[1], PageSize: engine.MaxPageSize}
 			for {
 				res, err := c.permissions().LookupSubjects(cmd.Context(), connect.NewRequest(req))
@@ -191,4 +183,17 @@ func newLookupCommand(c *client) *cobra.Command {
 	sf.add(subjects)
 	cmd.AddCommand(resources, subjects)
 	return cmd
+}
+
+// parseUserset parses `type:id#permission`.
+func parseUserset(s string) (*relv1.ObjectReference, string, error) {
+	object, permission, ok := strings.Cut(s, "#")
+	if !ok {
+		return nil, "", fmt.Errorf("%q is not of the form type:id#permission", s)
+	}
+	o, err := store.ParseObject(object)
+	if err != nil {
+		return nil, "", err
+	}
+	return &relv1.ObjectReference{Type: o.Type, Id: o.ID}, permission, nil
 }
