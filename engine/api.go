@@ -3,8 +3,9 @@ package engine
 import (
 	"context"
 	"strconv"
+	"sync"
+	"sync/atomic"
 
-	"golang.org/x/sync/errgroup"
 
 	"github.com/wardhq/ward/engine/schema"
 	"github.com/wardhq/ward/fault"
@@ -65,16 +66,19 @@ func (e *Engine) CheckBulk(ctx context.Context, c Consistency, items []CheckItem
 		return nil, "", err
 	}
 	results := make([]BulkResult, len(items))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(e.cfg.concurrency)
-	for i, item := range items {
-		g.Go(func() error {
-			allowed, err := e.check(gctx, snap, item)
-			results[i] = BulkResult{Allowed: allowed, Err: fault.InField(itemField(i), err)}
-			return nil
+	// A few workers take items in turn: most items are answered from the cache in well under a
+	// microsecond, less than starting a goroutine for each would cost.
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(e.cfg.concurrency, len(items)) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(items); i = int(next.Add(1) - 1) {
+				allowed, err := e.check(ctx, snap, items[i])
+				results[i] = BulkResult{Allowed: allowed, Err: fault.InField(itemField(i), err)}
+			}
 		})
 	}
-	_ = g.Wait() // every goroutine returns nil: errors stay with their items
+	wg.Wait()
 	if err := ctx.Err(); err != nil {
 		return nil, "", err
 	}

@@ -89,6 +89,7 @@ func TestQuickstart(t *testing.T) {
 		{[]string{"lookup", "subjects", "document:roadmap#edit", "user"}, "alice\nbob\n"},
 		{[]string{"lookup", "subjects", "document:roadmap#view", "user"}, "*\nalice\nbob\n"},
 		{[]string{"tuples", "read", "group:staff"}, "group:staff#member@group:engineering#member\ngroup:staff#member@user:carol\n"},
+		{[]string{"tuples", "read", "document@user"}, "document:readme#banned@user:bob\ndocument:readme#owner@user:dave\ndocument:roadmap#viewer@user:*\n"},
 		{[]string{"expand", "group:staff#member"}, "group:staff#member = group:engineering#member, user:carol\n  group:engineering#member = user:alice, user:bob\n"},
 	} {
 		out, err := ward(t, public, admin, "", append(tc.args, "--at-least-as-fresh", token)...)

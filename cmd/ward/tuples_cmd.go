@@ -58,13 +58,16 @@ func newTuplesWriteCommand(c *client, name, short string, op relv1.RelationshipU
 func newTuplesReadCommand(c *client) *cobra.Command {
 	var cf consistencyFlags
 	cmd := &cobra.Command{
-		Use:   "read FILTER",
-		Short: "Print the tuples that match type[:id][#relation][@subject_type[:id][#relation]]",
-		Args:  cobra.ExactArgs(1),
+		Use:   "read [FILTER]",
+		Short: "Print the tuples that match type[:id][#relation][@subject_type[:id][#relation]], or all of them",
+		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			f, err := parseFilter(args[0])
-			if err != nil {
-				return err
+			f := &relv1.RelationshipFilter{}
+			if len(args) == 1 {
+				var err error
+				if f, err = parseFilter(args[0]); err != nil {
+					return err
+				}
 			}
 			cons, err := cf.proto()
 			if err != nil {

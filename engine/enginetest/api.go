@@ -315,3 +315,25 @@ func ReadYourWrites(t *testing.T, newStore NewStore) {
 	cancel()
 	readers.Wait()
 }
+
+// DepthLimit checks that a check deeper than the limit fails with ResourceExhausted instead of
+// being denied, and that one answered within the limit is unaffected.
+func DepthLimit(t *testing.T, newStore NewStore) {
+	e := conformanceEngine(t, newStore, engine.WithMaxDepth(4))
+	ctx := context.Background()
+	deep, _ := engine.ParseCheckItem("document:deep#view@user:deep") // seven nested groups
+	if _, _, err := e.Check(ctx, fresh, deep); fault.CodeOf(err) != fault.ResourceExhausted {
+		t.Errorf("check through 7 groups with max depth 4: %v, want ResourceExhausted", err)
+	}
+	shallow, _ := engine.ParseCheckItem("document:readme#view@user:olive")
+	if ok, _, err := e.Check(ctx, fresh, shallow); err != nil || !ok {
+		t.Errorf("shallow check with max depth 4 = %v, %v; want allowed", ok, err)
+	}
+	results, _, err := e.CheckBulk(ctx, fresh, []engine.CheckItem{shallow, deep})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !results[0].Allowed || results[0].Err != nil || fault.CodeOf(results[1].Err) != fault.ResourceExhausted {
+		t.Errorf("bulk results = %+v; want allowed, then ResourceExhausted", results)
+	}
+}

@@ -27,6 +27,7 @@ func Run(t *testing.T, newStore NewStore) {
 	t.Run("Lookups", func(t *testing.T) { Lookups(t, newStore) })
 	t.Run("Expand", func(t *testing.T) { Expand(t, newStore) })
 	t.Run("BadInput", func(t *testing.T) { BadInput(t, newStore) })
+	t.Run("DepthLimit", func(t *testing.T) { DepthLimit(t, newStore) })
 	t.Run("ReadYourWrites", func(t *testing.T) { ReadYourWrites(t, newStore) })
 }
 
