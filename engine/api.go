@@ -6,7 +6,6 @@ import (
 	"sync"
 	"sync/atomic"
 
-
 	"github.com/wardhq/ward/engine/schema"
 	"github.com/wardhq/ward/fault"
 	"github.com/wardhq/ward/store"

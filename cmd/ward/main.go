@@ -46,6 +46,7 @@ func newRootCommand(stdout, stderr interface{ Write([]byte) (int, error) }, envi
 		newCheckCommand(c),
 		newExpandCommand(c),
 		newLookupCommand(c),
+		newMigrateCommand(environ),
 		&cobra.Command{
 			Use:   "version",
 			Short: "Print ward's version",

@@ -44,49 +44,52 @@ func Differential(t *testing.T, newStore NewStore) {
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	checks, allowed, disagreements := 0, 0, 0
 	for i := range schemas {
-		g := &generator{rng: rng}
-		sch, text := g.schema(t)
-		tuples := g.tuples(sch)
-		e := newEngine(t, newStore, engine.WithMaxDepth(10_000), engine.WithConcurrency(1+rng.IntN(4)))
-		ctx := context.Background()
-		if _, err := e.WriteSchema(ctx, text); err != nil {
-			t.Fatalf("schema %d: %v\n%s", i, err, text)
-		}
-		var tok engine.Token
-		if len(tuples) > 0 {
-			updates := make([]store.Update, len(tuples))
-			for j, tu := range tuples {
-				updates[j] = store.Update{Op: store.Touch, Tuple: tu}
+		// A subtest per schema, so that its store is closed before the next one opens.
+		t.Run(fmt.Sprintf("schema-%d", i), func(t *testing.T) {
+			g := &generator{rng: rng}
+			sch, text := g.schema(t)
+			tuples := g.tuples(sch)
+			e := newEngine(t, newStore, engine.WithMaxDepth(10_000), engine.WithConcurrency(1+rng.IntN(4)))
+			ctx := context.Background()
+			if _, err := e.WriteSchema(ctx, text); err != nil {
+				t.Fatalf("%v\n%s", err, text)
 			}
-			var err error
-			if tok, err = e.WriteTuples(ctx, updates, nil); err != nil {
-				t.Fatalf("schema %d: writing tuples: %v", i, err)
-			}
-		}
-		c := engine.Consistency{Mode: engine.FullyConsistent}
-		if tok != "" {
-			c = engine.Consistency{Mode: engine.AtLeastAsFresh, Token: tok}
-		}
-		ref := &reference{schema: sch, tuples: tuples}
-		for q := range 30 {
-			item := g.query(sch)
-			want := ref.check(item.Resource, item.Permission, item.Subject)
-			got, _, err := e.Check(ctx, c, item)
-			checks++
-			if want {
-				allowed++
-			}
-			if err != nil || got != want {
-				disagreements++
-				if disagreements <= 5 {
-					t.Errorf("schema %d, query %d: %s: engine %v (err %v), reference %v\nschema:\n%s\ntuples:\n%s",
-						i, q, item, got, err, want, text, formatTuples(tuples))
+			var tok engine.Token
+			if len(tuples) > 0 {
+				updates := make([]store.Update, len(tuples))
+				for j, tu := range tuples {
+					updates[j] = store.Update{Op: store.Touch, Tuple: tu}
+				}
+				var err error
+				if tok, err = e.WriteTuples(ctx, updates, nil); err != nil {
+					t.Fatalf("writing tuples: %v", err)
 				}
 			}
-			if q%6 == 0 {
-				disagreements += compareLookups(t, ctx, e, c, g, ref, item)
+			c := engine.Consistency{Mode: engine.FullyConsistent}
+			if tok != "" {
+				c = engine.Consistency{Mode: engine.AtLeastAsFresh, Token: tok}
 			}
-		}
+			ref := &reference{schema: sch, tuples: tuples}
+			for q := range 30 {
+				item := g.query(sch)
+				want := ref.check(item.Resource, item.Permission, item.Subject)
+				got, _, err := e.Check(ctx, c, item)
+				checks++
+				if want {
+					allowed++
+				}
+				if err != nil || got != want {
+					disagreements++
+					if disagreements <= 5 {
+						t.Errorf("query %d: %s: engine %v (err %v), reference %v\nschema:\n%s\ntuples:\n%s",
+							q, item, got, err, want, text, formatTuples(tuples))
+					}
+				}
+				if q%6 == 0 {
+					disagreements += compareLookups(t, ctx, e, c, g, ref, item)
+				}
+			}
+		})
 	}
 	t.Logf("%d checks on %d schemas (%d allowed), %d disagreements", checks, schemas, allowed, disagreements)
 	// A generator that only ever produced denials would test little.

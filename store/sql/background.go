@@ -1,0 +1,99 @@
+package sql
+
+import (
+	"context"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// replica is a read replica and the newest revision it was last seen to have replayed.
+type replica struct {
+	pool *pgxpool.Pool
+	head atomic.Int64 // -1 while it does not answer
+}
+
+// pollReplicas keeps each replica's replayed head current, and the collected horizon, until ctx
+// ends. A replica that does not answer is not used until it does.
+func (s *Store) pollReplicas(ctx context.Context) {
+	tick := time.NewTicker(s.cfg.pollInterval)
+	defer tick.Stop()
+	lastHorizon := time.Time{}
+	for {
+		for _, r := range s.replicas {
+			var head int64
+			qctx, cancel := context.WithTimeout(ctx, time.Second)
+			if err := r.pool.QueryRow(qctx, `SELECT revision FROM ward_head`).Scan(&head); err != nil {
+				head = -1
+			}
+			cancel()
+			r.head.Store(head)
+		}
+		if time.Since(lastHorizon) > time.Second {
+			var collected int64
+			qctx, cancel := context.WithTimeout(ctx, time.Second)
+			if err := s.primary.QueryRow(qctx, `SELECT collected_through FROM ward_head`).Scan(&collected); err == nil {
+				s.collected.Store(collected)
+				lastHorizon = time.Now()
+			}
+			cancel()
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// collectGarbage removes tuple versions and commits older than the retention, once per gcInterval,
+// until ctx ends.
+func (s *Store) collectGarbage(ctx context.Context) {
+	tick := time.NewTicker(s.cfg.gcInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		if err := s.CollectGarbage(ctx); err != nil && ctx.Err() == nil {
+			s.log.WarnContext(ctx, "garbage collection failed; will try again", "error", err)
+		}
+	}
+}
+
+// CollectGarbage removes what is older than the retention: tuple versions deleted before the
+// newest commit older than the retention, and the commits before it. Snapshots before that commit
+// become unreadable.
+func (s *Store) CollectGarbage(ctx context.Context) error {
+	var cutoff int64
+	err := s.retry(ctx, "garbage collection", func(ctx context.Context) error {
+		err := s.primary.QueryRow(ctx, `SELECT coalesce(max(revision), 0) FROM ward_commits WHERE committed_at < clock_timestamp() - $1::interval`,
+			s.cfg.retention).Scan(&cutoff)
+		if err != nil || cutoff == 0 {
+			return err
+		}
+		// Raise the horizon first, so that no reader starts below it while versions go.
+		if _, err := s.primary.Exec(ctx, `UPDATE ward_head SET collected_through = greatest(collected_through, $1)`, cutoff); err != nil {
+			return err
+		}
+		for {
+			tag, err := s.primary.Exec(ctx, `DELETE FROM ward_tuples WHERE ctid = ANY(ARRAY(
+				SELECT ctid FROM ward_tuples WHERE deleted_rev <= $1 LIMIT 10000))`, cutoff)
+			if err != nil {
+				return err
+			}
+			if tag.RowsAffected() < 10000 {
+				break
+			}
+		}
+		_, err = s.primary.Exec(ctx, `DELETE FROM ward_commits WHERE revision < $1`, cutoff)
+		return err
+	})
+	if err == nil && cutoff > 0 {
+		s.collected.Store(max(s.collected.Load(), cutoff))
+	}
+	return err
+}

@@ -1,0 +1,236 @@
+// Package sql is ward's store on PostgreSQL (and, in the same SQL where possible, CockroachDB),
+// through pgx connection pools.
+//
+// Revisions are commit counters: each write transaction increments the single row of ward_head and
+// holds its lock until it commits, so revision order is commit order. Tuples carry the revisions
+// that created and deleted them, so any connection — the primary's or a replica's — can read any
+// retained snapshot with `created_rev <= R AND deleted_rev > R`, and all sub-queries of one check
+// see one snapshot. Reads go to a replica whose replayed head has reached the snapshot, else to the
+// primary. Transient failures are retried with bounded backoff; callers see Unavailable only when
+// the budget is spent.
+package sql
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/wardhq/ward/fault"
+	"github.com/wardhq/ward/store"
+)
+
+// Store is a store.Store over PostgreSQL. Create it with Open.
+type Store struct {
+	primary  *pgxpool.Pool
+	replicas []*replica
+	// nextReplica spreads reads over the replicas.
+	nextReplica atomic.Uint32
+	cfg         config
+	log         *slog.Logger
+
+	schemas   schemaCache
+	optimized atomic.Pointer[optimizedRevision]
+	// collected is the revision below which history is gone, as last seen.
+	collected atomic.Int64
+	// knownHead is a revision known to be committed: reads at or below it need no check.
+	knownHead atomic.Int64
+
+	stop   context.CancelFunc
+	wg     sync.WaitGroup
+	closed atomic.Bool
+}
+
+var _ store.Store = (*Store)(nil)
+
+type optimizedRevision struct {
+	boundary time.Time
+	rev      store.Revision
+}
+
+// Option configures a Store.
+type Option interface{ apply(*config) }
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+type config struct {
+	replicaDSNs   []string
+	retention     time.Duration
+	retryBudget   time.Duration
+	pollInterval  time.Duration
+	gcInterval    time.Duration
+	logger        *slog.Logger
+	maxConns      int32
+	connectTimout time.Duration
+}
+
+// WithReplicas adds read replicas (hot standbys of the primary), used for snapshots they have
+// replayed. By default there are none.
+func WithReplicas(dsns ...string) Option {
+	return optionFunc(func(c *config) { c.replicaDSNs = append(c.replicaDSNs, dsns...) })
+}
+
+// WithRetention sets how long superseded tuple versions and commits are kept: how far back Watch
+// and page tokens reach. The default is 10 minutes.
+func WithRetention(d time.Duration) Option { return optionFunc(func(c *config) { c.retention = d }) }
+
+// WithRetryBudget bounds how long one operation retries transient failures before it fails with
+// Unavailable. The default is 10 seconds.
+func WithRetryBudget(d time.Duration) Option {
+	return optionFunc(func(c *config) { c.retryBudget = d })
+}
+
+// WithPollInterval sets how often replicas' heads are read and Watch looks for commits. The
+// default is 50 milliseconds.
+func WithPollInterval(d time.Duration) Option {
+	return optionFunc(func(c *config) { c.pollInterval = d })
+}
+
+// WithLogger sets the logger. The default discards.
+func WithLogger(l *slog.Logger) Option { return optionFunc(func(c *config) { c.logger = l }) }
+
+// WithMaxConns sets each pool's maximum connections. The default is pgx's (4 per CPU, at least 4).
+func WithMaxConns(n int32) Option { return optionFunc(func(c *config) { c.maxConns = n }) }
+
+// Open connects to the primary at dsn (a multi-host DSN such as `host=a,b,c
+// target_session_attrs=read-write` follows failovers) and to the replicas, checks that the
+// database's schema is current (see package migrations), and starts the replica poller and the
+// garbage collector. Close stops them.
+func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
+	cfg := config{
+		retention:     10 * time.Minute,
+		retryBudget:   10 * time.Second,
+		pollInterval:  50 * time.Millisecond,
+		gcInterval:    time.Minute,
+		logger:        slog.New(slog.DiscardHandler),
+		connectTimout: 5 * time.Second,
+	}
+	for _, o := range opts {
+		o.apply(&cfg)
+	}
+	primary, err := newPool(ctx, dsn, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("primary: %w", err)
+	}
+	s := &Store{primary: primary, cfg: cfg, log: cfg.logger}
+	for i, d := range cfg.replicaDSNs {
+		p, err := newPool(ctx, d, cfg)
+		if err != nil {
+			s.closePools()
+			return nil, fmt.Errorf("replica %d: %w", i, err)
+		}
+		s.replicas = append(s.replicas, &replica{pool: p})
+	}
+	bg, stop := context.WithCancel(context.Background())
+	s.stop = stop
+	s.wg.Add(2)
+	go func() { defer s.wg.Done(); s.pollReplicas(bg) }()
+	go func() { defer s.wg.Done(); s.collectGarbage(bg) }()
+	return s, nil
+}
+
+func newPool(ctx context.Context, dsn string, cfg config) (*pgxpool.Pool, error) {
+	pc, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, fault.Wrap(fault.InvalidArgument, err, "the database DSN is not valid")
+	}
+	if cfg.maxConns > 0 {
+		pc.MaxConns = cfg.maxConns
+	}
+	if pc.ConnConfig.ConnectTimeout == 0 {
+		pc.ConnConfig.ConnectTimeout = cfg.connectTimout
+	}
+	p, err := pgxpool.NewWithConfig(ctx, pc)
+	if err != nil {
+		return nil, fmt.Errorf("connecting: %w", err)
+	}
+	return p, nil
+}
+
+// Pool returns the primary's pool, for migrations and tests.
+func (s *Store) Pool() *pgxpool.Pool { return s.primary }
+
+func (s *Store) closePools() {
+	s.primary.Close()
+	for _, r := range s.replicas {
+		r.pool.Close()
+	}
+}
+
+// Close stops the background work and closes the pools. It is idempotent.
+func (s *Store) Close() error {
+	if s.closed.Swap(true) {
+		return nil
+	}
+	s.stop()
+	s.wg.Wait()
+	s.closePools()
+	return nil
+}
+
+// Ping reports whether the primary answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if s.closed.Load() {
+		return fault.New(fault.Unavailable, "the store is closed")
+	}
+	return s.retry(ctx, "ping", func(ctx context.Context) error { return s.primary.Ping(ctx) })
+}
+
+// HeadRevision returns the newest committed revision, read from the primary.
+func (s *Store) HeadRevision(ctx context.Context) (store.Revision, error) {
+	var rev int64
+	err := s.retry(ctx, "head revision", func(ctx context.Context) error {
+		return s.primary.QueryRow(ctx, `SELECT revision FROM ward_head`).Scan(&rev)
+	})
+	if err == nil {
+		s.sawCommitted(rev)
+	}
+	return store.Revision{Major: uint64(rev)}, err
+}
+
+// sawCommitted records that rev is committed.
+func (s *Store) sawCommitted(rev int64) {
+	for {
+		known := s.knownHead.Load()
+		if rev <= known || s.knownHead.CompareAndSwap(known, rev) {
+			return
+		}
+	}
+}
+
+// OptimizedRevision returns the newest revision committed at or before the last boundary of a
+// maxStaleness/2 grid, computed once per boundary: every request in that window shares it, and so
+// shares the check cache.
+func (s *Store) OptimizedRevision(ctx context.Context, maxStaleness time.Duration) (store.Revision, error) {
+	if maxStaleness <= 0 {
+		return s.HeadRevision(ctx)
+	}
+	q := maxStaleness / 2
+	boundary := time.Now().Truncate(q)
+	if o := s.optimized.Load(); o != nil && o.boundary.Equal(boundary) {
+		return o.rev, nil
+	}
+	var rev int64
+	err := s.retry(ctx, "optimized revision", func(ctx context.Context) error {
+		// The newest commit before the boundary, or the head if nothing older is retained.
+		return s.primary.QueryRow(ctx, `
+			SELECT coalesce(
+				(SELECT revision FROM ward_commits WHERE committed_at <= $1 ORDER BY revision DESC LIMIT 1),
+				(SELECT revision FROM ward_head))`, boundary).Scan(&rev)
+	})
+	if err != nil {
+		return store.Revision{}, err
+	}
+	r := store.Revision{Major: uint64(rev)}
+	s.optimized.Store(&optimizedRevision{boundary: boundary, rev: r})
+	return r, nil
+}
+
+var errClosed = errors.New("store closed")

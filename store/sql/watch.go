@@ -1,0 +1,100 @@
+package sql
+
+import (
+	"context"
+	"iter"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/wardhq/ward/fault"
+	"github.com/wardhq/ward/store"
+)
+
+// Watch yields the change sets committed after rev, polling the primary's commit log, until ctx
+// ends.
+func (s *Store) Watch(ctx context.Context, after store.Revision) iter.Seq2[store.ChangeSet, error] {
+	return func(yield func(store.ChangeSet, error) bool) {
+		cur := int64(after.Major)
+		head, err := s.HeadRevision(ctx)
+		switch {
+		case err != nil:
+			yield(store.ChangeSet{}, err)
+			return
+		case cur > int64(head.Major):
+			yield(store.ChangeSet{}, fault.New(fault.FailedPrecondition, "watch start %d is newer than the head %d", cur, head.Major))
+			return
+		case cur < s.collected.Load():
+			yield(store.ChangeSet{}, fault.New(fault.FailedPrecondition,
+				"watch start %d is older than the history the store keeps (from %d)", cur, s.collected.Load()))
+			return
+		}
+		for {
+			sets, err := s.changesAfter(ctx, cur)
+			if err != nil {
+				if ctx.Err() == nil {
+					yield(store.ChangeSet{}, err)
+				}
+				return
+			}
+			for _, cs := range sets {
+				if !yield(cs, nil) {
+					return
+				}
+				cur = int64(cs.Revision.Major)
+			}
+			if len(sets) > 0 {
+				continue
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(s.cfg.pollInterval):
+			}
+		}
+	}
+}
+
+// changesAfter reads up to 100 commits after rev and their changes.
+func (s *Store) changesAfter(ctx context.Context, rev int64) ([]store.ChangeSet, error) {
+	var sets []store.ChangeSet
+	err := s.retry(ctx, "watch", func(ctx context.Context) error {
+		sets = sets[:0]
+		rows, err := s.primary.Query(ctx, `SELECT revision, schema_changed FROM ward_commits WHERE revision > $1 ORDER BY revision LIMIT 100`, rev)
+		if err != nil {
+			return err
+		}
+		var cs store.ChangeSet
+		var r int64
+		if _, err := pgx.ForEachRow(rows, []any{&r, &cs.SchemaChanged}, func() error {
+			sets = append(sets, store.ChangeSet{Revision: store.Revision{Major: uint64(r)}, SchemaChanged: cs.SchemaChanged})
+			return nil
+		}); err != nil {
+			return err
+		}
+		for i := range sets {
+			r := int64(sets[i].Revision.Major)
+			rows, err := s.primary.Query(ctx, `SELECT `+tupleColumns+`, created_rev, deleted_rev FROM ward_tuples
+				WHERE (created_rev = $1 OR deleted_rev = $1) AND NOT (created_rev = $1 AND deleted_rev = $1)
+				ORDER BY `+tupleColumns, r)
+			if err != nil {
+				return err
+			}
+			var t store.Tuple
+			var created, deleted int64
+			if _, err := pgx.ForEachRow(rows, []any{&t.Resource.Type, &t.Resource.ID, &t.Relation,
+				&t.Subject.Type, &t.Subject.ID, &t.Subject.Relation, &created, &deleted}, func() error {
+				op := store.Touch
+				if deleted == r {
+					op = store.Delete
+				}
+				sets[i].Changes = append(sets[i].Changes, store.Change{Op: op, Tuple: t})
+				return nil
+			}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return sets, err
+}
