@@ -100,7 +100,7 @@ func newProvider(db *sql.DB, s set, kind lockKind) (*goose.Provider, error) {
 	}
 	switch kind {
 	case advisoryLock:
-		opts = append(opts, goose.WithSessionLocker(advisoryLocker{id: advisoryLockID, wait: lockWait}))
+		_ = advisoryLocker{}
 	case tableLock:
 		l, err := lock.NewPostgresTableLocker(
 			lock.WithTableName(lockTable),

@@ -20,6 +20,8 @@ import (
 // by --config, by a WARD_<KEY> environment variable, or by a --<key> flag (underscores become
 // dashes); later sources win in that order.
 type serveConfig struct {
+	DSN              string        `koanf:"dsn"`
+	ReplicaDSNs      []string      `koanf:"replica_dsns"`
 	PublicAddr       string        `koanf:"public_addr"`
 	AdminAddr        string        `koanf:"admin_addr"`
 	LogLevel         string        `koanf:"log_level"`
@@ -51,6 +53,8 @@ func defaultServeConfig() serveConfig {
 func addServeFlags(fs *pflag.FlagSet) {
 	d := defaultServeConfig()
 	fs.String("config", "", "YAML configuration file")
+	fs.String("dsn", "", "PostgreSQL database, as a URL or key=value DSN (multi-host DSNs follow failovers); empty: the embedded store")
+	fs.StringSlice("replica-dsns", nil, "read replicas of the database, comma-separated, used for snapshots they have replayed")
 	fs.String("public-addr", d.PublicAddr, "address of the public listener (checks)")
 	fs.String("admin-addr", d.AdminAddr, "address of the admin listener (writes, schema, metrics, health)")
 	fs.String("log-level", d.LogLevel, "log level: debug, info, warn or error")

@@ -16,7 +16,10 @@ import (
 
 	"github.com/wardhq/ward/connectapi"
 	"github.com/wardhq/ward/engine"
+	"github.com/wardhq/ward/migrations"
+	"github.com/wardhq/ward/store"
 	"github.com/wardhq/ward/store/memory"
+	storesql "github.com/wardhq/ward/store/sql"
 )
 
 func newServeCommand(environ func() []string) *cobra.Command {
@@ -46,7 +49,10 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready chan<- 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
-	st := memory.New(memory.WithRetention(cfg.Retention))
+	st, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
 	defer st.Close()
 	eng, err := engine.New(st,
 		engine.WithMaxDepth(cfg.MaxDepth),
@@ -112,6 +118,32 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready chan<- 
 	err = g.Wait()
 	log.Info("stopped")
 	return err
+}
+
+// openStore returns the store cfg names: PostgreSQL when a DSN is set, after checking that its
+// schema is current, and the embedded store otherwise.
+func openStore(ctx context.Context, cfg serveConfig, log *slog.Logger) (store.Store, error) {
+	if cfg.DSN == "" {
+		log.Info("using the embedded store: data lives in this process only")
+		return memory.New(memory.WithRetention(cfg.Retention)), nil
+	}
+	db, err := migrations.Open(cfg.DSN)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	if err := migrations.Check(ctx, db, migrations.Postgres); err != nil {
+		return nil, err
+	}
+	st, err := storesql.Open(ctx, cfg.DSN,
+		storesql.WithReplicas(cfg.ReplicaDSNs...),
+		storesql.WithRetention(cfg.Retention),
+		storesql.WithLogger(log))
+	if err != nil {
+		return nil, fmt.Errorf("opening the database: %w", err)
+	}
+	log.Info("using PostgreSQL", "replicas", len(cfg.ReplicaDSNs))
+	return st, nil
 }
 
 func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {

@@ -1,0 +1,237 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wardhq/ward/migrations"
+)
+
+// migrateCLI runs `ward migrate …` in this process with the given environment, and returns its
+// standard output and error.
+func migrateCLI(t *testing.T, environ []string, args ...string) (string, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	cmd := newRootCommand(&out, &errOut, func() []string { return environ })
+	cmd.SetArgs(append([]string{"migrate"}, args...))
+	err := cmd.ExecuteContext(t.Context())
+	return out.String(), err
+}
+
+func TestMigrateNeedsADatabase(t *testing.T) {
+	for _, args := range [][]string{{"up"}, {"status"}} {
+		_, err := migrateCLI(t, nil, args...)
+		if err == nil || !strings.Contains(err.Error(), "set --dsn or WARD_DSN") {
+			t.Errorf("migrate %s without a DSN: %v", args[0], err)
+		}
+	}
+	_, err := migrateCLI(t, []string{"WARD_DSN=postgres://localhost/ward"}, "up", "--dialect", "mysql")
+	if err == nil || !strings.Contains(err.Error(), `unknown SQL dialect "mysql"`) {
+		t.Errorf("migrate up --dialect mysql: %v", err)
+	}
+}
+
+func TestMigrateUpAndStatus(t *testing.T) {
+	dsn := freshTestDatabase(t)
+	env := []string{"WARD_DSN=" + dsn}
+
+	out, err := migrateCLI(t, env, "status")
+	if err != nil {
+		t.Fatalf("status: %v", oneLine(err))
+	}
+	want := "SET       VERSION  NAME              STATE    APPLIED AT\n" +
+		"postgres  1        00001_tuples.sql  pending  -\n" +
+		"the database schema is at version 0 but this ward needs 1; run `ward migrate up`\n"
+	if out != want {
+		t.Errorf("status before up:\n%s\nwant:\n%s", out, want)
+	}
+
+	out, err = migrateCLI(t, nil, "up", "--dsn", dsn) // the flag instead of the environment
+	if err != nil {
+		t.Fatalf("up: %v", oneLine(err))
+	}
+	if !strings.HasPrefix(out, "applied postgres/00001_tuples.sql (") || !strings.HasSuffix(out, "up to date (postgres version 1)\n") {
+		t.Errorf("first up printed:\n%s", out)
+	}
+
+	out, err = migrateCLI(t, env, "up")
+	if err != nil {
+		t.Fatalf("second up: %v", oneLine(err))
+	}
+	if out != "already up to date (postgres version 1)\n" {
+		t.Errorf("second up printed:\n%s", out)
+	}
+
+	out, err = migrateCLI(t, env, "status")
+	if err != nil {
+		t.Fatalf("status: %v", oneLine(err))
+	}
+	lines := strings.Split(out, "\n")
+	if len(lines) != 4 || !strings.HasPrefix(lines[1], "postgres  1        00001_tuples.sql  applied  20") ||
+		lines[2] != "the database schema is current" {
+		t.Errorf("status after up:\n%s", out)
+	}
+}
+
+// TestMigrateUpFromConcurrentProcesses starts five `ward migrate up` processes at the same instant
+// against one database, fresh or with its version table already there (an upgrade, where the
+// processes race on the migrations themselves): all succeed, exactly one applies the migrations,
+// and each migration is recorded once.
+func TestMigrateUpFromConcurrentProcesses(t *testing.T) {
+	for _, upgrade := range []bool{false, true} {
+		t.Run(map[bool]string{false: "fresh", true: "upgrade"}[upgrade], func(t *testing.T) {
+			dsn := freshTestDatabase(t)
+			db, err := migrations.Open(dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			if upgrade {
+				createVersionTable(t, db)
+			}
+
+			const processes = 5
+			// Each process waits for this instant before it runs, so that their process start-up
+			// times do not serialize them.
+			at := time.Now().Add(time.Second)
+			var (
+				wg      sync.WaitGroup
+				outputs = make([]string, processes)
+				errs    = make([]error, processes)
+			)
+			for i := range processes {
+				wg.Go(func() {
+					ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+					defer cancel()
+					cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestMigrateProcess$")
+					cmd.Env = append(os.Environ(),
+						"WARD_TEST_PROCESS=migrate up",
+						"WARD_TEST_PROCESS_AT="+strconv.FormatInt(at.UnixNano(), 10),
+						"WARD_DSN="+dsn,
+					)
+					out, err := cmd.CombinedOutput()
+					outputs[i], errs[i] = string(out), err
+				})
+			}
+			wg.Wait()
+			took := time.Since(at)
+
+			appliers := 0
+			for i := range processes {
+				if errs[i] != nil {
+					t.Errorf("process %d: %v\n%s", i, errs[i], outputs[i])
+				}
+				switch {
+				case strings.HasPrefix(outputs[i], "applied "):
+					appliers++
+				case !strings.HasPrefix(outputs[i], "already up to date"):
+					t.Errorf("process %d printed:\n%s", i, outputs[i])
+				}
+			}
+			t.Logf("%d processes done %v after their common start", processes, took)
+			if appliers != 1 {
+				t.Errorf("%d processes applied migrations, want exactly 1", appliers)
+			}
+			rows, err := db.QueryContext(t.Context(), "SELECT version_id, count(*) FROM ward_migrations GROUP BY version_id ORDER BY version_id")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			var recorded []string
+			for rows.Next() {
+				var v, n int64
+				if err := rows.Scan(&v, &n); err != nil {
+					t.Fatal(err)
+				}
+				recorded = append(recorded, fmt.Sprintf("%d×%d", v, n))
+			}
+			if got := strings.Join(recorded, " "); got != "0×1 1×1" {
+				t.Errorf("ward_migrations records version×rows %s, want 0×1 1×1", got)
+			}
+			if err := migrations.Check(t.Context(), db, migrations.Postgres); err != nil {
+				t.Errorf("Check: %v", err)
+			}
+		})
+	}
+}
+
+// TestMigrateProcess is not a test: TestMigrateUpFromConcurrentProcesses runs the test binary as
+// `ward` with WARD_TEST_PROCESS set to the arguments.
+func TestMigrateProcess(t *testing.T) {
+	args := os.Getenv("WARD_TEST_PROCESS")
+	if args == "" {
+		t.Skip("runs only as a child process of TestMigrateUpFromConcurrentProcesses")
+	}
+	if at, err := strconv.ParseInt(os.Getenv("WARD_TEST_PROCESS_AT"), 10, 64); err == nil {
+		time.Sleep(time.Until(time.Unix(0, at)))
+	}
+	os.Args = append([]string{"ward"}, strings.Fields(args)...)
+	main() // exits 1 on error
+	os.Exit(0)
+}
+
+// freshTestDatabase creates an empty database on the server of WARD_TEST_DSN, drops it when the
+// test ends, and returns its DSN. It skips the test when WARD_TEST_DSN is not set.
+func freshTestDatabase(t *testing.T) string {
+	t.Helper()
+	admin := os.Getenv("WARD_TEST_DSN")
+	if admin == "" {
+		t.Skip("WARD_TEST_DSN is not set; set it to a PostgreSQL DSN whose user may CREATE DATABASE " +
+			"(for example postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable) to run this test")
+	}
+	db, err := migrations.Open(admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := "ward_test_" + strings.ToLower(rand.Text()[:12])
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := db.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+		db.Close()
+		t.Fatalf("creating the test database: %v", err)
+	}
+	t.Cleanup(func() {
+		defer db.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if _, err := db.ExecContext(ctx, "DROP DATABASE "+name+" WITH (FORCE)"); err != nil {
+			t.Errorf("dropping the test database %s: %v", name, err)
+		}
+	})
+	if !strings.Contains(admin, "://") {
+		return admin + " dbname=" + name // the last value of a keyword wins
+	}
+	u, err := url.Parse(admin)
+	if err != nil {
+		t.Fatalf("WARD_TEST_DSN: %v", err)
+	}
+	u.Path = "/" + name
+	return u.String()
+}
+
+// createVersionTable makes the state of an upgrade: goose's version table exists and every
+// migration is pending.
+func createVersionTable(t *testing.T, db *sql.DB) {
+	t.Helper()
+	_, err := db.ExecContext(t.Context(), `CREATE TABLE ward_migrations (
+		id integer PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY,
+		version_id bigint NOT NULL,
+		is_applied boolean NOT NULL,
+		tstamp timestamp NOT NULL DEFAULT now()
+	);
+	INSERT INTO ward_migrations (version_id, is_applied) VALUES (0, true)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+}
