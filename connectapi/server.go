@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"connectrpc.com/connect"
@@ -28,7 +29,7 @@ type Services struct {
 // Nothing that writes is mounted here.
 func NewPublicHandler(s Services, obs *Observer) http.Handler {
 	mux := http.NewServeMux()
-	opts := connect.WithInterceptors(obs)
+	opts := handlerOptions(obs)
 	mux.Handle(permissionv1connect.NewPermissionServiceHandler(s.Permissions, opts))
 	mux.Handle(pingv1connect.NewPingServiceHandler(PingService{}, opts))
 	return mux
@@ -38,12 +39,16 @@ func NewPublicHandler(s Services, obs *Observer) http.Handler {
 // APIs, /metrics from gatherer, and the health routes. ready reports whether the store answers.
 func NewAdminHandler(s Services, obs *Observer, gatherer prometheus.Gatherer, ready func(context.Context) error, log *slog.Logger) http.Handler {
 	mux := http.NewServeMux()
-	opts := connect.WithInterceptors(obs)
+	opts := handlerOptions(obs)
 	mux.Handle(permissionv1connect.NewPermissionServiceHandler(s.Permissions, opts))
 	mux.Handle(pingv1connect.NewPingServiceHandler(PingService{}, opts))
 	mux.Handle(relationshipv1connect.NewRelationshipServiceHandler(s.Relationships, opts))
 	mux.Handle(schemav1connect.NewSchemaServiceHandler(s.Schemas, opts))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{}))
+	// Profiles, for operators: the admin listener is never exposed to end users.
+	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
 	mux.HandleFunc("GET /health/alive", func(w http.ResponseWriter, r *http.Request) {
 		writeHealth(w, http.StatusOK, "ok", "")
 	})
@@ -68,4 +73,10 @@ func writeHealth(w http.ResponseWriter, code int, status, reason string) {
 		body["reason"] = reason
 	}
 	_ = json.NewEncoder(w).Encode(body) // the client may be gone; nothing to do about it
+}
+
+// handlerOptions are the options of every handler. Responses smaller than a kilobyte are not
+// compressed: for the small messages of checks, compression costs more than it saves.
+func handlerOptions(obs *Observer) connect.HandlerOption {
+	return connect.WithHandlerOptions(connect.WithInterceptors(obs), connect.WithCompressMinBytes(1024))
 }

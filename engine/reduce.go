@@ -34,12 +34,8 @@ var errDecided = errors.New("decided")
 // error, if any, with decided false.
 func race(ctx context.Context, n, limit int, f func(context.Context, int) (checkResult, error),
 	decisive func(checkResult) bool) (r checkResult, decided bool, results []checkResult, err error) {
-	if n == 1 {
-		r, err := f(ctx, 0)
-		if err != nil {
-			return checkResult{}, false, nil, err
-		}
-		return r, decisive(r), []checkResult{r}, nil
+	if n == 1 || limit == 1 {
+		return sequential(ctx, n, f, decisive)
 	}
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -94,6 +90,30 @@ func race(ctx context.Context, n, limit int, f func(context.Context, int) (check
 	}
 	if err := ctx.Err(); err != nil {
 		return checkResult{}, false, nil, err
+	}
+	return checkResult{}, false, results, firstErr
+}
+
+// sequential is race without concurrency: branches run one after the other in this goroutine.
+func sequential(ctx context.Context, n int, f func(context.Context, int) (checkResult, error),
+	decisive func(checkResult) bool) (checkResult, bool, []checkResult, error) {
+	results := make([]checkResult, n)
+	var firstErr error
+	for i := range n {
+		r, err := f(ctx, i)
+		switch {
+		case err != nil:
+			if ctx.Err() != nil {
+				return checkResult{}, false, nil, ctx.Err()
+			}
+			if firstErr == nil {
+				firstErr = err
+			}
+		case decisive(r):
+			return r, true, nil, nil
+		default:
+			results[i] = r
+		}
 	}
 	return checkResult{}, false, results, firstErr
 }

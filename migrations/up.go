@@ -100,7 +100,7 @@ func newProvider(db *sql.DB, s set, kind lockKind) (*goose.Provider, error) {
 	}
 	switch kind {
 	case advisoryLock:
-		_ = advisoryLocker{}
+		opts = append(opts, goose.WithSessionLocker(advisoryLocker{id: advisoryLockID, wait: lockWait}))
 	case tableLock:
 		l, err := lock.NewPostgresTableLocker(
 			lock.WithTableName(lockTable),

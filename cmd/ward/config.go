@@ -22,6 +22,7 @@ import (
 type serveConfig struct {
 	DSN              string        `koanf:"dsn"`
 	ReplicaDSNs      []string      `koanf:"replica_dsns"`
+	Mirror           bool          `koanf:"mirror"`
 	PublicAddr       string        `koanf:"public_addr"`
 	AdminAddr        string        `koanf:"admin_addr"`
 	LogLevel         string        `koanf:"log_level"`
@@ -36,6 +37,7 @@ type serveConfig struct {
 
 func defaultServeConfig() serveConfig {
 	return serveConfig{
+		Mirror:           true,
 		PublicAddr:       "127.0.0.1:4466",
 		AdminAddr:        "127.0.0.1:4467",
 		LogLevel:         "info",
@@ -55,6 +57,7 @@ func addServeFlags(fs *pflag.FlagSet) {
 	fs.String("config", "", "YAML configuration file")
 	fs.String("dsn", "", "PostgreSQL database, as a URL or key=value DSN (multi-host DSNs follow failovers); empty: the embedded store")
 	fs.StringSlice("replica-dsns", nil, "read replicas of the database, comma-separated, used for snapshots they have replayed")
+	fs.Bool("mirror", d.Mirror, "with a database: keep an in-memory copy of the tuples, kept current from the change log, and check against it")
 	fs.String("public-addr", d.PublicAddr, "address of the public listener (checks)")
 	fs.String("admin-addr", d.AdminAddr, "address of the admin listener (writes, schema, metrics, health)")
 	fs.String("log-level", d.LogLevel, "log level: debug, info, warn or error")

@@ -19,6 +19,7 @@ import (
 	"github.com/wardhq/ward/migrations"
 	"github.com/wardhq/ward/store"
 	"github.com/wardhq/ward/store/memory"
+	"github.com/wardhq/ward/store/mirror"
 	storesql "github.com/wardhq/ward/store/sql"
 )
 
@@ -142,8 +143,16 @@ func openStore(ctx context.Context, cfg serveConfig, log *slog.Logger) (store.St
 	if err != nil {
 		return nil, fmt.Errorf("opening the database: %w", err)
 	}
-	log.Info("using PostgreSQL", "replicas", len(cfg.ReplicaDSNs))
-	return st, nil
+	log.Info("using PostgreSQL", "replicas", len(cfg.ReplicaDSNs), "mirror", cfg.Mirror)
+	if !cfg.Mirror {
+		return st, nil
+	}
+	m, err := mirror.Open(ctx, st, mirror.WithRetention(cfg.Retention), mirror.WithLogger(log))
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("loading the in-memory copy of the database: %w", err)
+	}
+	return m, nil
 }
 
 func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {

@@ -36,7 +36,7 @@ func (s *Store) Transact(ctx context.Context, fn func(ctx context.Context, tx st
 	if err := ctx.Err(); err != nil {
 		return store.Revision{}, err
 	}
-	return s.commit(t)
+	return s.commit(t, s.head.Load()+1, false)
 }
 
 // tx is the [store.Tx] of one Transact call. It is not safe for concurrent use.
@@ -148,10 +148,10 @@ func (s *Store) alive(tup store.Tuple) *version {
 // before the commit's revision is published.
 const applyChunk = 1024
 
-// commit applies the effective changes of t at the next revision and publishes it.
-func (s *Store) commit(t *tx) (store.Revision, error) {
+// commit applies the effective changes of t at revision rev, newer than the head, and publishes it.
+// Without effective changes it returns the head, unless publish asks for rev to be published anyway.
+func (s *Store) commit(t *tx, rev uint64, publish bool) (store.Revision, error) {
 	head := s.head.Load()
-	rev := head + 1
 	var added, removed []*version
 	for tup, present := range t.pending {
 		switch v := s.alive(tup); {
@@ -161,7 +161,7 @@ func (s *Store) commit(t *tx) (store.Revision, error) {
 			removed = append(removed, v)
 		}
 	}
-	if len(added) == 0 && len(removed) == 0 && t.schema == nil {
+	if len(added) == 0 && len(removed) == 0 && t.schema == nil && !publish {
 		return store.Revision{Major: head}, nil
 	}
 
