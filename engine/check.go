@@ -77,7 +77,8 @@ func (p *pathNode) onPath(resource store.ObjectRef, relation string) int32 {
 // sub-problems.
 type evaluator struct {
 	dispatch    dispatcher
-	concurrency int
+	reduce      *reducer
+	memberships *memberships
 	metrics     *metrics
 }
 
@@ -94,7 +95,11 @@ func (ev *evaluator) check(ctx context.Context, req *checkRequest) (checkResult,
 		err error
 	)
 	if rel, ok := def.Relations[req.relation]; ok {
-		r, err = ev.checkRelation(ctx, req, rel)
+		if selfNesting(def.Name, rel) {
+			r, err = ev.checkMembership(ctx, req)
+		} else {
+			r, err = ev.checkRelation(ctx, req, rel)
+		}
 	} else if perm, ok := def.Permissions[req.relation]; ok {
 		r, err = ev.checkExpr(ctx, req, perm.Expr)
 	} else {
@@ -152,7 +157,7 @@ func (ev *evaluator) checkRelation(ctx context.Context, req *checkRequest, rel *
 			sets = append(sets, t.Subject)
 		}
 	}
-	return union(ctx, len(sets), ev.concurrency, func(ctx context.Context, i int) (checkResult, error) {
+	return ev.reduce.union(ctx, len(sets), func(ctx context.Context, i int) (checkResult, error) {
 		return ev.sub(ctx, req, sets[i].Object(), sets[i].Relation)
 	})
 }
@@ -165,15 +170,15 @@ func (ev *evaluator) checkExpr(ctx context.Context, req *checkRequest, e schema.
 	case *schema.Arrow:
 		return ev.checkArrow(ctx, req, e)
 	case *schema.Union:
-		return union(ctx, len(e.Children), ev.concurrency, func(ctx context.Context, i int) (checkResult, error) {
+		return ev.reduce.union(ctx, len(e.Children), func(ctx context.Context, i int) (checkResult, error) {
 			return ev.checkExpr(ctx, req, e.Children[i])
 		})
 	case *schema.Intersection:
-		return intersection(ctx, len(e.Children), ev.concurrency, func(ctx context.Context, i int) (checkResult, error) {
+		return ev.reduce.intersection(ctx, len(e.Children), func(ctx context.Context, i int) (checkResult, error) {
 			return ev.checkExpr(ctx, req, e.Children[i])
 		})
 	case *schema.Exclusion:
-		return exclusion(ctx, ev.concurrency,
+		return ev.reduce.exclusion(ctx,
 			func(ctx context.Context) (checkResult, error) { return ev.checkExpr(ctx, req, e.Base) },
 			func(ctx context.Context) (checkResult, error) { return ev.checkExpr(ctx, req, e.Subtract) })
 	}
@@ -196,7 +201,7 @@ func (ev *evaluator) checkArrow(ctx context.Context, req *checkRequest, e *schem
 			targets = append(targets, t.Subject.Object())
 		}
 	}
-	return union(ctx, len(targets), ev.concurrency, func(ctx context.Context, i int) (checkResult, error) {
+	return ev.reduce.union(ctx, len(targets), func(ctx context.Context, i int) (checkResult, error) {
 		return ev.sub(ctx, req, targets[i], e.Computed)
 	})
 }
@@ -216,5 +221,21 @@ func (ev *evaluator) sub(ctx context.Context, req *checkRequest, resource store.
 	child := *req
 	child.resource, child.relation = resource, relation
 	child.path = req.path.child(resource, relation)
+	// A relation that holds no subject sets is one lookup: cheaper than a cache lookup, and it
+	// cannot recurse, so it is answered here rather than dispatched.
+	if def := req.snap.schema.Definitions[resource.Type]; def != nil {
+		if rel, ok := def.Relations[relation]; ok && !holdsSubjectSets(rel) {
+			return ev.checkRelation(ctx, &child, rel)
+		}
+	}
 	return ev.dispatch.check(ctx, &child)
+}
+
+func holdsSubjectSets(rel *schema.Relation) bool {
+	for _, a := range rel.Allowed {
+		if a.Relation != "" {
+			return true
+		}
+	}
+	return false
 }

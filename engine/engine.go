@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -46,6 +47,7 @@ type config struct {
 	maxStaleness time.Duration
 	cacheSize    int
 	concurrency  int
+	parallelism  int
 	registerer   prometheus.Registerer
 }
 
@@ -58,12 +60,18 @@ func WithMaxStaleness(d time.Duration) Option {
 	return optionFunc(func(c *config) { c.maxStaleness = d })
 }
 
-// WithCacheSize sets how many check results the engine caches; 0 disables the cache. The default
-// is 1,000,000.
+// WithCacheSize sets how many check results the engine caches, and a tenth as many group
+// membership sets; 0 disables both caches. The default is 1,000,000.
 func WithCacheSize(n int) Option { return optionFunc(func(c *config) { c.cacheSize = n }) }
 
 // WithConcurrency bounds how many sub-problems of one node of a check run at once. The default is 8.
 func WithConcurrency(n int) Option { return optionFunc(func(c *config) { c.concurrency = n }) }
+
+// WithParallelism bounds how many goroutines all checks together may add to evaluate branches in
+// parallel; a branch that finds none free runs in its parent's goroutine. Over a store in memory,
+// a few per CPU are best; over a database, whose reads wait on the network, more. 0 evaluates
+// every check sequentially. The default is GOMAXPROCS.
+func WithParallelism(n int) Option { return optionFunc(func(c *config) { c.parallelism = n }) }
 
 // WithRegisterer registers the engine's metrics with r. By default they are not registered.
 func WithRegisterer(r prometheus.Registerer) Option {
@@ -72,12 +80,12 @@ func WithRegisterer(r prometheus.Registerer) Option {
 
 // New returns an engine over st.
 func New(st store.Store, opts ...Option) (*Engine, error) {
-	cfg := config{maxDepth: 50, maxStaleness: 5 * time.Second, cacheSize: 1_000_000, concurrency: 8}
+	cfg := config{maxDepth: 50, maxStaleness: 5 * time.Second, cacheSize: 1_000_000, concurrency: 8, parallelism: runtime.GOMAXPROCS(0)}
 	for _, o := range opts {
 		o.apply(&cfg)
 	}
-	if cfg.maxDepth < 1 || cfg.concurrency < 1 || cfg.cacheSize < 0 || cfg.maxStaleness < 0 {
-		return nil, errors.New("engine: max depth and concurrency must be positive, cache size and max staleness not negative")
+	if cfg.maxDepth < 1 || cfg.concurrency < 1 || cfg.cacheSize < 0 || cfg.maxStaleness < 0 || cfg.parallelism < 0 {
+		return nil, errors.New("engine: max depth and concurrency must be positive; cache size, max staleness and parallelism not negative")
 	}
 	m, err := newMetrics(cfg.registerer)
 	if err != nil {
@@ -85,7 +93,7 @@ func New(st store.Store, opts ...Option) (*Engine, error) {
 	}
 	e := &Engine{store: st, cfg: cfg, metrics: m, compiled: make(map[store.Revision]*schema.Schema)}
 	// The dispatch chain: cache → singleflight → evaluator, whose sub-problems re-enter the chain.
-	eval := &evaluator{concurrency: cfg.concurrency, metrics: m}
+	eval := &evaluator{reduce: newReducer(cfg.concurrency, cfg.parallelism), memberships: newMemberships(cfg.cacheSize / 10), metrics: m}
 	var d dispatcher = newSingleflight(eval)
 	if cfg.cacheSize > 0 {
 		d = newCachingDispatcher(d, cfg.cacheSize, m)

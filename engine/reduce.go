@@ -29,18 +29,43 @@ var (
 // errDecided stops the other branches of a reduction once its outcome is known.
 var errDecided = errors.New("decided")
 
-// race runs f for 0..n-1 with at most limit running at once. It returns the first result for which
-// decisive reports true, after cancelling the rest; otherwise it returns every result and the first
-// error, if any, with decided false.
-func race(ctx context.Context, n, limit int, f func(context.Context, int) (checkResult, error),
+// reducer runs the branches of unions, intersections and exclusions. Each reduction runs at most
+// limit branches at once; all reductions together add at most cap(spare) goroutines. A branch
+// that finds no spare goroutine runs in the goroutine of its reduction: under load, when every
+// core is busy anyway, checks run sequentially and cheaply; when cores are idle, branches run in
+// parallel and a check's latency falls.
+type reducer struct {
+	limit int
+	spare chan struct{} // a token per goroutine that may be added
+}
+
+func newReducer(limit, spare int) *reducer {
+	return &reducer{limit: limit, spare: make(chan struct{}, spare)}
+}
+
+func (rd *reducer) acquire() bool {
+	select {
+	case rd.spare <- struct{}{}:
+		return true
+	default:
+		return false
+	}
+}
+
+func (rd *reducer) release() { <-rd.spare }
+
+// race runs f for 0..n-1. It returns the first result for which decisive reports true, after
+// cancelling the rest; otherwise it returns every result and the first error, if any, with
+// decided false.
+func (rd *reducer) race(ctx context.Context, n int, f func(context.Context, int) (checkResult, error),
 	decisive func(checkResult) bool) (r checkResult, decided bool, results []checkResult, err error) {
-	if n == 1 || limit == 1 {
+	if n == 1 || rd.limit == 1 || cap(rd.spare) == 0 {
 		return sequential(ctx, n, f, decisive)
 	}
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	g, gctx := errgroup.WithContext(cctx)
-	g.SetLimit(limit)
+	g.SetLimit(rd.limit - 1) // the reduction's own goroutine runs branches too
 	var (
 		mu       sync.Mutex
 		winner   checkResult
@@ -68,21 +93,25 @@ func race(ctx context.Context, n, limit int, f func(context.Context, int) (check
 		}
 		return false
 	}
-	// The last branch runs in this goroutine, whose stack is already grown: a goroutine saved
-	// per reduction is much of the cost of a cold check on a fast store.
-	for i := range n - 1 {
+	for i := range n {
 		if gctx.Err() != nil {
 			break
 		}
-		g.Go(func() error {
-			if run(i) {
-				return errDecided // cancels gctx, stopping the other branches
-			}
-			return nil
-		})
-	}
-	if gctx.Err() == nil && run(n-1) {
-		cancel()
+		// The last branch always runs here, whose stack is already grown.
+		if i < n-1 && rd.acquire() {
+			g.Go(func() error {
+				defer rd.release()
+				if run(i) {
+					return errDecided // cancels gctx, stopping the other branches
+				}
+				return nil
+			})
+			continue
+		}
+		if run(i) {
+			cancel()
+			break
+		}
 	}
 	_ = g.Wait() // errDecided is the only error a branch returns
 	if won {
@@ -119,11 +148,11 @@ func sequential(ctx context.Context, n int, f func(context.Context, int) (checkR
 }
 
 // union holds when any of n sub-problems holds.
-func union(ctx context.Context, n, limit int, f func(context.Context, int) (checkResult, error)) (checkResult, error) {
+func (rd *reducer) union(ctx context.Context, n int, f func(context.Context, int) (checkResult, error)) (checkResult, error) {
 	if n == 0 {
 		return exactFalse, nil
 	}
-	r, decided, all, err := race(ctx, n, limit, f, func(r checkResult) bool { return r.member })
+	r, decided, all, err := rd.race(ctx, n, f, func(r checkResult) bool { return r.member })
 	if decided {
 		return r, nil
 	}
@@ -134,8 +163,8 @@ func union(ctx context.Context, n, limit int, f func(context.Context, int) (chec
 }
 
 // intersection holds when all n sub-problems hold.
-func intersection(ctx context.Context, n, limit int, f func(context.Context, int) (checkResult, error)) (checkResult, error) {
-	r, decided, all, err := race(ctx, n, limit, f, func(r checkResult) bool { return !r.member })
+func (rd *reducer) intersection(ctx context.Context, n int, f func(context.Context, int) (checkResult, error)) (checkResult, error) {
+	r, decided, all, err := rd.race(ctx, n, f, func(r checkResult) bool { return !r.member })
 	if decided {
 		return r, nil
 	}
@@ -146,7 +175,7 @@ func intersection(ctx context.Context, n, limit int, f func(context.Context, int
 }
 
 // exclusion holds when base holds and subtract does not. Both run at once; either can decide alone.
-func exclusion(ctx context.Context, limit int, base, subtract func(context.Context) (checkResult, error)) (checkResult, error) {
+func (rd *reducer) exclusion(ctx context.Context, base, subtract func(context.Context) (checkResult, error)) (checkResult, error) {
 	f := func(ctx context.Context, i int) (checkResult, error) {
 		if i == 0 {
 			return base(ctx)
@@ -155,7 +184,7 @@ func exclusion(ctx context.Context, limit int, base, subtract func(context.Conte
 		r.member = !r.member // "not in subtract": decisive when false, like an intersection
 		return r, err
 	}
-	return intersection(ctx, 2, limit, f)
+	return rd.intersection(ctx, 2, f)
 }
 
 func minCut(rs []checkResult) int32 {

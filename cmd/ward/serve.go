@@ -60,6 +60,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready chan<- 
 		engine.WithMaxStaleness(cfg.MaxStaleness),
 		engine.WithCacheSize(cfg.CacheSize),
 		engine.WithConcurrency(cfg.CheckConcurrency),
+		engine.WithParallelism(cfg.CheckParallelism),
 		engine.WithRegisterer(reg),
 	)
 	if err != nil {

@@ -49,7 +49,8 @@ func Differential(t *testing.T, newStore NewStore) {
 			g := &generator{rng: rng}
 			sch, text := g.schema(t)
 			tuples := g.tuples(sch)
-			e := newEngine(t, newStore, engine.WithMaxDepth(10_000), engine.WithConcurrency(1+rng.IntN(4)))
+			e := newEngine(t, newStore, engine.WithMaxDepth(10_000),
+				engine.WithConcurrency(1+rng.IntN(4)), engine.WithParallelism(rng.IntN(3)*8))
 			ctx := context.Background()
 			if _, err := e.WriteSchema(ctx, text); err != nil {
 				t.Fatalf("%v\n%s", err, text)
@@ -216,6 +217,8 @@ func (g *generator) schemaText() string {
 				switch x := g.rng.IntN(10); {
 				case j == 0 || x < 5: // r0 holds only objects, so that arrows can follow it
 					entry = typ(k)
+				case x == 9: // nesting into itself, like group#member
+					entry = typ(i) + "#" + rel
 				case x < 7:
 					entry = typ(k) + ":*"
 				default:

@@ -100,7 +100,8 @@ func Conformance(t *testing.T, newStore NewStore) {
 	}{
 		{"cached", nil},
 		{"uncached", []engine.Option{engine.WithCacheSize(0)}},
-		{"sequential", []engine.Option{engine.WithConcurrency(1)}},
+		{"sequential", []engine.Option{engine.WithParallelism(0)}},
+		{"parallel", []engine.Option{engine.WithParallelism(64), engine.WithConcurrency(4)}},
 	} {
 		t.Run(variant.name, func(t *testing.T) {
 			e := newEngine(t, newStore, variant.opts...)
