@@ -194,3 +194,22 @@ func validateFilter(s *schema.Schema, f store.TupleFilter) error {
 	}
 	return nil
 }
+
+// Validator returns a function that checks tuples against the newest schema, for bulk imports
+// that write to the store directly. A schema written during the import is not seen.
+func (e *Engine) Validator(ctx context.Context) (func(store.Tuple) error, error) {
+	head, err := e.store.HeadRevision(ctx)
+	if err != nil {
+		return nil, err
+	}
+	snap, err := e.snapshotAt(ctx, head)
+	if err != nil {
+		return nil, err
+	}
+	return func(t store.Tuple) error {
+		if err := t.Validate(); err != nil {
+			return err
+		}
+		return ValidateTuple(snap.schema, t)
+	}, nil
+}

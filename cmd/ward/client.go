@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"net/http"
 	"os"
 	"strings"
@@ -82,24 +83,46 @@ func openInput(cmd *cobra.Command, name string) (io.ReadCloser, error) {
 	return os.Open(name)
 }
 
-// readTuples reads one tuple per line; blank lines and lines starting with '#' or "//" are skipped.
+// lineTuple is a tuple and the line it was read from.
+type lineTuple struct {
+	store.Tuple
+	Line int
+}
+
+// scanTuples yields the tuples of r, one per line; blank lines and lines starting with '#' or "//"
+// are skipped. An error names the file and line.
+func scanTuples(r io.Reader, name string) iter.Seq2[lineTuple, error] {
+	return func(yield func(lineTuple, error) bool) {
+		sc := bufio.NewScanner(r)
+		sc.Buffer(make([]byte, 64*1024), 1<<20)
+		for line := 1; sc.Scan(); line++ {
+			s := strings.TrimSpace(sc.Text())
+			if s == "" || strings.HasPrefix(s, "#") || strings.HasPrefix(s, "//") {
+				continue
+			}
+			t, err := store.ParseTuple(s)
+			if err != nil {
+				yield(lineTuple{}, fmt.Errorf("%s:%d: %w", name, line, err))
+				return
+			}
+			if !yield(lineTuple{Tuple: t, Line: line}, nil) {
+				return
+			}
+		}
+		if err := sc.Err(); err != nil {
+			yield(lineTuple{}, fmt.Errorf("reading %s: %w", name, err))
+		}
+	}
+}
+
+// readTuples reads every tuple of r.
 func readTuples(r io.Reader, name string) ([]store.Tuple, error) {
 	var out []store.Tuple
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), 1<<20)
-	for line := 1; sc.Scan(); line++ {
-		s := strings.TrimSpace(sc.Text())
-		if s == "" || strings.HasPrefix(s, "#") || strings.HasPrefix(s, "//") {
-			continue
-		}
-		t, err := store.ParseTuple(s)
+	for t, err := range scanTuples(r, name) {
 		if err != nil {
-			return nil, fmt.Errorf("%s:%d: %w", name, line, err)
+			return nil, err
 		}
-		out = append(out, t)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("reading %s: %w", name, err)
+		out = append(out, t.Tuple)
 	}
 	return out, nil
 }
