@@ -40,8 +40,10 @@ func (r *reader) source() querier {
 		return r.q
 	}
 	if p := r.s.replicaFor(r.rev); p != nil {
+		r.s.reads[1].Add(1)
 		return p
 	}
+	r.s.reads[0].Add(1)
 	return r.s.primary
 }
 

@@ -40,6 +40,8 @@ type Store struct {
 	collected atomic.Int64
 	// knownHead is a revision known to be committed: reads at or below it need no check.
 	knownHead atomic.Int64
+	// reads counts the queries of snapshots, by where they went: [0] the primary, [1] replicas.
+	reads [2]atomic.Int64
 
 	stop   context.CancelFunc
 	wg     sync.WaitGroup
@@ -152,6 +154,19 @@ func newPool(ctx context.Context, dsn string, cfg config) (*pgxpool.Pool, error)
 		return nil, fmt.Errorf("connecting: %w", err)
 	}
 	return p, nil
+}
+
+// Reads returns how many snapshot queries went to the primary and to replicas so far.
+func (s *Store) Reads() (primary, replicas int64) { return s.reads[0].Load(), s.reads[1].Load() }
+
+// ReplicaHeads returns the revision each replica was last seen to have replayed, -1 for one
+// that did not answer.
+func (s *Store) ReplicaHeads() []int64 {
+	heads := make([]int64, len(s.replicas))
+	for i, r := range s.replicas {
+		heads[i] = r.head.Load()
+	}
+	return heads
 }
 
 // Pool returns the primary's pool, for migrations and tests.

@@ -3,6 +3,7 @@ package pgtest
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -27,22 +28,30 @@ func StartPair(t testing.TB) (primary, replica *Server) {
 	if err != nil {
 		t.Fatalf("pgtest: create a network: %v", err)
 	}
+	// Both start at once: the replica's entry point retries its base backup until the primary
+	// answers.
 	logger := tclog.TestLogger(t)
-	primary, err = start(ctx, logger, network.WithNetwork([]string{primaryAlias}, nw))
-	if primary != nil {
-		t.Cleanup(func() { primary.cleanup(t) })
+	var wg sync.WaitGroup
+	var primaryErr, replicaErr error
+	wg.Go(func() {
+		primary, primaryErr = start(ctx, logger, network.WithNetwork([]string{primaryAlias}, nw))
+	})
+	wg.Go(func() {
+		replica, replicaErr = start(ctx, logger,
+			network.WithNetwork(nil, nw),
+			testcontainers.WithEnv(map[string]string{"PG_PRIMARY_HOST": primaryAlias}))
+	})
+	wg.Wait()
+	for _, s := range []*Server{primary, replica} {
+		if s != nil {
+			t.Cleanup(func() { s.cleanup(t) })
+		}
 	}
-	if err != nil {
-		t.Fatalf("pgtest: primary: %v", err)
+	if primaryErr != nil {
+		t.Fatalf("pgtest: primary: %v", primaryErr)
 	}
-	replica, err = start(ctx, logger,
-		network.WithNetwork(nil, nw),
-		testcontainers.WithEnv(map[string]string{"PG_PRIMARY_HOST": primaryAlias}))
-	if replica != nil {
-		t.Cleanup(func() { replica.cleanup(t) })
-	}
-	if err != nil {
-		t.Fatalf("pgtest: replica: %v", err)
+	if replicaErr != nil {
+		t.Fatalf("pgtest: replica: %v", replicaErr)
 	}
 	return primary, replica
 }

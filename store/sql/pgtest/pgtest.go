@@ -45,7 +45,7 @@ import (
 const Image = "ward-test-postgres:17"
 
 // buildCommand is what a developer runs when [Image] is missing.
-const buildCommand = "make images   (or: scripts/build-test-images.sh)"
+const buildCommand = "make images (or scripts/build-test-images.sh)"
 
 const (
 	// startTimeout bounds starting a container and waiting until it answers SELECT 1.
@@ -64,6 +64,7 @@ type Server struct {
 	port int // on 127.0.0.1
 	// databases counts the databases made by NewDatabase, to name them.
 	databases atomic.Int64
+	stopped   atomic.Bool
 }
 
 // Start starts a primary server for the test and stops it when the test and its subtests
@@ -129,9 +130,13 @@ func (s *Server) Restart(ctx context.Context) error {
 	return nil
 }
 
-// Stop stops the server and removes its container; the Server is unusable afterwards. A test
-// need not call it: [Start] and [StartPair] stop their servers when the test ends.
+// Stop stops the server and removes its container; the Server is unusable afterwards, and
+// calling Stop again does nothing. A test need not call it: [Start] and [StartPair] stop their
+// servers when the test ends.
 func (s *Server) Stop(ctx context.Context) error {
+	if s.stopped.Swap(true) {
+		return nil
+	}
 	if err := s.ctr.Terminate(ctx, testcontainers.StopTimeout(stopTimeout)); err != nil {
 		return fmt.Errorf("stop %s: %w", s.name(), err)
 	}
@@ -205,7 +210,7 @@ func prepare(ctx context.Context, logger tclog.Logger) error {
 	}
 	defer cli.Close()
 	if _, err := cli.ImageInspect(ctx, Image); err != nil {
-		return fmt.Errorf("image %s: %w; build it with: %s", Image, err, buildCommand)
+		return fmt.Errorf("image %s is missing (%w); build it: %s", Image, err, buildCommand)
 	}
 	if err := removeOrphans(ctx, cli); err != nil {
 		logger.Printf("pgtest: removing containers left by ended test processes: %v", err)
