@@ -134,7 +134,16 @@ func openStore(ctx context.Context, cfg serveConfig, log *slog.Logger) (store.St
 		return nil, err
 	}
 	defer db.Close()
-	if err := migrations.Check(ctx, db, migrations.Postgres); err != nil {
+	dialect, err := migrations.Detect(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	if dialect != migrations.Postgres {
+		// The schema migrates, but the store's revisions do not yet use CockroachDB's clock and
+		// follower reads: refuse rather than run with a hot spot on every write.
+		return nil, fmt.Errorf("the database is %s; ward serves on PostgreSQL only for now", dialect)
+	}
+	if err := migrations.Check(ctx, db, dialect); err != nil {
 		return nil, err
 	}
 	st, err := storesql.Open(ctx, cfg.DSN,

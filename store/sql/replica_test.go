@@ -36,8 +36,7 @@ func TestReplicas(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	primary, replica := pgtest.StartPair(t)
-	dsn := primary.NewDatabase(t)
-	migrate(t, dsn)
+	dsn := primary.NewMigratedDatabase(t)
 	if err := replica.WaitCaughtUp(ctx, primary); err != nil {
 		t.Fatal(err)
 	}

@@ -23,8 +23,7 @@ func TestRestartDuringLoad(t *testing.T) {
 		t.Skip("restarts a database server")
 	}
 	srv := pgtest.Start(t)
-	dsn := srv.NewDatabase(t)
-	migrate(t, dsn)
+	dsn := srv.NewMigratedDatabase(t)
 	st := openStore(t, dsn, storesql.WithRetryBudget(3*time.Second))
 	e, err := engine.New(st)
 	if err != nil {

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/wardhq/ward/engine/enginetest"
-	"github.com/wardhq/ward/migrations"
 	"github.com/wardhq/ward/store"
 	storesql "github.com/wardhq/ward/store/sql"
 	"github.com/wardhq/ward/store/sql/pgtest"
@@ -19,21 +18,7 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 // freshDatabase creates an empty, migrated database on the shared test server and returns its DSN.
 func freshDatabase(t *testing.T) string {
 	t.Helper()
-	dsn := pgtest.Shared(t).NewDatabase(t)
-	migrate(t, dsn)
-	return dsn
-}
-
-func migrate(t *testing.T, dsn string) {
-	t.Helper()
-	db, err := migrations.Open(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := migrations.Up(context.Background(), db, migrations.Postgres); err != nil {
-		t.Fatal(err)
-	}
+	return pgtest.Shared(t).NewMigratedDatabase(t)
 }
 
 func openStore(t *testing.T, dsn string, opts ...storesql.Option) *storesql.Store {
