@@ -28,7 +28,12 @@ BENCH_OUT   ?= bench.txt
 FUZZTIME    ?= 20s
 FUZZ_PKGS   ?= ./...
 
-.PHONY: all build run test unit-test generate lint vet staticcheck buf-lint fmt-check \
+# The tests start PostgreSQL in Docker containers with testcontainers-go (store/sql/pgtest), from
+# images built here (make images). Testcontainers' reaper, Ryuk, is an image that no registry
+# can give us: it is turned off, and the tests remove their containers themselves.
+export TESTCONTAINERS_RYUK_DISABLED ?= true
+
+.PHONY: all build run test unit-test images generate lint vet staticcheck buf-lint fmt-check \
 	check-generated bench fuzz tools clean
 
 all: build
@@ -44,8 +49,12 @@ run: build
 ## test: unit tests with the race detector, then the generated-code check and the linters.
 test: unit-test check-generated lint
 
-unit-test:
+unit-test: images
 	$(GO) test $(TESTFLAGS) ./...
+
+## images: build the Docker images that the tests start; does nothing when they are up to date.
+images:
+	./scripts/build-test-images.sh
 
 ## generate: regenerate the Go code of the .proto files under proto/.
 generate:
@@ -75,9 +84,20 @@ fmt-check:
 check-generated: generate
 	./scripts/check-generated.sh proto
 
-## bench: run the benchmarks of BENCH_PKGS BENCH_COUNT times; the output goes to BENCH_OUT.
-bench:
+## bench: run the benchmarks of BENCH_PKGS BENCH_COUNT times (the output goes to BENCH_OUT, for
+## benchstat), then the `ward load` profile of loadtest/bench.sh against a memory-store server
+## (results in LOAD_OUT). Fails on request errors or on a ratio to noop below the README's floors.
+## BENCH_PROFILE=ci is the short profile (at most 5 minutes).
+BENCH_PROFILE ?= full
+ifeq ($(BENCH_PROFILE),ci)
+BENCH_COUNT   := 3
+LOAD_DURATION ?= 8s
+endif
+LOAD_DURATION ?= 20s
+LOAD_OUT      ?= bench-load
+bench: build
 	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) $(BENCH_PKGS) | tee $(BENCH_OUT)
+	LOAD_DURATION=$(LOAD_DURATION) LOAD_OUT=$(LOAD_OUT) ./loadtest/bench.sh $(BIN)
 
 ## fuzz: run every Fuzz* target of FUZZ_PKGS for FUZZTIME each.
 fuzz:

@@ -43,12 +43,12 @@ pg_image=$pg_repo:17-$pg_hash
 
 have_image() { docker image inspect "$1" >/dev/null 2>&1; }
 
-# remove_old REPO KEEP-TAG PATTERN: delete the tags of REPO that match PATTERN but are not KEEP-TAG
-# (earlier builds); one still used by a container stays, silently.
+# remove_old REPO KEEP-TAG PREFIX: delete the tags of REPO that start with PREFIX but are not
+# KEEP-TAG (earlier builds); one still used by a container stays, silently.
 remove_old() {
 	local tag
 	for tag in $(docker image ls --format '{{.Tag}}' "$1"); do
-		[[ $tag == "$2" || $tag != $3 ]] && continue
+		[[ $tag == "$2" || $tag != "$3"* ]] && continue
 		log "removing the old image $1:$tag"
 		docker image rm "$1:$tag" >/dev/null 2>&1 || true
 	done
@@ -57,6 +57,13 @@ remove_old() {
 if ! docker version --format '{{.Server.Version}}' >/dev/null 2>&1; then
 	echo "build-test-images: docker does not answer (docker version); start the Docker daemon" >&2
 	exit 1
+fi
+
+# One build at a time on this machine: a second waits, then finds the images built.
+exec 9>"/tmp/ward-build-test-images.lock"
+if ! flock --nonblock 9; then
+	log "waiting for another build of the test images to finish"
+	flock 9
 fi
 
 if have_image "$pg_image"; then
@@ -97,7 +104,7 @@ else
 	log "importing $rootfs as $base_image"
 	"${sudo[@]}" tar -C "$rootfs" --numeric-owner -c . |
 		docker import --change 'CMD ["/bin/bash"]' --message "debootstrap $suite minbase + $packages" - "$base_image" >/dev/null
-	remove_old "$base_repo" "$base_hash" '*'
+	remove_old "$base_repo" "$base_hash" ""
 fi
 
 log "building $pg_image from $pg_dir"
@@ -108,5 +115,5 @@ if ! out=$(DOCKER_BUILDKIT=0 docker build --quiet --network=none --build-arg "BA
 	echo "build-test-images: docker build failed" >&2
 	exit 1
 fi
-remove_old "$pg_repo" "17-$pg_hash" '17-*'
+remove_old "$pg_repo" "17-$pg_hash" 17-
 log "built $pg_image (tagged $pg_repo:17)"
