@@ -1,61 +1,21 @@
 package migrations_test
 
 import (
-	"context"
-	"crypto/rand"
 	"database/sql"
-	"net/url"
 	"os"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/wardhq/ward/migrations"
+	"github.com/wardhq/ward/store/sql/pgtest"
 )
 
-// freshDatabase creates an empty database on the server of WARD_TEST_DSN, drops it when the test
-// ends, and returns its DSN. It skips the test when WARD_TEST_DSN is not set.
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// freshDatabase creates an empty database on the shared test server and returns its DSN; the
+// database is dropped when the test ends.
 func freshDatabase(t *testing.T) string {
 	t.Helper()
-	admin := os.Getenv("WARD_TEST_DSN")
-	if admin == "" {
-		t.Skip("WARD_TEST_DSN is not set; set it to a PostgreSQL DSN whose user may CREATE DATABASE " +
-			"(for example postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable) to run this test")
-	}
-	db, err := migrations.Open(admin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	name := "ward_test_" + strings.ToLower(rand.Text()[:12])
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if _, err := db.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
-		db.Close()
-		t.Fatalf("creating the test database: %v", err)
-	}
-	t.Cleanup(func() {
-		defer db.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if _, err := db.ExecContext(ctx, "DROP DATABASE "+name+" WITH (FORCE)"); err != nil {
-			t.Errorf("dropping the test database %s: %v", name, err)
-		}
-	})
-	return dsnWithDatabase(t, admin, name)
-}
-
-// dsnWithDatabase returns dsn, in URL or keyword/value form, with its database replaced.
-func dsnWithDatabase(t *testing.T, dsn, name string) string {
-	t.Helper()
-	if !strings.Contains(dsn, "://") {
-		return dsn + " dbname=" + name // the last value of a keyword wins
-	}
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatalf("WARD_TEST_DSN: %v", err)
-	}
-	u.Path = "/" + name
-	return u.String()
+	return pgtest.Shared(t).NewDatabase(t)
 }
 
 // openDB opens dsn for the duration of the test.

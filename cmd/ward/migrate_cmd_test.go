@@ -3,10 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"database/sql"
 	"fmt"
-	"net/url"
 	"os"
 	"os/exec"
 	"strconv"
@@ -16,6 +14,7 @@ import (
 	"time"
 
 	"github.com/wardhq/ward/migrations"
+	"github.com/wardhq/ward/store/sql/pgtest"
 )
 
 // migrateCLI runs `ward migrate …` in this process with the given environment, and returns its
@@ -181,43 +180,13 @@ func TestMigrateProcess(t *testing.T) {
 	os.Exit(0)
 }
 
-// freshTestDatabase creates an empty database on the server of WARD_TEST_DSN, drops it when the
-// test ends, and returns its DSN. It skips the test when WARD_TEST_DSN is not set.
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// freshTestDatabase creates an empty database on the shared test server and returns its DSN; the
+// database is dropped when the test ends.
 func freshTestDatabase(t *testing.T) string {
 	t.Helper()
-	admin := os.Getenv("WARD_TEST_DSN")
-	if admin == "" {
-		t.Skip("WARD_TEST_DSN is not set; set it to a PostgreSQL DSN whose user may CREATE DATABASE " +
-			"(for example postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable) to run this test")
-	}
-	db, err := migrations.Open(admin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	name := "ward_test_" + strings.ToLower(rand.Text()[:12])
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if _, err := db.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
-		db.Close()
-		t.Fatalf("creating the test database: %v", err)
-	}
-	t.Cleanup(func() {
-		defer db.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if _, err := db.ExecContext(ctx, "DROP DATABASE "+name+" WITH (FORCE)"); err != nil {
-			t.Errorf("dropping the test database %s: %v", name, err)
-		}
-	})
-	if !strings.Contains(admin, "://") {
-		return admin + " dbname=" + name // the last value of a keyword wins
-	}
-	u, err := url.Parse(admin)
-	if err != nil {
-		t.Fatalf("WARD_TEST_DSN: %v", err)
-	}
-	u.Path = "/" + name
-	return u.String()
+	return pgtest.Shared(t).NewDatabase(t)
 }
 
 // createVersionTable makes the state of an upgrade: goose's version table exists and every

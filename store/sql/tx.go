@@ -13,8 +13,6 @@ import (
 	"github.com/wardhq/ward/store"
 )
 
-const live = int64(1<<63 - 1) // deleted_rev of a tuple version that is not deleted
-
 // Transact runs fn in a transaction that takes the next revision, and retries the whole
 // transaction after transient failures. When the connection is lost during COMMIT, it asks the
 // database whether the commit took effect before deciding to retry, so a write is never applied
@@ -28,9 +26,6 @@ func (s *Store) Transact(ctx context.Context, fn func(ctx context.Context, tx st
 	})
 	return store.Revision{Major: uint64(rev)}, err
 }
-
-// errNoChange rolls back a transaction that changed nothing.
-var errNoChange = errors.New("no change")
 
 func (s *Store) transactOnce(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) (int64, error) {
 	var id [16]byte
