@@ -267,7 +267,9 @@ func (r *reader) ReadSchema(ctx context.Context) (store.SchemaVersion, error) {
 }
 
 // HeadRevision returns the source's head.
-func (s *Store) HeadRevision(ctx context.Context) (store.Revision, error) { return s.src.HeadRevision(ctx) }
+func (s *Store) HeadRevision(ctx context.Context) (store.Revision, error) {
+	return s.src.HeadRevision(ctx)
+}
 
 // OptimizedRevision returns the source's optimized revision.
 func (s *Store) OptimizedRevision(ctx context.Context, maxStaleness time.Duration) (store.Revision, error) {
