@@ -94,7 +94,7 @@ BENCH_COUNT   := 3
 LOAD_DURATION ?= 8s
 endif
 LOAD_DURATION ?= 20s
-LOAD_OUT      ?= bench-load
+LOAD_OUT      ?= bin/bench-load
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) $(BENCH_PKGS) | tee $(BENCH_OUT)
 	LOAD_DURATION=$(LOAD_DURATION) LOAD_OUT=$(LOAD_OUT) ./loadtest/bench.sh $(BIN)

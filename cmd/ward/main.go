@@ -47,6 +47,7 @@ func newRootCommand(stdout, stderr interface{ Write([]byte) (int, error) }, envi
 		newExpandCommand(c),
 		newLookupCommand(c),
 		newMigrateCommand(environ),
+		newLoadCommand(c),
 		&cobra.Command{
 			Use:   "version",
 			Short: "Print ward's version",

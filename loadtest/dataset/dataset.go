@@ -1,153 +1,132 @@
-// Package dataset generates ward's benchmark datasets: a schema and tuples in the CLI's
-// `type:id#relation@subject` form, deterministic for a seed, so that any tool can load them and the
-// same seed always gives the same bytes.
+// Package dataset generates ward's benchmark datasets and loads them into a server. A dataset is a
+// directory with a schema (schema.zed), tuples in the CLI's `type:id#relation@subject` form, one a
+// line (tuples.txt), and a manifest (dataset.json) that tells workloads which objects to draw
+// from. Generation is deterministic: the same model, size and seed always give the same bytes.
+// Generators stream their tuples, so a dataset of ten million tuples is never held in memory.
 package dataset
 
 import (
+	"bufio"
+	"encoding/json"
 	"fmt"
 	"iter"
-	"math/rand/v2"
-	"slices"
+	"os"
+	"path/filepath"
+	"strconv"
 )
 
-// DocsSchema is the schema of the docs model: DESIGN.md's example.
-const DocsSchema = `definition user {}
+// File names inside a dataset directory.
+const (
+	SchemaFile   = "schema.zed"
+	TuplesFile   = "tuples.txt"
+	ManifestFile = "dataset.json"
+)
 
-definition group {
-  relation member: user | group#member
+// Sizes maps a size name to the approximate number of tuples it generates.
+var Sizes = map[string]int{
+	"small":  10_000,
+	"medium": 1_000_000,
+	"large":  10_000_000,
 }
 
-definition folder {
-  relation parent: folder
-  relation viewer: user | group#member
-  permission view = viewer + parent->view
+// Models lists the model names [New] accepts.
+var Models = []string{"docs", "org"}
+
+// A Model is a dataset generator: a schema, a stream of tuples, and a manifest that describes them.
+type Model interface {
+	// Schema returns the schema the tuples are written against.
+	Schema() string
+	// Generate yields the tuples as text lines, in a fixed order, each exactly once.
+	Generate() iter.Seq[string]
+	// Manifest describes the dataset for the workloads.
+	Manifest() Manifest
 }
 
-definition document {
-  relation parent: folder
-  relation owner: user
-  relation editor: user | group#member
-  relation viewer: user | user:* | group#member
-  relation banned: user
-  permission edit = owner + editor
-  permission view = (viewer + edit + parent->view) - banned
-}
-`
-
-// Docs describes a docs-model dataset of about Tuples tuples: users in groups nested four deep,
-// folders nested three deep, and documents with owners, editors, viewers (some public) and banned
-// users.
-type Docs struct {
-	Tuples int
-	Seed   uint64
-}
-
-// Sizes of the docs model's parts, per tuple of the whole.
-func (d Docs) users() int     { return max(d.Tuples/10, 10) }
-func (d Docs) groups() int    { return max(d.Tuples/200, 8) }
-func (d Docs) folders() int   { return max(d.Tuples/50, 6) }
-func (d Docs) Documents() int { return max(d.Tuples/6, 4) }
-
-// Users returns the number of users, user:u0 … user:u<n-1>.
-func (d Docs) Users() int { return d.users() }
-
-// Generate yields the dataset's tuples as text lines, in a fixed order.
-func (d Docs) Generate() iter.Seq[string] {
-	return func(yield func(string) bool) {
-		rng := rand.New(rand.NewPCG(d.Seed, 0x5eed))
-		emit := func(format string, args ...any) bool { return yield(fmt.Sprintf(format, args...)) }
-		users, groups, folders, docs := d.users(), d.groups(), d.folders(), d.Documents()
-
-		// Groups in four levels: level 0 holds users; a group of level k > 0 holds 1–3 groups of
-		// level k-1.
-		level := func(g int) int { return g % 4 }
-		byLevel := make([][]int, 4)
-		for g := range groups {
-			byLevel[level(g)] = append(byLevel[level(g)], g)
-		}
-		for g := range groups {
-			if k := level(g); k > 0 {
-				for _, below := range distinct(rng, 1+rng.IntN(3), byLevel[k-1]) {
-					if !emit("group:g%d#member@group:g%d#member", g, below) {
-						return
-					}
-				}
-			}
-		}
-		for u := range users {
-			for _, g := range distinct(rng, 1+rng.IntN(2), byLevel[0]) {
-				if !emit("group:g%d#member@user:u%d", g, u) {
-					return
-				}
-			}
-		}
-		// Folders in three levels: a folder of level k > 0 has a parent of level k-1.
-		for f := range folders {
-			if k := f % 3; k > 0 {
-				parent := (f/3)*3 + k - 1
-				if !emit("folder:f%d#parent@folder:f%d", f, parent) {
-					return
-				}
-			}
-			if rng.IntN(2) == 0 {
-				if !emit("folder:f%d#viewer@group:g%d#member", f, rng.IntN(groups)) {
-					return
-				}
-			}
-		}
-		// Documents in leaf folders.
-		for i := range docs {
-			leaf := (rng.IntN(folders/3))*3 + 2
-			if leaf >= folders {
-				leaf = folders - 1
-			}
-			lines := []string{
-				fmt.Sprintf("document:d%d#parent@folder:f%d", i, leaf),
-				fmt.Sprintf("document:d%d#owner@user:u%d", i, rng.IntN(users)),
-			}
-			if rng.IntN(2) == 0 {
-				lines = append(lines, fmt.Sprintf("document:d%d#editor@group:g%d#member", i, rng.IntN(groups)))
-			} else {
-				lines = append(lines, fmt.Sprintf("document:d%d#editor@user:u%d", i, rng.IntN(users)))
-			}
-			for _, u := range distinctN(rng, rng.IntN(3), users) {
-				lines = append(lines, fmt.Sprintf("document:d%d#viewer@user:u%d", i, u))
-			}
-			if rng.IntN(3) == 0 {
-				lines = append(lines, fmt.Sprintf("document:d%d#viewer@group:g%d#member", i, rng.IntN(groups)))
-			}
-			if rng.IntN(20) == 0 {
-				lines = append(lines, fmt.Sprintf("document:d%d#viewer@user:*", i))
-			}
-			if rng.IntN(50) == 0 {
-				lines = append(lines, fmt.Sprintf("document:d%d#banned@user:u%d", i, rng.IntN(users)))
-			}
-			for _, l := range lines {
-				if !yield(l) {
-					return
-				}
-			}
-		}
+// New returns the generator of a model ("docs" or "org") of about tuples tuples.
+func New(model string, tuples int, seed uint64) (Model, error) {
+	switch model {
+	case "docs":
+		return Docs{Tuples: tuples, Seed: seed}, nil
+	case "org":
+		return Org{Tuples: tuples, Seed: seed}, nil
 	}
+	return nil, fmt.Errorf("unknown model %q (want docs or org)", model)
 }
 
-// distinct picks up to n different elements of from.
-func distinct(rng *rand.Rand, n int, from []int) []int {
-	picked := distinctN(rng, min(n, len(from)), len(from))
-	for i, p := range picked {
-		picked[i] = from[p]
-	}
-	return picked
+// Manifest describes a dataset: where it came from, and the question that the workloads ask of it,
+// "has Subject the Permission on Resource", with the objects they may draw from.
+type Manifest struct {
+	Model  string `json:"model"`
+	Seed   uint64 `json:"seed"`
+	Tuples int    `json:"tuples"` // filled in by [Write]
+	// Resource is what checks and LookupSubjects ask about; the first IDs are the most popular.
+	Resource Objects `json:"resource"`
+	// Permission is the permission checked on Resource.
+	Permission string `json:"permission"`
+	// Subject is who checks and LookupResources ask for.
+	Subject Objects `json:"subject"`
+	// WriteRelation is a relation of Resource that takes a Subject: what write workloads write.
+	WriteRelation string `json:"write_relation"`
 }
 
-// distinctN picks n different integers in [0, limit).
-func distinctN(rng *rand.Rand, n, limit int) []int {
-	var out []int
-	for len(out) < min(n, limit) {
-		x := rng.IntN(limit)
-		if !slices.Contains(out, x) {
-			out = append(out, x)
-		}
+// Objects names Count objects of one type: Type:Prefix0 … Type:Prefix<Count-1>.
+type Objects struct {
+	Type   string `json:"type"`
+	Prefix string `json:"prefix"`
+	Count  int    `json:"count"`
+}
+
+// ID returns the ID of the i-th object.
+func (o Objects) ID(i int) string { return o.Prefix + strconv.Itoa(i) }
+
+// Write generates m into dir, creating it if needed, and returns the manifest it wrote. The tuples
+// are streamed to disk.
+func Write(dir string, m Model) (Manifest, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return Manifest{}, err
 	}
-	return out
+	if err := os.WriteFile(filepath.Join(dir, SchemaFile), []byte(m.Schema()), 0o644); err != nil {
+		return Manifest{}, err
+	}
+	f, err := os.Create(filepath.Join(dir, TuplesFile))
+	if err != nil {
+		return Manifest{}, err
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	n := 0
+	for line := range m.Generate() {
+		w.WriteString(line)
+		w.WriteByte('\n')
+		n++
+	}
+	err = w.Flush()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return Manifest{}, fmt.Errorf("writing %s: %w", TuplesFile, err)
+	}
+	man := m.Manifest()
+	man.Tuples = n
+	b, err := json.MarshalIndent(man, "", "  ")
+	if err != nil {
+		return Manifest{}, err
+	}
+	return man, os.WriteFile(filepath.Join(dir, ManifestFile), append(b, '\n'), 0o644)
+}
+
+// ReadManifest reads the manifest of the dataset in dir.
+func ReadManifest(dir string) (Manifest, error) {
+	b, err := os.ReadFile(filepath.Join(dir, ManifestFile))
+	if err != nil {
+		return Manifest{}, fmt.Errorf("not a dataset directory (generate one with `ward load dataset generate`): %w", err)
+	}
+	var m Manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		return Manifest{}, fmt.Errorf("%s: %w", ManifestFile, err)
+	}
+	if m.Resource.Count <= 0 || m.Subject.Count <= 0 || m.Permission == "" {
+		return Manifest{}, fmt.Errorf("%s: resource, subject and permission are required", ManifestFile)
+	}
+	return m, nil
 }
