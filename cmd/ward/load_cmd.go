@@ -39,6 +39,7 @@ func newLoadCommand(c *client) *cobra.Command {
 func newDatasetGenerateCommand() *cobra.Command {
 	var model, size, out string
 	var seed uint64
+	var tuples int
 	cmd := &cobra.Command{
 		Use:   "generate --out DIR",
 		Short: "Write a deterministic dataset (schema.zed, tuples.txt, dataset.json) into DIR",
@@ -50,6 +51,9 @@ teams, repositories). Sizes: small (about 10 thousand tuples), medium (1 million
 			n, ok := dataset.Sizes[size]
 			if !ok {
 				return fmt.Errorf("--size must be small, medium or large, not %q", size)
+			}
+			if tuples > 0 {
+				n = tuples
 			}
 			m, err := dataset.New(model, n, seed)
 			if err != nil {
@@ -65,6 +69,7 @@ teams, repositories). Sizes: small (about 10 thousand tuples), medium (1 million
 	}
 	cmd.Flags().StringVar(&model, "model", "docs", "docs or org")
 	cmd.Flags().StringVar(&size, "size", "small", "small, medium or large")
+	cmd.Flags().IntVar(&tuples, "tuples", 0, "about this many tuples, instead of a --size")
 	cmd.Flags().Uint64Var(&seed, "seed", 1, "random seed")
 	cmd.Flags().StringVar(&out, "out", "", "directory to write (created if needed)")
 	cmd.MarkFlagRequired("out")
