@@ -138,3 +138,9 @@ func sleep(ctx context.Context, d time.Duration) error {
 		return nil
 	}
 }
+
+// Promote makes a replica a primary (pg_promote, waiting for it to finish): what a failover
+// does once the old primary is gone.
+func (s *Server) Promote(ctx context.Context) error {
+	return s.exec(ctx, "SELECT pg_promote(true, 60)")
+}
