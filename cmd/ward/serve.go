@@ -50,7 +50,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready chan<- 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
-	st, err := openStore(ctx, cfg, log)
+	st, err := openStore(ctx, cfg, log, reg)
 	if err != nil {
 		return err
 	}
@@ -124,7 +124,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready chan<- 
 
 // openStore returns the store cfg names: PostgreSQL when a DSN is set, after checking that its
 // schema is current, and the embedded store otherwise.
-func openStore(ctx context.Context, cfg serveConfig, log *slog.Logger) (store.Store, error) {
+func openStore(ctx context.Context, cfg serveConfig, log *slog.Logger, reg prometheus.Registerer) (store.Store, error) {
 	if cfg.DSN == "" {
 		log.Info("using the embedded store: data lives in this process only")
 		return memory.New(memory.WithRetention(cfg.Retention)), nil
@@ -149,7 +149,8 @@ func openStore(ctx context.Context, cfg serveConfig, log *slog.Logger) (store.St
 	st, err := storesql.Open(ctx, cfg.DSN,
 		storesql.WithReplicas(cfg.ReplicaDSNs...),
 		storesql.WithRetention(cfg.Retention),
-		storesql.WithLogger(log))
+		storesql.WithLogger(log),
+		storesql.WithRegisterer(reg))
 	if err != nil {
 		return nil, fmt.Errorf("opening the database: %w", err)
 	}

@@ -31,6 +31,7 @@ func (s *Store) retry(ctx context.Context, what string, op func(context.Context)
 		if time.Now().Add(backoff).After(deadline) {
 			return fault.Wrap(fault.Unavailable, err, "the database is unavailable; retry later")
 		}
+		s.metrics.retries.Inc()
 		s.log.WarnContext(ctx, "retrying after a transient database error", "operation", what, "attempt", attempt, "error", err)
 		sleep := backoff/2 + rand.N(backoff/2+1)
 		select {

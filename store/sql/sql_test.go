@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/wardhq/ward/engine/enginetest"
 	"github.com/wardhq/ward/store"
 	storesql "github.com/wardhq/ward/store/sql"
@@ -46,4 +48,25 @@ func TestEngineSuite(t *testing.T) {
 	enginetest.Run(t, func(t *testing.T) store.Store {
 		return openStore(t, freshDatabase(t))
 	})
+}
+
+func TestMetrics(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	st := openStore(t, freshDatabase(t), storesql.WithRegisterer(reg))
+	if _, err := st.HeadRevision(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, f := range families {
+		names[f.GetName()] = true
+	}
+	for _, want := range []string{"ward_db_retries_total", "ward_db_snapshot_reads_total", "ward_db_pool_connections_in_use", "ward_db_pool_connections_idle", "ward_db_pool_acquire_waits_total"} {
+		if !names[want] {
+			t.Errorf("metric %s is not registered", want)
+		}
+	}
 }

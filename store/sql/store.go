@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/wardhq/ward/fault"
 	"github.com/wardhq/ward/store"
@@ -41,7 +42,8 @@ type Store struct {
 	// knownHead is a revision known to be committed: reads at or below it need no check.
 	knownHead atomic.Int64
 	// reads counts the queries of snapshots, by where they went: [0] the primary, [1] replicas.
-	reads [2]atomic.Int64
+	reads   [2]atomic.Int64
+	metrics metrics
 
 	stop   context.CancelFunc
 	wg     sync.WaitGroup
@@ -69,6 +71,7 @@ type config struct {
 	pollInterval  time.Duration
 	gcInterval    time.Duration
 	logger        *slog.Logger
+	registerer    prometheus.Registerer
 	maxConns      int32
 	connectTimout time.Duration
 }
@@ -97,6 +100,12 @@ func WithPollInterval(d time.Duration) Option {
 
 // WithLogger sets the logger. The default discards.
 func WithLogger(l *slog.Logger) Option { return optionFunc(func(c *config) { c.logger = l }) }
+
+// WithRegisterer registers the store's metrics (retries, reads by source, pool connections) with
+// r. By default they are not registered.
+func WithRegisterer(r prometheus.Registerer) Option {
+	return optionFunc(func(c *config) { c.registerer = r })
+}
 
 // WithMaxConns sets each pool's maximum connections. The default is pgx's (4 per CPU, at least 4).
 func WithMaxConns(n int32) Option { return optionFunc(func(c *config) { c.maxConns = n }) }
@@ -129,6 +138,15 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 			return nil, fmt.Errorf("replica %d: %w", i, err)
 		}
 		s.replicas = append(s.replicas, &replica{pool: p})
+	}
+	if cfg.registerer != nil {
+		if err := s.register(cfg.registerer); err != nil {
+			s.closePools()
+			return nil, err
+		}
+	} else {
+		// Counted all the same, by a counter nobody collects.
+		s.metrics.retries = prometheus.NewCounter(prometheus.CounterOpts{Name: "ward_db_retries_total"})
 	}
 	bg, stop := context.WithCancel(context.Background())
 	s.stop = stop
