@@ -45,6 +45,9 @@ type Store struct {
 	reads   [2]atomic.Int64
 	metrics metrics
 
+	commitMu sync.Mutex
+	commit   chan struct{} // closed and replaced at each commit announced
+
 	stop   context.CancelFunc
 	wg     sync.WaitGroup
 	closed atomic.Bool
@@ -130,7 +133,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("primary: %w", err)
 	}
-	s := &Store{primary: primary, cfg: cfg, log: cfg.logger}
+	s := &Store{primary: primary, cfg: cfg, log: cfg.logger, commit: make(chan struct{})}
 	for i, d := range cfg.replicaDSNs {
 		p, err := newPool(ctx, d, cfg)
 		if err != nil {
@@ -150,9 +153,10 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	}
 	bg, stop := context.WithCancel(context.Background())
 	s.stop = stop
-	s.wg.Add(2)
+	s.wg.Add(3)
 	go func() { defer s.wg.Done(); s.pollReplicas(bg) }()
 	go func() { defer s.wg.Done(); s.collectGarbage(bg) }()
+	go func() { defer s.wg.Done(); s.listen(bg) }()
 	return s, nil
 }
 

@@ -57,6 +57,10 @@ func (s *Store) transactOnce(ctx context.Context, fn func(ctx context.Context, t
 		rev, id, t.schemaChanged); err != nil {
 		return 0, err
 	}
+	// Delivered at COMMIT to every node listening, whose watches then look at once.
+	if _, err := ptx.Exec(ctx, `SELECT pg_notify('`+commitChannel+`', '')`); err != nil {
+		return 0, err
+	}
 	err = ptx.Commit(ctx)
 	if err == nil {
 		s.sawCommitted(rev)

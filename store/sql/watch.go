@@ -49,6 +49,7 @@ func (s *Store) Watch(ctx context.Context, after store.Revision) iter.Seq2[store
 			select {
 			case <-ctx.Done():
 				return
+			case <-s.committed():
 			case <-time.After(s.cfg.pollInterval):
 			}
 		}
@@ -97,4 +98,55 @@ func (s *Store) changesAfter(ctx context.Context, rev int64) ([]store.ChangeSet,
 		return nil
 	})
 	return sets, err
+}
+
+// commitChannel is the notification channel on which every commit is announced.
+const commitChannel = "ward_commits"
+
+// committed returns a channel closed at the next commit announced to this store.
+func (s *Store) committed() <-chan struct{} {
+	s.commitMu.Lock()
+	defer s.commitMu.Unlock()
+	return s.commit
+}
+
+// listen receives the announcements of commits until ctx ends, and wakes the watches waiting for
+// them. Without it watches still poll; it only makes them quicker.
+func (s *Store) listen(ctx context.Context) {
+	backoff := 100 * time.Millisecond
+	for ctx.Err() == nil {
+		err := s.listenOnce(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		s.log.DebugContext(ctx, "listening for commits failed; watches poll meanwhile", "error", err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 5*time.Second)
+	}
+}
+
+func (s *Store) listenOnce(ctx context.Context) error {
+	pooled, err := s.primary.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	// The connection stays in LISTEN mode: it leaves the pool for good.
+	conn := pooled.Hijack()
+	defer conn.Close(context.WithoutCancel(ctx))
+	if _, err := conn.Exec(ctx, "LISTEN "+commitChannel); err != nil {
+		return err
+	}
+	for {
+		if _, err := conn.WaitForNotification(ctx); err != nil {
+			return err
+		}
+		s.commitMu.Lock()
+		close(s.commit)
+		s.commit = make(chan struct{})
+		s.commitMu.Unlock()
+	}
 }
