@@ -68,6 +68,7 @@ definition document {
 }
 
 func mustTuple(tb testing.TB, s string) store.Tuple {
+	tb.Helper()
 	t, err := store.ParseTuple(s)
 	if err != nil {
 		tb.Fatal(err)

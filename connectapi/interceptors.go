@@ -4,18 +4,51 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"connectrpc.com/connect"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Observer is a Connect interceptor that measures and logs every RPC: a latency histogram and a
-// counter by procedure and code, and a debug log line per call.
+// counter by procedure and code, a debug log line per call and, when tracing is on, a span that
+// continues the caller's trace (W3C traceparent).
 type Observer struct {
 	listener string
 	log      *slog.Logger
 	duration *prometheus.HistogramVec
+	tracer   trace.Tracer // nil: no spans
+}
+
+// WithTracer returns a copy of o that also records a span per RPC.
+func (o *Observer) WithTracer(t trace.Tracer) *Observer {
+	c := *o
+	c.tracer = t
+	return &c
+}
+
+var propagator = propagation.TraceContext{}
+
+// startSpan continues the caller's trace, if tracing is on.
+func (o *Observer) startSpan(ctx context.Context, procedure string, header http.Header) (context.Context, func(error)) {
+	if o.tracer == nil {
+		return ctx, func(error) {}
+	}
+	ctx = propagator.Extract(ctx, propagation.HeaderCarrier(header))
+	ctx, span := o.tracer.Start(ctx, procedure, trace.WithSpanKind(trace.SpanKindServer),
+		trace.WithAttributes(attribute.String("rpc.system", "connect_rpc"), attribute.String("ward.listener", o.listener)))
+	return ctx, func(err error) {
+		if err != nil {
+			span.SetAttributes(attribute.String("rpc.connect_rpc.error_code", connect.CodeOf(err).String()))
+			span.SetStatus(codes.Error, err.Error())
+		}
+		span.End()
+	}
 }
 
 var _ connect.Interceptor = (*Observer)(nil)
@@ -53,7 +86,9 @@ func (o *Observer) observe(ctx context.Context, procedure string, start time.Tim
 func (o *Observer) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
 	return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
 		start := time.Now()
+		ctx, end := o.startSpan(ctx, req.Spec().Procedure, req.Header())
 		res, err := next(ctx, req)
+		end(err)
 		o.observe(ctx, req.Spec().Procedure, start, err)
 		return res, err
 	}
@@ -68,7 +103,9 @@ func (o *Observer) WrapStreamingClient(next connect.StreamingClientFunc) connect
 func (o *Observer) WrapStreamingHandler(next connect.StreamingHandlerFunc) connect.StreamingHandlerFunc {
 	return func(ctx context.Context, conn connect.StreamingHandlerConn) error {
 		start := time.Now()
+		ctx, end := o.startSpan(ctx, conn.Spec().Procedure, conn.RequestHeader())
 		err := next(ctx, conn)
+		end(err)
 		o.observe(ctx, conn.Spec().Procedure, start, err)
 		return err
 	}

@@ -4,6 +4,10 @@ import (
 	"context"
 	"hash/maphash"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/wardhq/ward/engine/schema"
 	"github.com/wardhq/ward/fault"
 	"github.com/wardhq/ward/store"
@@ -80,20 +84,33 @@ type evaluator struct {
 	reduce      *reducer
 	memberships *memberships
 	metrics     *metrics
+	tracer      trace.Tracer // nil: no spans
 }
 
-func (ev *evaluator) check(ctx context.Context, req *checkRequest) (checkResult, error) {
+func (ev *evaluator) check(ctx context.Context, req *checkRequest) (r checkResult, err error) {
 	ev.metrics.dispatches.Inc()
 	req.path.setHash()
+	if ev.tracer != nil {
+		var span trace.Span
+		ctx, span = ev.tracer.Start(ctx, "ward.check "+req.resource.Type+"#"+req.relation, trace.WithAttributes(
+			attribute.String("ward.resource", req.resource.String()),
+			attribute.String("ward.relation", req.relation),
+			attribute.String("ward.subject", req.subject.String()),
+			attribute.Int("ward.depth", int(req.path.depth)),
+		))
+		defer func() {
+			span.SetAttributes(attribute.Bool("ward.member", r.member))
+			if err != nil {
+				span.SetStatus(codes.Error, err.Error())
+			}
+			span.End()
+		}()
+	}
 	def := req.snap.schema.Definitions[req.resource.Type]
 	if def == nil {
 		// A target of an arrow or a subject set whose type the schema no longer has.
 		return exactFalse, nil
 	}
-	var (
-		r   checkResult
-		err error
-	)
 	if rel, ok := def.Relations[req.relation]; ok {
 		if selfNesting(def.Name, rel) {
 			r, err = ev.checkMembership(ctx, req)

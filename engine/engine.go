@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/wardhq/ward/engine/schema"
 	"github.com/wardhq/ward/fault"
@@ -49,6 +50,7 @@ type config struct {
 	concurrency  int
 	parallelism  int
 	registerer   prometheus.Registerer
+	tracer       trace.Tracer
 }
 
 // WithMaxDepth bounds how many dispatches deep a check may recurse; deeper checks fail with
@@ -73,6 +75,10 @@ func WithConcurrency(n int) Option { return optionFunc(func(c *config) { c.concu
 // every check sequentially. The default is GOMAXPROCS.
 func WithParallelism(n int) Option { return optionFunc(func(c *config) { c.parallelism = n }) }
 
+// WithTracer records a span for every sub-problem that a check evaluates (cache hits are not
+// evaluated). By default nothing is traced.
+func WithTracer(t trace.Tracer) Option { return optionFunc(func(c *config) { c.tracer = t }) }
+
 // WithRegisterer registers the engine's metrics with r. By default they are not registered.
 func WithRegisterer(r prometheus.Registerer) Option {
 	return optionFunc(func(c *config) { c.registerer = r })
@@ -93,7 +99,8 @@ func New(st store.Store, opts ...Option) (*Engine, error) {
 	}
 	e := &Engine{store: st, cfg: cfg, metrics: m, compiled: make(map[store.Revision]*schema.Schema)}
 	// The dispatch chain: cache → singleflight → evaluator, whose sub-problems re-enter the chain.
-	eval := &evaluator{reduce: newReducer(cfg.concurrency, cfg.parallelism), memberships: newMemberships(cfg.cacheSize / 10), metrics: m}
+	eval := &evaluator{reduce: newReducer(cfg.concurrency, cfg.parallelism), memberships: newMemberships(cfg.cacheSize / 10),
+		metrics: m, tracer: cfg.tracer}
 	var d dispatcher = newSingleflight(eval)
 	if cfg.cacheSize > 0 {
 		d = newCachingDispatcher(d, cfg.cacheSize, m)

@@ -35,6 +35,7 @@ type serveConfig struct {
 	CheckParallelism int           `koanf:"check_parallelism"`
 	Retention        time.Duration `koanf:"retention"`
 	ShutdownTimeout  time.Duration `koanf:"shutdown_timeout"`
+	OTLPTraces       string        `koanf:"otlp_traces_endpoint"`
 }
 
 func defaultServeConfig() serveConfig {
@@ -72,6 +73,7 @@ func addServeFlags(fs *pflag.FlagSet) {
 	fs.Int("check-parallelism", d.CheckParallelism, "goroutines all checks together may add to evaluate branches in parallel (0: sequential); raise it over a database without the mirror")
 	fs.Duration("retention", d.Retention, "how long the embedded store keeps superseded versions (Watch and page tokens reach this far back)")
 	fs.Duration("shutdown-timeout", d.ShutdownTimeout, "how long a shutdown waits for in-flight requests")
+	fs.String("otlp-traces-endpoint", "", "send OpenTelemetry traces over OTLP/HTTP to this URL (such as http://collector:4318/v1/traces); empty: no tracing")
 }
 
 // loadServeConfig merges defaults, the config file, the environment and the flags that were set.

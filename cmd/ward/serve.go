@@ -12,6 +12,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/wardhq/ward/connectapi"
@@ -49,8 +54,13 @@ WARD_* environment variables and flags, later ones winning.`,
 func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready chan<- [2]string) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	tracer, stopTracing, err := newTracer(ctx, cfg.OTLPTraces)
+	if err != nil {
+		return err
+	}
+	defer stopTracing()
 
-	st, err := openStore(ctx, cfg, log, reg)
+	st, err := openStore(ctx, cfg, log, reg, tracer)
 	if err != nil {
 		return err
 	}
@@ -62,6 +72,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready chan<- 
 		engine.WithConcurrency(cfg.CheckConcurrency),
 		engine.WithParallelism(cfg.CheckParallelism),
 		engine.WithRegisterer(reg),
+		engine.WithTracer(tracer),
 	)
 	if err != nil {
 		return err
@@ -69,6 +80,11 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready chan<- 
 	obs, err := connectapi.NewObservers(reg, log, "public", "admin")
 	if err != nil {
 		return err
+	}
+	if tracer != nil {
+		for name, o := range obs {
+			obs[name] = o.WithTracer(tracer)
+		}
 	}
 	services := connectapi.Services{
 		Permissions:   connectapi.NewPermissionService(eng, log),
@@ -124,7 +140,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready chan<- 
 
 // openStore returns the store cfg names: PostgreSQL when a DSN is set, after checking that its
 // schema is current, and the embedded store otherwise.
-func openStore(ctx context.Context, cfg serveConfig, log *slog.Logger, reg prometheus.Registerer) (store.Store, error) {
+func openStore(ctx context.Context, cfg serveConfig, log *slog.Logger, reg prometheus.Registerer, tracer trace.Tracer) (store.Store, error) {
 	if cfg.DSN == "" {
 		log.Info("using the embedded store: data lives in this process only")
 		return memory.New(memory.WithRetention(cfg.Retention)), nil
@@ -150,7 +166,8 @@ func openStore(ctx context.Context, cfg serveConfig, log *slog.Logger, reg prome
 		storesql.WithReplicas(cfg.ReplicaDSNs...),
 		storesql.WithRetention(cfg.Retention),
 		storesql.WithLogger(log),
-		storesql.WithRegisterer(reg))
+		storesql.WithRegisterer(reg),
+		storesql.WithTracer(tracer))
 	if err != nil {
 		return nil, fmt.Errorf("opening the database: %w", err)
 	}
@@ -164,6 +181,26 @@ func openStore(ctx context.Context, cfg serveConfig, log *slog.Logger, reg prome
 		return nil, fmt.Errorf("loading the in-memory copy of the database: %w", err)
 	}
 	return m, nil
+}
+
+// newTracer returns a tracer that exports to an OTLP/HTTP endpoint, and a function that flushes
+// and stops it; with no endpoint, a nil tracer: nothing is traced.
+func newTracer(ctx context.Context, endpoint string) (trace.Tracer, func(), error) {
+	if endpoint == "" {
+		return nil, func() {}, nil
+	}
+	exp, err := otlptracehttp.New(ctx, otlptracehttp.WithEndpointURL(endpoint))
+	if err != nil {
+		return nil, nil, fmt.Errorf("otlp_traces_endpoint: %w", err)
+	}
+	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp),
+		sdktrace.WithResource(resource.NewSchemaless(attribute.String("service.name", "ward"), attribute.String("service.version", version))))
+	stop := func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		tp.Shutdown(sctx) // best effort: the collector may be gone
+	}
+	return tp.Tracer("github.com/wardhq/ward"), stop, nil
 }
 
 func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/wardhq/ward/engine/enginetest"
 	"github.com/wardhq/ward/store"
@@ -50,11 +52,24 @@ func TestEngineSuite(t *testing.T) {
 	})
 }
 
-func TestMetrics(t *testing.T) {
+func TestObservability(t *testing.T) {
 	reg := prometheus.NewRegistry()
-	st := openStore(t, freshDatabase(t), storesql.WithRegisterer(reg))
+	exp := tracetest.NewInMemoryExporter()
+	tracer := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp)).Tracer("test")
+	st := openStore(t, freshDatabase(t), storesql.WithRegisterer(reg), storesql.WithTracer(tracer))
 	if _, err := st.HeadRevision(context.Background()); err != nil {
 		t.Fatal(err)
+	}
+	traced := false
+	for _, s := range exp.GetSpans() {
+		for _, a := range s.Attributes {
+			if a.Key == "db.statement" && a.Value.AsString() == "SELECT revision FROM ward_head" {
+				traced = true
+			}
+		}
+	}
+	if !traced {
+		t.Errorf("no span records the statement of HeadRevision; spans: %v", exp.GetSpans())
 	}
 	families, err := reg.Gather()
 	if err != nil {

@@ -21,6 +21,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/wardhq/ward/fault"
 	"github.com/wardhq/ward/store"
@@ -75,6 +76,7 @@ type config struct {
 	gcInterval    time.Duration
 	logger        *slog.Logger
 	registerer    prometheus.Registerer
+	tracer        trace.Tracer
 	maxConns      int32
 	connectTimout time.Duration
 }
@@ -109,6 +111,9 @@ func WithLogger(l *slog.Logger) Option { return optionFunc(func(c *config) { c.l
 func WithRegisterer(r prometheus.Registerer) Option {
 	return optionFunc(func(c *config) { c.registerer = r })
 }
+
+// WithTracer records a span per SQL statement. By default nothing is traced.
+func WithTracer(t trace.Tracer) Option { return optionFunc(func(c *config) { c.tracer = t }) }
 
 // WithMaxConns sets each pool's maximum connections. The default is pgx's (4 per CPU, at least 4).
 func WithMaxConns(n int32) Option { return optionFunc(func(c *config) { c.maxConns = n }) }
@@ -167,6 +172,9 @@ func newPool(ctx context.Context, dsn string, cfg config) (*pgxpool.Pool, error)
 	}
 	if cfg.maxConns > 0 {
 		pc.MaxConns = cfg.maxConns
+	}
+	if cfg.tracer != nil {
+		pc.ConnConfig.Tracer = queryTracer{tracer: cfg.tracer}
 	}
 	if pc.ConnConfig.ConnectTimeout == 0 {
 		pc.ConnConfig.ConnectTimeout = cfg.connectTimout
