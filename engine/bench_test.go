@@ -93,12 +93,21 @@ func BenchmarkCheckWarm(b *testing.B) {
 	}
 }
 
-// BenchmarkCheckCold measures checks with the cache off, through nested groups of each depth (the
-// dispatch depth is one more: view → viewer → groups).
+// BenchmarkCheckCold measures checks with the caches off, through nested groups of each depth (the
+// dispatch depth is one more: view → viewer → groups), evaluating branches in parallel (the
+// default) and sequentially.
 func BenchmarkCheckCold(b *testing.B) {
-	for _, depth := range []int{1, 3, 6} {
-		b.Run(fmt.Sprintf("depth=%d", depth), func(b *testing.B) {
-			e, tok := benchEngine(b, depth, engine.WithCacheSize(0))
+	for _, bc := range []struct {
+		depth       int
+		parallelism string
+	}{{1, "parallel"}, {3, "parallel"}, {6, "parallel"}, {1, "sequential"}, {3, "sequential"}, {6, "sequential"}} {
+		depth := bc.depth
+		opts := []engine.Option{engine.WithCacheSize(0)}
+		if bc.parallelism == "sequential" {
+			opts = append(opts, engine.WithParallelism(0))
+		}
+		b.Run(fmt.Sprintf("%s/depth=%d", bc.parallelism, depth), func(b *testing.B) {
+			e, tok := benchEngine(b, depth, opts...)
 			ctx := context.Background()
 			c := engine.Consistency{Mode: engine.AtLeastAsFresh, Token: tok}
 			allowed, _ := engine.ParseCheckItem("document:d#view@user:u")

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -49,7 +48,7 @@ func defaultServeConfig() serveConfig {
 		MaxStaleness:     5 * time.Second,
 		CacheSize:        1_000_000,
 		CheckConcurrency: 8,
-		CheckParallelism: runtime.GOMAXPROCS(0),
+		CheckParallelism: -1,
 		Retention:        10 * time.Minute,
 		ShutdownTimeout:  15 * time.Second,
 	}
@@ -70,7 +69,7 @@ func addServeFlags(fs *pflag.FlagSet) {
 	fs.Duration("max-staleness", d.MaxStaleness, "how old a minimize_latency snapshot may be")
 	fs.Int("cache-size", d.CacheSize, "check results kept in the cache (0 disables it)")
 	fs.Int("check-concurrency", d.CheckConcurrency, "sub-problems of one check node evaluated at once")
-	fs.Int("check-parallelism", d.CheckParallelism, "goroutines all checks together may add to evaluate branches in parallel (0: sequential); raise it over a database without the mirror")
+	fs.Int("check-parallelism", d.CheckParallelism, "goroutines all checks together may add to evaluate branches in parallel; 0: sequential; -1: sequential when reads are in memory (the embedded store, the mirror), 4 per CPU over a database")
 	fs.Duration("retention", d.Retention, "how long the embedded store keeps superseded versions (Watch and page tokens reach this far back)")
 	fs.Duration("shutdown-timeout", d.ShutdownTimeout, "how long a shutdown waits for in-flight requests")
 	fs.String("otlp-traces-endpoint", "", "send OpenTelemetry traces over OTLP/HTTP to this URL (such as http://collector:4318/v1/traces); empty: no tracing")
@@ -143,8 +142,8 @@ func (c serveConfig) validate() error {
 		return fmt.Errorf("cache_size must not be negative")
 	case c.CheckConcurrency < 1:
 		return fmt.Errorf("check_concurrency must be at least 1")
-	case c.CheckParallelism < 0:
-		return fmt.Errorf("check_parallelism must not be negative")
+	case c.CheckParallelism < -1:
+		return fmt.Errorf("check_parallelism must be -1 (automatic) or more")
 	case c.MaxStaleness < 0:
 		return fmt.Errorf("max_staleness must not be negative")
 	case c.Retention < 2*c.MaxStaleness:
