@@ -85,19 +85,20 @@ check-generated: generate
 	./scripts/check-generated.sh proto
 
 ## bench: run the benchmarks of BENCH_PKGS BENCH_COUNT times (the output goes to BENCH_OUT, for
-## benchstat), then the `ward load` profile of loadtest/bench.sh against a memory-store server
-## (results in LOAD_OUT). Fails on request errors or on a ratio to noop below the README's floors.
-## BENCH_PROFILE=ci is the short profile (at most 5 minutes).
+## benchstat), then the `ward load` profile of loadtest/bench.sh against a memory-store server and
+## a PostgreSQL-backed one (results in LOAD_OUT). Fails on request errors or on a ratio to noop
+## below the README's floors. BENCH_PROFILE=ci is the short profile (at most 5 minutes).
 BENCH_PROFILE ?= full
 ifeq ($(BENCH_PROFILE),ci)
-BENCH_COUNT   := 3
-LOAD_DURATION ?= 8s
+BENCH_COUNT   := 2
+LOAD_DURATION ?= 6s
 endif
 LOAD_DURATION ?= 20s
 LOAD_OUT      ?= bin/bench-load
-bench: build
+bench: build images
 	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) $(BENCH_PKGS) | tee $(BENCH_OUT)
-	LOAD_DURATION=$(LOAD_DURATION) LOAD_OUT=$(LOAD_OUT) ./loadtest/bench.sh $(BIN)
+	LOAD_DURATION=$(LOAD_DURATION) LOAD_OUT=$(LOAD_OUT)/memory ./loadtest/bench.sh $(BIN)
+	LOAD_STORE=postgres LOAD_DURATION=$(LOAD_DURATION) LOAD_OUT=$(LOAD_OUT)/postgres ./loadtest/bench.sh $(BIN)
 
 ## fuzz: run every Fuzz* target of FUZZ_PKGS for FUZZTIME each.
 fuzz:
