@@ -24,7 +24,8 @@ type Engine struct {
 	dispatch dispatcher
 	metrics  *metrics
 
-	tokens tokenMemo
+	tokens  tokenMemo
+	reverse reverseIndex
 
 	schemaMu sync.Mutex
 	compiled map[store.Revision]*schema.Schema // by the revision that wrote the schema

@@ -38,7 +38,7 @@ func (e *Engine) LookupResources(ctx context.Context, c Consistency, resourceTyp
 		}
 		return nil, err
 	}
-	w := reverseWalk{snap: snap, reached: make(map[userset]bool)}
+	w := reverseWalk{snap: snap, edges: e.reverse.of(snap.schema), reached: make(map[userset]bool)}
 	candidates, err := w.run(ctx, subject, resourceType, permission)
 	if err != nil {
 		return nil, err
@@ -160,6 +160,7 @@ type userset struct {
 // reverseWalk finds, from a subject upwards, every userset that may contain it.
 type reverseWalk struct {
 	snap    *snapshot
+	edges   *reverseEdges
 	reached map[userset]bool
 	queue   []userset
 }
@@ -232,45 +233,18 @@ func (w *reverseWalk) expand(ctx context.Context, u userset) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	sch := w.snap.schema
-	for _, typ := range sch.Order {
-		def := sch.Definitions[typ]
-		for _, rel := range def.Relations {
-			for _, a := range rel.Allowed {
-				if a.Type == u.object.Type && a.Relation == u.relation {
-					if err := w.follow(ctx, typ, rel.Name, u.object.Type, u.object.ID, u.relation); err != nil {
-						return err
-					}
-				}
-			}
+	k := typeRel{u.object.Type, u.relation}
+	for _, r := range w.edges.sets[k] {
+		if err := w.follow(ctx, r.typ, r.rel, u.object.Type, u.object.ID, u.relation); err != nil {
+			return err
 		}
-		for _, perm := range def.Permissions {
-			var err error
-			positiveLeaves(perm.Expr, func(leaf schema.Expr) {
-				if err != nil {
-					return
-				}
-				switch l := leaf.(type) {
-				case *schema.Ref:
-					if typ == u.object.Type && l.Name == u.relation {
-						w.reach(userset{u.object, perm.Name})
-					}
-				case *schema.Arrow:
-					if l.Computed != u.relation {
-						return
-					}
-					ts := def.Relations[l.Tupleset]
-					for _, a := range ts.Allowed {
-						if a.Type == u.object.Type {
-							err = w.followArrow(ctx, typ, l.Tupleset, u.object, perm.Name)
-							return
-						}
-					}
-				}
-			})
-			if err != nil {
-				return err
-			}
+	}
+	for _, perm := range w.edges.refs[k] {
+		w.reach(userset{u.object, perm})
+	}
+	for _, a := range w.edges.arrows[k] {
+		if err := w.followArrow(ctx, a.typ, a.tupleset, u.object, a.permission); err != nil {
+			return err
 		}
 	}
 	return nil
