@@ -95,6 +95,20 @@ func (s *Store) changesAfter(ctx context.Context, rev int64) ([]store.ChangeSet,
 				return err
 			}
 		}
+		// Garbage collection raises the horizon before it deletes versions: read after the
+		// changes, a horizon that covers them says some may be gone, and the watch must not go on
+		// as if nothing had been deleted.
+		if len(sets) == 0 {
+			return nil
+		}
+		var collected int64
+		if err := s.primary.QueryRow(ctx, `SELECT collected_through FROM ward_head`).Scan(&collected); err != nil {
+			return err
+		}
+		if first := int64(sets[0].Revision.Major); first <= collected {
+			return fault.New(fault.FailedPrecondition,
+				"watch fell behind the history the store keeps: changes at %d were collected (through %d)", first, collected)
+		}
 		return nil
 	})
 	return sets, err
