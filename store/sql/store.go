@@ -252,7 +252,9 @@ func (s *Store) sawCommitted(rev int64) {
 
 // OptimizedRevision returns the newest revision committed at or before the last boundary of a
 // maxStaleness/2 grid, computed once per boundary: every request in that window shares it, and so
-// shares the check cache.
+// shares the check cache. The boundary is on this node's clock and commit times on the database's:
+// a skew between them adds to the staleness, so keep the clocks synchronized (NTP) as for any
+// database client that reasons about time.
 func (s *Store) OptimizedRevision(ctx context.Context, maxStaleness time.Duration) (store.Revision, error) {
 	if maxStaleness <= 0 {
 		return s.HeadRevision(ctx)
