@@ -56,6 +56,12 @@ unit-test: images
 images:
 	./scripts/build-test-images.sh
 
+## chaos-images: build the database image of the chaos harness (ward-chaos-db:1: etcd, or
+## PostgreSQL 17 under Patroni); does nothing when it is up to date.
+.PHONY: chaos-images
+chaos-images:
+	./scripts/build-chaos-images.sh
+
 ## generate: regenerate the Go code of the .proto files under proto/.
 generate:
 	$(BUF) generate
