@@ -55,10 +55,10 @@ func (rd *reducer) acquire() bool {
 func (rd *reducer) release() { <-rd.spare }
 
 // race runs f for 0..n-1. It returns the first result for which decisive reports true, after
-// cancelling the rest; otherwise it returns every result and the first error, if any, with
-// decided false.
+// cancelling the rest; otherwise it returns the smallest cutAt of the results and the first
+// error, if any, with decided false.
 func (rd *reducer) race(ctx context.Context, n int, f func(context.Context, int) (checkResult, error),
-	decisive func(checkResult) bool) (r checkResult, decided bool, results []checkResult, err error) {
+	decisive func(checkResult) bool) (r checkResult, decided bool, cut int32, err error) {
 	if n == 1 || rd.limit == 1 || cap(rd.spare) == 0 {
 		return sequential(ctx, n, f, decisive)
 	}
@@ -72,7 +72,7 @@ func (rd *reducer) race(ctx context.Context, n int, f func(context.Context, int)
 		won      bool
 		firstErr error
 	)
-	results = make([]checkResult, n)
+	cut = exact
 	// run evaluates branch i and reports whether it decided the race.
 	run := func(i int) bool {
 		r, err := f(gctx, i)
@@ -89,7 +89,7 @@ func (rd *reducer) race(ctx context.Context, n int, f func(context.Context, int)
 			}
 			return true
 		default:
-			results[i] = r
+			cut = min(cut, r.cutAt)
 		}
 		return false
 	}
@@ -115,36 +115,36 @@ func (rd *reducer) race(ctx context.Context, n int, f func(context.Context, int)
 	}
 	_ = g.Wait() // errDecided is the only error a branch returns
 	if won {
-		return winner, true, nil, nil
+		return winner, true, exact, nil
 	}
 	if err := ctx.Err(); err != nil {
-		return checkResult{}, false, nil, err
+		return checkResult{}, false, exact, err
 	}
-	return checkResult{}, false, results, firstErr
+	return checkResult{}, false, cut, firstErr
 }
 
 // sequential is race without concurrency: branches run one after the other in this goroutine.
 func sequential(ctx context.Context, n int, f func(context.Context, int) (checkResult, error),
-	decisive func(checkResult) bool) (checkResult, bool, []checkResult, error) {
-	results := make([]checkResult, n)
+	decisive func(checkResult) bool) (checkResult, bool, int32, error) {
+	cut := int32(exact)
 	var firstErr error
 	for i := range n {
 		r, err := f(ctx, i)
 		switch {
 		case err != nil:
 			if ctx.Err() != nil {
-				return checkResult{}, false, nil, ctx.Err()
+				return checkResult{}, false, exact, ctx.Err()
 			}
 			if firstErr == nil {
 				firstErr = err
 			}
 		case decisive(r):
-			return r, true, nil, nil
+			return r, true, exact, nil
 		default:
-			results[i] = r
+			cut = min(cut, r.cutAt)
 		}
 	}
-	return checkResult{}, false, results, firstErr
+	return checkResult{}, false, cut, firstErr
 }
 
 // union holds when any of n sub-problems holds.
@@ -152,26 +152,26 @@ func (rd *reducer) union(ctx context.Context, n int, f func(context.Context, int
 	if n == 0 {
 		return exactFalse, nil
 	}
-	r, decided, all, err := rd.race(ctx, n, f, func(r checkResult) bool { return r.member })
+	r, decided, cut, err := rd.race(ctx, n, f, func(r checkResult) bool { return r.member })
 	if decided {
 		return r, nil
 	}
 	if err != nil {
 		return checkResult{}, err
 	}
-	return checkResult{member: false, cutAt: minCut(all)}, nil
+	return checkResult{member: false, cutAt: cut}, nil
 }
 
 // intersection holds when all n sub-problems hold.
 func (rd *reducer) intersection(ctx context.Context, n int, f func(context.Context, int) (checkResult, error)) (checkResult, error) {
-	r, decided, all, err := rd.race(ctx, n, f, func(r checkResult) bool { return !r.member })
+	r, decided, cut, err := rd.race(ctx, n, f, func(r checkResult) bool { return !r.member })
 	if decided {
 		return r, nil
 	}
 	if err != nil {
 		return checkResult{}, err
 	}
-	return checkResult{member: true, cutAt: minCut(all)}, nil
+	return checkResult{member: true, cutAt: cut}, nil
 }
 
 // exclusion holds when base holds and subtract does not. Both run at once; either can decide alone.
@@ -185,12 +185,4 @@ func (rd *reducer) exclusion(ctx context.Context, base, subtract func(context.Co
 		return r, err
 	}
 	return rd.intersection(ctx, 2, f)
-}
-
-func minCut(rs []checkResult) int32 {
-	m := int32(exact)
-	for _, r := range rs {
-		m = min(m, r.cutAt)
-	}
-	return m
 }
