@@ -124,31 +124,51 @@ func (e *Engine) check(ctx context.Context, snap *snapshot, item CheckItem) (boo
 	return r.member, nil
 }
 
-// validateCheck reports an InvalidArgument error naming the field of item that the schema does
-// not know.
+// validateCheck reports an InvalidArgument error naming the field of item that is malformed or
+// that the schema does not know.
 func validateCheck(s *schema.Schema, item CheckItem) error {
 	if err := validateObject(item.Resource); err != nil {
 		return fault.InField("resource", err)
 	}
-	if err := store.ValidateRelation(item.Permission); err != nil {
-		return fault.InField("permission", err)
+	if err := validateUserset(s, item.Resource.Type, item.Permission, "resource.type", "permission"); err != nil {
+		return err
 	}
-	if err := item.Subject.Validate(); err != nil {
-		return fault.InField("subject", err)
+	return validateSubject(s, item.Subject, "subject")
+}
+
+// validateUserset checks that the schema has type typ with a relation or permission name; its
+// errors name typeField or nameField.
+func validateUserset(s *schema.Schema, typ, name, typeField, nameField string) error {
+	if err := validateSchemaType(s, typ, typeField); err != nil {
+		return err
 	}
-	def, ok := s.Definitions[item.Resource.Type]
-	if !ok {
-		return fault.Invalid("resource.type", "the schema has no type %q", item.Resource.Type)
+	if err := store.ValidateRelation(name); err != nil {
+		return fault.InField(nameField, err)
 	}
-	if !def.HasRelationOrPermission(item.Permission) {
-		return fault.Invalid("permission", "type %q has no relation or permission %q", def.Name, item.Permission)
-	}
-	sdef, ok := s.Definitions[item.Subject.Type]
-	if !ok {
-		return fault.Invalid("subject.type", "the schema has no type %q", item.Subject.Type)
-	}
-	if item.Subject.Relation != "" && !sdef.HasRelationOrPermission(item.Subject.Relation) {
-		return fault.Invalid("subject.relation", "type %q has no relation or permission %q", sdef.Name, item.Subject.Relation)
+	if !s.Definitions[typ].HasRelationOrPermission(name) {
+		return fault.Invalid(nameField, "type %q has no relation or permission %q", typ, name)
 	}
 	return nil
+}
+
+// validateSchemaType checks that typ is a type of the schema.
+func validateSchemaType(s *schema.Schema, typ, field string) error {
+	if err := store.ValidateType(typ); err != nil {
+		return fault.InField(field, err)
+	}
+	if _, ok := s.Definitions[typ]; !ok {
+		return fault.Invalid(field, "the schema has no type %q", typ)
+	}
+	return nil
+}
+
+// validateSubject checks a subject's syntax, its type and its relation against the schema.
+func validateSubject(s *schema.Schema, sub store.Subject, field string) error {
+	if err := sub.Validate(); err != nil {
+		return fault.InField(field, err)
+	}
+	if sub.Relation == "" {
+		return validateSchemaType(s, sub.Type, field+".type")
+	}
+	return validateUserset(s, sub.Type, sub.Relation, field+".type", field+".relation")
 }

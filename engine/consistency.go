@@ -2,9 +2,6 @@ package engine
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/binary"
-	"hash/crc32"
 	"sync/atomic"
 
 	"github.com/wardhq/ward/fault"
@@ -29,40 +26,20 @@ const (
 	FullyConsistent
 )
 
-// Token is an opaque snapshot token: what a write returns and what AtLeastAsFresh takes. Its text
-// form is base64url of a version byte, the encoded revision and a CRC-32C checksum, so that a
-// mangled token is refused rather than misread.
+// Token is an opaque snapshot token: what a write returns and what AtLeastAsFresh takes. It
+// seals the snapshot's revision (see seal).
 type Token string
 
 const tokenVersion = 1
 
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
-
 // encodeToken returns the token of rev.
-func encodeToken(rev store.Revision) Token {
-	b := make([]byte, 1, 16)
-	b[0] = tokenVersion
-	b, _ = rev.AppendBinary(b)
-	b = binary.BigEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
-	return Token(base64.RawURLEncoding.EncodeToString(b))
-}
+func encodeToken(rev store.Revision) Token { return Token(seal(tokenVersion, rev, "")) }
 
 // ParseToken decodes a token; the error is InvalidArgument.
 func ParseToken(t Token) (store.Revision, error) {
-	b, err := base64.RawURLEncoding.DecodeString(string(t))
-	if err != nil || len(b) < 1+2+4 {
-		return store.Revision{}, fault.Invalid("", "snapshot token %q is malformed", truncated(string(t)))
-	}
-	body, sum := b[:len(b)-4], b[len(b)-4:]
-	if crc32.Checksum(body, castagnoli) != binary.BigEndian.Uint32(sum) {
-		return store.Revision{}, fault.Invalid("", "snapshot token %q is corrupt", truncated(string(t)))
-	}
-	if body[0] != tokenVersion {
-		return store.Revision{}, fault.Invalid("", "snapshot token %q has an unknown version", truncated(string(t)))
-	}
-	rev, rest, err := store.DecodeRevision(body[1:])
-	if err != nil || len(rest) != 0 {
-		return store.Revision{}, fault.Invalid("", "snapshot token %q is malformed", truncated(string(t)))
+	rev, rest, ok := unseal(string(t), tokenVersion)
+	if !ok || rest != "" {
+		return store.Revision{}, fault.Invalid("", "snapshot token %q is malformed or corrupt", truncated(string(t)))
 	}
 	return rev, nil
 }

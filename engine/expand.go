@@ -40,12 +40,8 @@ func (e *Engine) Expand(ctx context.Context, c Consistency, resource store.Objec
 	if err := validateObject(resource); err != nil {
 		return nil, "", fault.InField("resource", err)
 	}
-	def, ok := snap.schema.Definitions[resource.Type]
-	if !ok {
-		return nil, "", fault.Invalid("resource.type", "the schema has no type %q", resource.Type)
-	}
-	if !def.HasRelationOrPermission(permission) {
-		return nil, "", fault.Invalid("permission", "type %q has no relation or permission %q", resource.Type, permission)
+	if err := validateUserset(snap.schema, resource.Type, permission, "resource.type", "permission"); err != nil {
+		return nil, "", err
 	}
 	x := expander{snap: snap, maxDepth: e.cfg.maxDepth}
 	t, err := x.userset(ctx, (*pathNode)(nil).child(resource, permission), resource, permission)

@@ -31,11 +31,10 @@ func (e *Engine) LookupResources(ctx context.Context, c Consistency, resourceTyp
 	if err != nil {
 		return nil, err
 	}
-	probe := CheckItem{Resource: store.ObjectRef{Type: resourceType, ID: "probe"}, Permission: permission, Subject: subject}
-	if err := validateCheck(snap.schema, probe); err != nil {
-		if fe, ok := err.(*fault.Error); ok && fe.Field == "resource.type" {
-			fe.Field = "resource_type"
-		}
+	if err := validateUserset(snap.schema, resourceType, permission, "resource_type", "permission"); err != nil {
+		return nil, err
+	}
+	if err := validateSubject(snap.schema, subject, "subject"); err != nil {
 		return nil, err
 	}
 	w := reverseWalk{snap: snap, edges: e.reverse.of(snap.schema), reached: make(map[userset]bool)}
@@ -59,11 +58,13 @@ func (e *Engine) LookupSubjects(ctx context.Context, c Consistency, resource sto
 	if err != nil {
 		return nil, err
 	}
-	probe := CheckItem{Resource: resource, Permission: permission, Subject: store.Subject{Type: subjectType, ID: "probe"}}
-	if err := validateCheck(snap.schema, probe); err != nil {
-		if fe, ok := err.(*fault.Error); ok && fe.Field == "subject.type" {
-			fe.Field = "subject_type"
-		}
+	if err := validateObject(resource); err != nil {
+		return nil, fault.InField("resource", err)
+	}
+	if err := validateUserset(snap.schema, resource.Type, permission, "resource.type", "permission"); err != nil {
+		return nil, err
+	}
+	if err := validateSchemaType(snap.schema, subjectType, "subject_type"); err != nil {
 		return nil, err
 	}
 	w := forwardWalk{snap: snap, subjectType: subjectType, visited: make(map[userset]bool), found: make(map[string]bool)}

@@ -2,9 +2,6 @@ package engine
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/binary"
-	"hash/crc32"
 	"iter"
 
 	"github.com/wardhq/ward/fault"
@@ -42,30 +39,15 @@ type cursor struct {
 
 const cursorVersion = 1
 
-func encodeCursor(c cursor) string {
-	b := []byte{cursorVersion}
-	b, _ = c.rev.AppendBinary(b)
-	b = append(b, c.after...)
-	b = binary.BigEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
-	return base64.RawURLEncoding.EncodeToString(b)
-}
+func encodeCursor(c cursor) string { return seal(cursorVersion, c.rev, c.after) }
 
 // decodeCursor reads a page token; the error is InvalidArgument naming page_token.
 func decodeCursor(s string) (cursor, error) {
-	bad := fault.Invalid("page_token", "page token is malformed")
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil || len(b) < 1+2+4 {
-		return cursor{}, bad
+	rev, after, ok := unseal(s, cursorVersion)
+	if !ok {
+		return cursor{}, fault.Invalid("page_token", "page token is malformed")
 	}
-	body, sum := b[:len(b)-4], b[len(b)-4:]
-	if crc32.Checksum(body, castagnoli) != binary.BigEndian.Uint32(sum) || body[0] != cursorVersion {
-		return cursor{}, bad
-	}
-	rev, rest, err := store.DecodeRevision(body[1:])
-	if err != nil {
-		return cursor{}, bad
-	}
-	return cursor{rev: rev, after: string(rest)}, nil
+	return cursor{rev: rev, after: after}, nil
 }
 
 // pageStart resolves a page request to its snapshot and starting key.

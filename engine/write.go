@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 
 	"github.com/wardhq/ward/engine/schema"
@@ -164,32 +163,30 @@ func allowedList(rel *schema.Relation) string {
 	return string(b)
 }
 
-// validateFilter checks that the types and relations a filter names exist.
+// validateFilter checks that the types and relations a filter names exist. Its errors name the
+// fields of the API's filter, which holds one resource ID and one subject ID.
 func validateFilter(s *schema.Schema, f store.TupleFilter) error {
 	if f.ResourceType != "" {
-		def, ok := s.Definitions[f.ResourceType]
-		if !ok {
-			return fault.Invalid("resource_type", "the schema has no type %q", f.ResourceType)
+		if err := validateSchemaType(s, f.ResourceType, "resource_type"); err != nil {
+			return err
 		}
-		if f.Relation != "" {
-			if _, ok := def.Relations[f.Relation]; !ok {
-				return fault.Invalid("relation", "type %q has no relation %q", f.ResourceType, f.Relation)
-			}
+		if _, ok := s.Definitions[f.ResourceType].Relations[f.Relation]; f.Relation != "" && !ok {
+			return fault.Invalid("relation", "type %q has no relation %q", f.ResourceType, f.Relation)
 		}
 	}
-	for i, id := range f.ResourceIDs {
+	for _, id := range f.ResourceIDs {
 		if err := store.ValidateID(id); err != nil {
-			return fault.InField(fmt.Sprintf("resource_ids[%d]", i), err)
+			return fault.InField("resource_id", err)
 		}
 	}
 	if f.SubjectType != "" {
-		if _, ok := s.Definitions[f.SubjectType]; !ok {
-			return fault.Invalid("subject_filter.type", "the schema has no type %q", f.SubjectType)
+		if err := validateSchemaType(s, f.SubjectType, "subject_filter.type"); err != nil {
+			return err
 		}
 	}
-	for i, id := range f.SubjectIDs {
+	for _, id := range f.SubjectIDs {
 		if err := store.ValidateID(id); err != nil {
-			return fault.InField(fmt.Sprintf("subject_filter.ids[%d]", i), err)
+			return fault.InField("subject_filter.id", err)
 		}
 	}
 	return nil

@@ -225,6 +225,21 @@ func BadInput(t *testing.T, newStore NewStore) {
 	}
 	_, _, err = e.Check(ctx, engine.Consistency{Mode: engine.AtLeastAsFresh, Token: "garbage"}, engine.CheckItem{})
 	expectInvalid(t, err, "consistency.at_least_as_fresh")
+	// Bad lookups and expansions name the fields of their own requests.
+	alice := store.Subject{Type: "user", ID: "alice"}
+	readme := store.ObjectRef{Type: "document", ID: "readme"}
+	_, err = e.LookupResources(ctx, fresh, "doc", "view", alice, engine.Page{})
+	expectInvalid(t, err, "resource_type")
+	_, err = e.LookupResources(ctx, fresh, "document", "view", store.Subject{Type: "group", ID: "g", Relation: "owner"}, engine.Page{})
+	expectInvalid(t, err, "subject.relation")
+	_, err = e.LookupSubjects(ctx, fresh, readme, "view", "usr", engine.Page{})
+	expectInvalid(t, err, "subject_type")
+	_, err = e.LookupSubjects(ctx, fresh, readme, "read", "user", engine.Page{})
+	expectInvalid(t, err, "permission")
+	_, _, err = e.Expand(ctx, fresh, store.ObjectRef{Type: "document", ID: "bad id"}, "view")
+	expectInvalid(t, err, "resource.id")
+	_, _, _, err = e.ReadTuples(ctx, fresh, store.TupleFilter{ResourceType: "document", Relation: "view"}, engine.Page{})
+	expectInvalid(t, err, "filter.relation")
 }
 
 func expectInvalid(t *testing.T, err error, field string) {
