@@ -41,15 +41,4 @@ func toConnect(ctx context.Context, log *slog.Logger, err error) error {
 	return connect.NewError(connect.CodeInternal, errors.New("internal error"))
 }
 
-// codeName is the Connect name of err's code, for per-item errors of bulk calls.
-func codeName(err error) string {
-	var fe *fault.Error
-	if errors.As(err, &fe) {
-		if c, ok := connectCodes[fe.Code]; ok {
-			return c.String()
-		}
-	}
-	return connect.CodeInternal.String()
-}
-
 func indexed(field string, i int) string { return field + "[" + strconv.Itoa(i) + "]" }

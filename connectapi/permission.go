@@ -8,7 +8,6 @@ import (
 	"connectrpc.com/connect"
 
 	"github.com/wardhq/ward/engine"
-	"github.com/wardhq/ward/fault"
 	permv1 "github.com/wardhq/ward/proto/ward/permission/v1"
 	"github.com/wardhq/ward/proto/ward/permission/v1/permissionv1connect"
 	"github.com/wardhq/ward/store"
@@ -77,12 +76,9 @@ func (s *PermissionService) CheckBulk(ctx context.Context, req *connect.Request[
 }
 
 func (s *PermissionService) itemError(ctx context.Context, err error) *permv1.ItemError {
-	var fe *fault.Error
-	if errors.As(err, &fe) && fe.Code != fault.Internal {
-		return &permv1.ItemError{Code: codeName(err), Message: fe.Public()}
-	}
-	s.log.ErrorContext(ctx, "internal error in a bulk check item", "error", err)
-	return &permv1.ItemError{Code: codeName(err), Message: "internal error"}
+	var ce *connect.Error
+	errors.As(toConnect(ctx, s.log, err), &ce) // toConnect always returns a *connect.Error
+	return &permv1.ItemError{Code: ce.Code().String(), Message: ce.Message()}
 }
 
 // Expand implements PermissionService.Expand.

@@ -25,11 +25,6 @@ admin_port=${LOAD_ADMIN_PORT:-14467}
 # per request, so its floor is above 1. lookup has none: it is reported, and fails only on errors.
 read -r -a workloads <<<"${LOAD_WORKLOADS:-check check-bulk write-mix lookup}"
 declare -A floor=([check]=0.2 [check-bulk]=1.0 [write-mix]=0.1 [lookup]=0)
-if [[ $store == postgres ]]; then
-	# Larger datasets over a database: checks mostly miss the cache, and a bulk of 100 cold
-	# checks costs more than 100 no-ops. check's floor is the project's target over PostgreSQL.
-	floor[check-bulk]=0.5
-fi
 
 mkdir -p "$out"
 container=
