@@ -133,19 +133,20 @@ func validateCheck(s *schema.Schema, item CheckItem) error {
 	if err := validateUserset(s, item.Resource.Type, item.Permission, "resource.type", "permission"); err != nil {
 		return err
 	}
-	return validateSubject(s, item.Subject, "subject")
+	return validateSubject(s, item.Subject)
 }
 
 // validateUserset checks that the schema has type typ with a relation or permission name; its
-// errors name typeField or nameField.
+// errors name typeField or nameField. The syntax of a name is checked only when the schema does not
+// know it: known names are valid, and checks are a hot path.
 func validateUserset(s *schema.Schema, typ, name, typeField, nameField string) error {
 	if err := validateSchemaType(s, typ, typeField); err != nil {
 		return err
 	}
-	if err := store.ValidateRelation(name); err != nil {
-		return fault.InField(nameField, err)
-	}
 	if !s.Definitions[typ].HasRelationOrPermission(name) {
+		if err := store.ValidateRelation(name); err != nil {
+			return fault.InField(nameField, err)
+		}
 		return fault.Invalid(nameField, "type %q has no relation or permission %q", typ, name)
 	}
 	return nil
@@ -153,22 +154,23 @@ func validateUserset(s *schema.Schema, typ, name, typeField, nameField string) e
 
 // validateSchemaType checks that typ is a type of the schema.
 func validateSchemaType(s *schema.Schema, typ, field string) error {
-	if err := store.ValidateType(typ); err != nil {
-		return fault.InField(field, err)
-	}
 	if _, ok := s.Definitions[typ]; !ok {
+		if err := store.ValidateType(typ); err != nil {
+			return fault.InField(field, err)
+		}
 		return fault.Invalid(field, "the schema has no type %q", typ)
 	}
 	return nil
 }
 
-// validateSubject checks a subject's syntax, its type and its relation against the schema.
-func validateSubject(s *schema.Schema, sub store.Subject, field string) error {
+// validateSubject checks a subject's syntax, its type and its relation against the schema; its
+// errors name the field "subject".
+func validateSubject(s *schema.Schema, sub store.Subject) error {
 	if err := sub.Validate(); err != nil {
-		return fault.InField(field, err)
+		return fault.InField("subject", err)
 	}
 	if sub.Relation == "" {
-		return validateSchemaType(s, sub.Type, field+".type")
+		return validateSchemaType(s, sub.Type, "subject.type")
 	}
-	return validateUserset(s, sub.Type, sub.Relation, field+".type", field+".relation")
+	return validateUserset(s, sub.Type, sub.Relation, "subject.type", "subject.relation")
 }

@@ -34,7 +34,7 @@ func (e *Engine) LookupResources(ctx context.Context, c Consistency, resourceTyp
 	if err := validateUserset(snap.schema, resourceType, permission, "resource_type", "permission"); err != nil {
 		return nil, err
 	}
-	if err := validateSubject(snap.schema, subject, "subject"); err != nil {
+	if err := validateSubject(snap.schema, subject); err != nil {
 		return nil, err
 	}
 	w := reverseWalk{snap: snap, edges: e.reverse.of(snap.schema), reached: make(map[userset]bool)}
