@@ -237,14 +237,14 @@ func (ev *evaluator) sub(ctx context.Context, req *checkRequest, resource store.
 	}
 	child := *req
 	child.resource, child.relation = resource, relation
-	child.path = req.path.child(resource, relation)
 	// A relation that holds no subject sets is one lookup: cheaper than a cache lookup, and it
-	// cannot recurse, so it is answered here rather than dispatched.
+	// cannot recurse (so it needs no path), so it is answered here rather than dispatched.
 	if def := req.snap.schema.Definitions[resource.Type]; def != nil {
 		if rel, ok := def.Relations[relation]; ok && !holdsSubjectSets(rel) {
 			return ev.checkRelation(ctx, &child, rel)
 		}
 	}
+	child.path = req.path.child(resource, relation)
 	return ev.dispatch.check(ctx, &child)
 }
 
