@@ -132,8 +132,8 @@ type Revocation struct {
 
 // GrantStore keeps grants and their tokens.
 type GrantStore interface {
-	// CreateGrant stores g and tokens, which belong to g, atomically. AlreadyExists when g.ID or a
-	// token's key is taken.
+	// CreateGrant stores g and tokens, which belong to g (the store sets their GrantID to g.ID),
+	// atomically. AlreadyExists when g.ID or a token's kind and key are taken.
 	CreateGrant(ctx context.Context, g *Grant, tokens ...*TokenRecord) error
 	// LookupToken returns the token of this kind and key with its grant. NotFound when there is
 	// none or it was revoked; expiry is the caller's check.
@@ -150,7 +150,8 @@ type GrantStore interface {
 	// not an error.
 	RevokeGrant(ctx context.Context, grantID string) error
 	// RevokeGrants revokes every grant of subject to clientID (to any client when clientID is
-	// ""), as when a user withdraws consent or logs out everywhere, and returns how many.
+	// ""), as when a user withdraws consent or logs out everywhere, and returns how many. Subjects
+	// match exactly: subject "" names the client credentials grants.
 	RevokeGrants(ctx context.Context, subject, clientID string) (int, error)
 	// RevokedSince returns the revocations recorded at or after since, by the database's clock,
 	// and that clock's reading at the time of the query. Callers poll with since set to the
@@ -158,8 +159,9 @@ type GrantStore interface {
 	// revocations reported twice.
 	RevokedSince(ctx context.Context, since time.Time) ([]Revocation, time.Time, error)
 	// DeleteExpired deletes grants (with their tokens) that expired before before, tokens that
-	// expired before before, and revocations recorded before before, and returns how many rows it
-	// deleted in all.
+	// expired before before, and revocations recorded before before, and also the flows, remembered
+	// consents, login sessions and device authorizations that expired before before (nothing else
+	// deletes them), and returns how many rows it deleted in all. A zero ExpiresAt never expires.
 	DeleteExpired(ctx context.Context, before time.Time) (int, error)
 }
 
