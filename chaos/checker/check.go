@@ -1,0 +1,378 @@
+package checker
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// Thresholds are what a scenario must meet to pass.
+type Thresholds struct {
+	// ReadAvailability is the least share of successful reads in surviving regions (0.999).
+	ReadAvailability float64 `json:"read_availability"`
+	// WriteResume is the longest a fault with LeaderLoss may keep writes from succeeding,
+	// counted from the fault to the end of the first successful write started after it (20 s).
+	WriteResume time.Duration `json:"write_resume_ns"`
+}
+
+// DefaultThresholds are the issue's: 99.9% of reads, writes back within 20 s.
+var DefaultThresholds = Thresholds{ReadAvailability: 0.999, WriteResume: 20 * time.Second}
+
+// Result is the judgement of a history.
+type Result struct {
+	Scenario   string     `json:"scenario"`
+	Pass       bool       `json:"pass"`
+	Failures   []string   `json:"failures,omitempty"`
+	Thresholds Thresholds `json:"thresholds"`
+	DurationS  float64    `json:"duration_s"`
+
+	// Regions summarizes each region's operations; only those made while the region survived
+	// count towards availability.
+	Regions []RegionSummary `json:"regions"`
+	// ReadAvailability and WriteAvailability are the shares of successful reads (checks of
+	// both kinds) and writes made in surviving regions, all regions together.
+	ReadAvailability  float64 `json:"read_availability"`
+	WriteAvailability float64 `json:"write_availability"`
+
+	// LongestWriteGapS is the longest time between two successful writes (or from the last
+	// one to the end), from the first successful write on, in any region.
+	LongestWriteGapS    float64 `json:"longest_write_gap_s"`
+	LongestWriteGapFrom float64 `json:"longest_write_gap_from_s"`
+	// WriteResumeS is, for each fault with LeaderLoss, how long writes took to come back; -1
+	// when they never did.
+	WriteResumeS map[string]float64 `json:"write_resume_s,omitempty"`
+
+	AckedWrites int         `json:"acked_writes"`
+	LostWrites  []LostWrite `json:"lost_writes"`
+	// Unverified lists the nodes whose tuples could not be read at the end.
+	Unverified []string `json:"unverified,omitempty"`
+
+	// ConsistencyViolations are CheckFresh operations that did not see the write their token
+	// covers.
+	ConsistencyViolations []Op `json:"consistency_violations"`
+	// StaleReads are CheckMin operations that missed a write acknowledged longer than
+	// MaxStaleness before the check started.
+	StaleReads []Op `json:"stale_reads"`
+	// MaxStalenessS is the largest staleness a CheckMin showed: the age of the write it missed
+	// when it started (a lower bound on how old its snapshot was).
+	MaxStalenessS  float64 `json:"max_staleness_s"`
+	StalenessBound float64 `json:"staleness_bound_s"`
+
+	// SplitBrain lists the poll rounds in which more than one node was writable.
+	SplitBrain []SplitBrain `json:"split_brain"`
+	PollRounds int          `json:"poll_rounds"`
+
+	// Timeline has one point per second, region and kind.
+	Timeline []Bucket `json:"timeline"`
+	Faults   []Fault  `json:"faults"`
+}
+
+// RegionSummary counts one region's operations made while it survived.
+type RegionSummary struct {
+	Region            string  `json:"region"`
+	Reads             int     `json:"reads"`
+	ReadErrors        int     `json:"read_errors"`
+	Writes            int     `json:"writes"`
+	WriteErrors       int     `json:"write_errors"`
+	ReadAvailability  float64 `json:"read_availability"`
+	WriteAvailability float64 `json:"write_availability"`
+	// Excluded counts operations made while the region was down (killed, cut off).
+	Excluded int `json:"excluded"`
+}
+
+// LostWrite is an acknowledged write that a surviving node does not hold.
+type LostWrite struct {
+	Tuple  string  `json:"tuple"`
+	Node   string  `json:"node"`
+	AckedS float64 `json:"acked_s"`
+}
+
+// SplitBrain is a poll round that found several writable nodes.
+type SplitBrain struct {
+	Round int      `json:"round"`
+	AtS   float64  `json:"at_s"`
+	Nodes []string `json:"nodes"`
+}
+
+// Bucket is one second of one region's operations of one kind (by start time).
+type Bucket struct {
+	Second int    `json:"second"`
+	Region string `json:"region"`
+	Kind   Kind   `json:"kind"`
+	OK     int    `json:"ok"`
+	Errors int    `json:"errors"`
+	// Latencies of the successful operations, in milliseconds.
+	P50MS float64 `json:"p50_ms"`
+	P99MS float64 `json:"p99_ms"`
+	MaxMS float64 `json:"max_ms"`
+}
+
+func seconds(d time.Duration) float64 { return d.Seconds() }
+
+// Check judges h against t.
+func Check(h *History, t Thresholds) *Result {
+	r := &Result{
+		Scenario: h.Scenario, Thresholds: t, DurationS: seconds(h.Duration), Faults: h.Faults,
+		StalenessBound: seconds(h.MaxStaleness), LostWrites: []LostWrite{},
+		ConsistencyViolations: []Op{}, StaleReads: []Op{}, SplitBrain: []SplitBrain{},
+	}
+	r.availability(h)
+	r.writeGaps(h)
+	r.lostWrites(h)
+	r.reads(h)
+	r.splitBrain(h)
+	r.Timeline = timeline(h)
+	r.judge(h, t)
+	return r
+}
+
+func (r *Result) availability(h *History) {
+	sums := map[string]*RegionSummary{}
+	for _, name := range h.Regions {
+		sums[name] = &RegionSummary{Region: name}
+	}
+	var reads, readOK, writes, writeOK int
+	for _, op := range h.Ops {
+		s := sums[op.Region]
+		if s == nil {
+			s = &RegionSummary{Region: op.Region}
+			sums[op.Region] = s
+		}
+		if h.down(op.Region, op.Start, op.End) {
+			s.Excluded++
+			continue
+		}
+		if op.Kind == Write {
+			s.Writes++
+			writes++
+			if op.OK {
+				writeOK++
+			} else {
+				s.WriteErrors++
+			}
+			continue
+		}
+		s.Reads++
+		reads++
+		if op.OK {
+			readOK++
+		} else {
+			s.ReadErrors++
+		}
+	}
+	for _, s := range sums {
+		s.ReadAvailability = share(s.Reads-s.ReadErrors, s.Reads)
+		s.WriteAvailability = share(s.Writes-s.WriteErrors, s.Writes)
+		r.Regions = append(r.Regions, *s)
+	}
+	slices.SortFunc(r.Regions, func(a, b RegionSummary) int { return cmp.Compare(a.Region, b.Region) })
+	r.ReadAvailability = share(readOK, reads)
+	r.WriteAvailability = share(writeOK, writes)
+}
+
+// share is ok/n, and 1 when there was nothing to count.
+func share(ok, n int) float64 {
+	if n == 0 {
+		return 1
+	}
+	return float64(ok) / float64(n)
+}
+
+func (r *Result) writeGaps(h *History) {
+	var acks []time.Duration
+	for _, op := range h.Ops {
+		if op.Kind == Write && op.OK {
+			acks = append(acks, op.End)
+		}
+	}
+	slices.Sort(acks)
+	if len(acks) > 0 {
+		acks = append(acks, max(h.Duration, acks[len(acks)-1]))
+		for i := 1; i < len(acks); i++ {
+			if gap := seconds(acks[i] - acks[i-1]); gap > r.LongestWriteGapS {
+				r.LongestWriteGapS, r.LongestWriteGapFrom = gap, seconds(acks[i-1])
+			}
+		}
+	} else {
+		r.LongestWriteGapS = seconds(h.Duration)
+	}
+	for _, f := range h.Faults {
+		if !f.LeaderLoss {
+			continue
+		}
+		if r.WriteResumeS == nil {
+			r.WriteResumeS = map[string]float64{}
+		}
+		resume := -1.0
+		for _, op := range h.Ops {
+			if op.Kind == Write && op.OK && op.Start >= f.Start {
+				if d := seconds(op.End - f.Start); resume < 0 || d < resume {
+					resume = d
+				}
+			}
+		}
+		r.WriteResumeS[faultKey(f)] = resume
+	}
+}
+
+func faultKey(f Fault) string { return fmt.Sprintf("%s@%.1fs", f.Name, seconds(f.Start)) }
+
+func (r *Result) lostWrites(h *History) {
+	acked := map[string]time.Duration{}
+	for _, op := range h.Ops {
+		if op.Kind == Write && op.OK {
+			acked[op.Tuple] = op.End
+		}
+	}
+	r.AckedWrites = len(acked)
+	for _, n := range h.Final {
+		if n.Error != "" {
+			r.Unverified = append(r.Unverified, n.Node)
+			continue
+		}
+		held := make(map[string]bool, len(n.Tuples))
+		for _, t := range n.Tuples {
+			held[t] = true
+		}
+		for tuple, at := range acked {
+			if !held[tuple] {
+				r.LostWrites = append(r.LostWrites, LostWrite{Tuple: tuple, Node: n.Node, AckedS: seconds(at)})
+			}
+		}
+	}
+	slices.SortFunc(r.LostWrites, func(a, b LostWrite) int {
+		return cmp.Or(cmp.Compare(a.AckedS, b.AckedS), cmp.Compare(a.Tuple, b.Tuple), cmp.Compare(a.Node, b.Node))
+	})
+}
+
+func (r *Result) reads(h *History) {
+	for _, op := range h.Ops {
+		if !op.OK || op.Allowed {
+			continue
+		}
+		switch op.Kind {
+		case CheckFresh:
+			r.ConsistencyViolations = append(r.ConsistencyViolations, op)
+		case CheckMin:
+			age := op.Start - op.Acked
+			r.MaxStalenessS = max(r.MaxStalenessS, seconds(age))
+			if age > h.MaxStaleness {
+				r.StaleReads = append(r.StaleReads, op)
+			}
+		}
+	}
+}
+
+func (r *Result) splitBrain(h *History) {
+	type round struct {
+		at      time.Duration
+		writers []string
+	}
+	rounds := map[int]*round{}
+	for _, s := range h.Samples {
+		rd := rounds[s.Round]
+		if rd == nil {
+			rd = &round{at: s.At}
+			rounds[s.Round] = rd
+		}
+		if s.Role == Primary {
+			rd.writers = append(rd.writers, s.Node)
+		}
+	}
+	r.PollRounds = len(rounds)
+	for n, rd := range rounds {
+		if len(rd.writers) > 1 {
+			slices.Sort(rd.writers)
+			r.SplitBrain = append(r.SplitBrain, SplitBrain{Round: n, AtS: seconds(rd.at), Nodes: rd.writers})
+		}
+	}
+	slices.SortFunc(r.SplitBrain, func(a, b SplitBrain) int { return cmp.Compare(a.Round, b.Round) })
+}
+
+func timeline(h *History) []Bucket {
+	type key struct {
+		second int
+		region string
+		kind   Kind
+	}
+	lat := map[key][]float64{}
+	buckets := map[key]*Bucket{}
+	for _, op := range h.Ops {
+		k := key{int(op.Start / time.Second), op.Region, op.Kind}
+		b := buckets[k]
+		if b == nil {
+			b = &Bucket{Second: k.second, Region: k.region, Kind: k.kind}
+			buckets[k] = b
+		}
+		if op.OK {
+			b.OK++
+			lat[k] = append(lat[k], float64(op.End-op.Start)/float64(time.Millisecond))
+		} else {
+			b.Errors++
+		}
+	}
+	out := make([]Bucket, 0, len(buckets))
+	for k, b := range buckets {
+		if l := lat[k]; len(l) > 0 {
+			slices.Sort(l)
+			b.P50MS, b.P99MS, b.MaxMS = quantile(l, 0.5), quantile(l, 0.99), l[len(l)-1]
+		}
+		out = append(out, *b)
+	}
+	slices.SortFunc(out, func(a, b Bucket) int {
+		return cmp.Or(cmp.Compare(a.Second, b.Second), cmp.Compare(a.Region, b.Region), cmp.Compare(a.Kind, b.Kind))
+	})
+	return out
+}
+
+// quantile is the nearest-rank q-quantile of sorted values.
+func quantile(sorted []float64, q float64) float64 {
+	i := int(q*float64(len(sorted))+0.5) - 1
+	return sorted[min(max(i, 0), len(sorted)-1)]
+}
+
+func (r *Result) judge(h *History, t Thresholds) {
+	fail := func(format string, args ...any) { r.Failures = append(r.Failures, fmt.Sprintf(format, args...)) }
+	if n := len(r.LostWrites); n > 0 {
+		lw := r.LostWrites[0]
+		fail("%d acknowledged writes missing on surviving nodes (first: %s on %s, acknowledged at %.1fs)", n, lw.Tuple, lw.Node, lw.AckedS)
+	}
+	if len(r.Unverified) > 0 {
+		fail("could not read the tuples of %v to verify acknowledged writes", r.Unverified)
+	}
+	if len(h.Final) == 0 && r.AckedWrites > 0 {
+		fail("no database node was verified for lost writes")
+	}
+	if n := len(r.ConsistencyViolations); n > 0 {
+		v := r.ConsistencyViolations[0]
+		fail("%d checks at least as fresh as a write's token did not see it (first: %s in %s at %.1fs)", n, v.Tuple, v.Region, seconds(v.Start))
+	}
+	if n := len(r.StaleReads); n > 0 {
+		v := r.StaleReads[0]
+		fail("%d minimize_latency checks missed a write older than max_staleness %s (first: %s in %s at %.1fs, %.1fs after its acknowledgement)",
+			n, h.MaxStaleness, v.Tuple, v.Region, seconds(v.Start), seconds(v.Start-v.Acked))
+	}
+	if n := len(r.SplitBrain); n > 0 {
+		sb := r.SplitBrain[0]
+		fail("split brain in %d poll rounds (first at %.1fs: %v writable)", n, sb.AtS, sb.Nodes)
+	}
+	if r.ReadAvailability < t.ReadAvailability {
+		fail("reads in surviving regions %.3f%% successful, below %.3f%%", 100*r.ReadAvailability, 100*t.ReadAvailability)
+	}
+	for _, f := range h.Faults {
+		if !f.LeaderLoss {
+			continue
+		}
+		switch d := r.WriteResumeS[faultKey(f)]; {
+		case d < 0:
+			fail("writes never resumed after %s", faultKey(f))
+		case d > seconds(t.WriteResume):
+			fail("writes resumed %.1fs after %s, more than %s", d, faultKey(f), t.WriteResume)
+		}
+	}
+	if r.AckedWrites == 0 {
+		fail("no write was acknowledged: the workload did not run")
+	}
+	r.Pass = len(r.Failures) == 0
+}

@@ -1,0 +1,178 @@
+package checker_test
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wardhq/ward/chaos/checker"
+)
+
+func load(t *testing.T, name string) *checker.History {
+	t.Helper()
+	h, err := checker.ReadHistory(filepath.Join("testdata", name+".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+func TestCleanHistoryPasses(t *testing.T) {
+	r := checker.Check(load(t, "clean"), checker.DefaultThresholds)
+	if !r.Pass {
+		t.Fatalf("a clean history fails: %v", r.Failures)
+	}
+	if r.AckedWrites != 3 || len(r.LostWrites) != 0 || len(r.StaleReads) != 0 || len(r.SplitBrain) != 0 {
+		t.Errorf("clean history: %d acked, %d lost, %d stale, %d split", r.AckedWrites, len(r.LostWrites), len(r.StaleReads), len(r.SplitBrain))
+	}
+	// The write at 9 s is the first after the kill at 4 s: it ended 5.02 s after.
+	if got := r.WriteResumeS["kill pg-a@4.0s"]; got < 5.01 || got > 5.03 {
+		t.Errorf("write resume = %v, want 5.02", got)
+	}
+	// From the write acknowledged at 2.03 s to the one at 9.02 s.
+	if r.LongestWriteGapS < 6.98 || r.LongestWriteGapS > 7.0 {
+		t.Errorf("longest write gap = %v, want 6.99", r.LongestWriteGapS)
+	}
+	// The denied check at 2.1 s missed a write 70 ms old: within the bound, but counted.
+	if r.MaxStalenessS < 0.069 || r.MaxStalenessS > 0.071 {
+		t.Errorf("max staleness = %v, want 0.07", r.MaxStalenessS)
+	}
+	if r.PollRounds != 2 {
+		t.Errorf("poll rounds = %d, want 2", r.PollRounds)
+	}
+}
+
+func TestLostWrite(t *testing.T) {
+	r := checker.Check(load(t, "lost-write"), checker.DefaultThresholds)
+	if r.Pass {
+		t.Fatal("a history with a lost write passes")
+	}
+	if len(r.LostWrites) != 1 || r.LostWrites[0].Tuple != "doc:b1#viewer@user:b1" || r.LostWrites[0].Node != "pg-c" {
+		t.Errorf("lost writes = %+v, want doc:b1 on pg-c", r.LostWrites)
+	}
+	wantFailure(t, r, "acknowledged writes missing")
+}
+
+func TestStaleRead(t *testing.T) {
+	r := checker.Check(load(t, "stale-read"), checker.DefaultThresholds)
+	if r.Pass {
+		t.Fatal("a history with a stale read passes")
+	}
+	if len(r.StaleReads) != 1 || r.StaleReads[0].Region != "c" {
+		t.Errorf("stale reads = %+v, want one in c", r.StaleReads)
+	}
+	if r.MaxStalenessS < 5.97 || r.MaxStalenessS > 5.99 {
+		t.Errorf("max staleness = %v, want 5.98", r.MaxStalenessS)
+	}
+	wantFailure(t, r, "minimize_latency checks missed a write older than max_staleness")
+	// The same read within a longer bound is no violation.
+	h := load(t, "stale-read")
+	h.MaxStaleness = 10 * time.Second
+	if r := checker.Check(h, checker.DefaultThresholds); !r.Pass {
+		t.Errorf("a read 5.98 s behind fails a 10 s bound: %v", r.Failures)
+	}
+}
+
+func TestSplitBrain(t *testing.T) {
+	r := checker.Check(load(t, "split-brain"), checker.DefaultThresholds)
+	if r.Pass {
+		t.Fatal("a history with two writable leaders passes")
+	}
+	if len(r.SplitBrain) != 1 || r.SplitBrain[0].Round != 2 || strings.Join(r.SplitBrain[0].Nodes, ",") != "pg-a,pg-b" {
+		t.Errorf("split brain = %+v, want round 2 with pg-a and pg-b", r.SplitBrain)
+	}
+	wantFailure(t, r, "split brain")
+}
+
+func TestConsistencyViolation(t *testing.T) {
+	r := checker.Check(load(t, "consistency-violation"), checker.DefaultThresholds)
+	if len(r.ConsistencyViolations) != 1 || r.Pass {
+		t.Errorf("violations = %+v, pass = %v", r.ConsistencyViolations, r.Pass)
+	}
+	wantFailure(t, r, "at least as fresh")
+}
+
+func TestAvailabilityCountsSurvivingRegionsOnly(t *testing.T) {
+	s := time.Second
+	h := &checker.History{
+		Scenario: "region-kill", Regions: []string{"a", "b"}, MaxStaleness: 5 * s, Duration: 10 * s,
+		Faults: []checker.Fault{{Name: "kill region a", Start: 5 * s, Down: []string{"a"}, LeaderLoss: true}},
+		Final:  []checker.NodeTuples{{Node: "pg-b", Tuples: []string{"w1", "w2"}}},
+	}
+	for i := range 1000 {
+		at := time.Duration(i) * 10 * time.Millisecond
+		h.Ops = append(h.Ops,
+			checker.Op{Region: "a", Kind: checker.CheckMin, Start: at, End: at + time.Millisecond, OK: at < 5*s, Allowed: true},
+			checker.Op{Region: "b", Kind: checker.CheckMin, Start: at, End: at + time.Millisecond, OK: i != 500, Allowed: true})
+	}
+	h.Ops = append(h.Ops,
+		checker.Op{Region: "b", Kind: checker.Write, Start: s, End: s + 10*time.Millisecond, OK: true, Tuple: "w1"},
+		checker.Op{Region: "b", Kind: checker.Write, Start: 6 * s, End: 8 * s, OK: false},
+		checker.Op{Region: "b", Kind: checker.Write, Start: 8 * s, End: 9 * s, OK: true, Tuple: "w2"})
+	r := checker.Check(h, checker.DefaultThresholds)
+	// a's failures after its death do not count; b's one error in 1000 reads is 99.9%.
+	if r.Regions[0].Excluded != 500 || r.Regions[0].ReadErrors != 0 {
+		t.Errorf("region a: %+v", r.Regions[0])
+	}
+	if r.ReadAvailability != 1499.0/1500 {
+		t.Errorf("read availability = %v, want %v", r.ReadAvailability, 1499.0/1500)
+	}
+	if got := r.WriteResumeS["kill region a@5.0s"]; got != 4 {
+		t.Errorf("write resume = %v, want 4", got)
+	}
+	if !r.Pass {
+		t.Errorf("failures: %v", r.Failures)
+	}
+	// Resuming later than the threshold fails.
+	if r := checker.Check(h, checker.Thresholds{ReadAvailability: 0.999, WriteResume: 3 * s}); r.Pass {
+		t.Error("writes back after 4 s pass a 3 s threshold")
+	}
+	// So does one more read error.
+	h.Ops[3].OK = false
+	if r := checker.Check(h, checker.DefaultThresholds); r.Pass || !strings.Contains(strings.Join(r.Failures, ";"), "reads in surviving regions") {
+		t.Errorf("two read errors in 1500 pass: %v", r.Failures)
+	}
+}
+
+func TestReportFiles(t *testing.T) {
+	r := checker.Check(load(t, "lost-write"), checker.DefaultThresholds)
+	dir := t.TempDir()
+	if err := checker.WriteJSON(filepath.Join(dir, "result.json"), r); err != nil {
+		t.Fatal(err)
+	}
+	var page strings.Builder
+	if err := checker.HTML(&page, r); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"<svg", "<polyline", `class="fault"`, "kill pg-a", "FAIL", "lost: 1"} {
+		if !strings.Contains(page.String(), want) {
+			t.Errorf("the HTML report lacks %q", want)
+		}
+	}
+}
+
+func TestHistoryRoundTrip(t *testing.T) {
+	h := load(t, "clean")
+	name := filepath.Join(t.TempDir(), "h.json")
+	if err := checker.WriteHistory(name, h); err != nil {
+		t.Fatal(err)
+	}
+	got, err := checker.ReadHistory(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Ops) != len(h.Ops) || got.MaxStaleness != h.MaxStaleness || got.Faults[0].Name != "kill pg-a" {
+		t.Errorf("round trip: %+v", got)
+	}
+}
+
+func wantFailure(t *testing.T, r *checker.Result, substr string) {
+	t.Helper()
+	for _, f := range r.Failures {
+		if strings.Contains(f, substr) {
+			return
+		}
+	}
+	t.Errorf("no failure says %q: %v", substr, r.Failures)
+}
