@@ -28,6 +28,12 @@ const (
 // GrantTypes lists every grant type ward implements.
 var GrantTypes = []GrantType{GrantAuthorizationCode, GrantClientCredentials, GrantRefreshToken, GrantDeviceCode}
 
+// Access token formats of a client.
+const (
+	AccessTokenOpaque = "opaque"
+	AccessTokenJWT    = "jwt" // RFC 9068
+)
+
 // ResponseTypeCode is the one response type of the authorization endpoint ward implements: the
 // authorization code (no implicit or hybrid flows, as OAuth 2.1 advises).
 const ResponseTypeCode = "code"
@@ -73,6 +79,12 @@ type Client struct {
 
 	AuthMethod AuthMethod      // token_endpoint_auth_method
 	JWKS       json.RawMessage // the public keys of a private_key_jwt client, as a JSON Web Key Set
+
+	// PostLogoutRedirectURIs are where RP-initiated logout may send the browser back to, compared
+	// by exact string equality like RedirectURIs.
+	PostLogoutRedirectURIs []string
+	// AccessTokenFormat is AccessTokenOpaque or AccessTokenJWT; "" follows the server's default.
+	AccessTokenFormat string
 
 	CreatedAt time.Time
 	UpdatedAt time.Time
@@ -142,6 +154,23 @@ func (c *Client) Validate() error {
 		if slices.Contains(c.RedirectURIs[:i], u) {
 			return fault.Invalid(field, "%s appears twice", truncate(u))
 		}
+	}
+	if len(c.PostLogoutRedirectURIs) > MaxRedirectURIs {
+		return fault.Invalid("post_logout_redirect_uris", "%d URIs; the limit is %d", len(c.PostLogoutRedirectURIs), MaxRedirectURIs)
+	}
+	for i, u := range c.PostLogoutRedirectURIs {
+		field := fmt.Sprintf("post_logout_redirect_uris[%d]", i)
+		if err := ValidateRedirectURI(u); err != nil {
+			return fault.InField(field, err)
+		}
+		if slices.Contains(c.PostLogoutRedirectURIs[:i], u) {
+			return fault.Invalid(field, "%s appears twice", truncate(u))
+		}
+	}
+	switch c.AccessTokenFormat {
+	case "", AccessTokenOpaque, AccessTokenJWT:
+	default:
+		return fault.Invalid("access_token_format", "%q is not one of %q, %q", truncate(c.AccessTokenFormat), AccessTokenOpaque, AccessTokenJWT)
 	}
 	if len(c.Scopes) > MaxScopes {
 		return fault.Invalid("scopes", "%d scopes; the limit is %d", len(c.Scopes), MaxScopes)

@@ -1,0 +1,218 @@
+package oauth2
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/hashicorp/golang-lru/v2/expirable"
+
+	"github.com/wardhq/ward/fault"
+)
+
+// ClientAssertionType is the client_assertion_type of private_key_jwt (RFC 7523 §2.2).
+const ClientAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+
+// Limits of client authentication.
+const (
+	// MaxAssertionLength bounds a client assertion, in bytes.
+	MaxAssertionLength = 8 << 10
+	// MaxAssertionLifetime is the longest an assertion may be valid for (exp - iat, or exp - now
+	// without iat): a long-lived assertion is a credential that can be stolen and replayed.
+	MaxAssertionLifetime = time.Hour
+	// secretCacheTTL is how long a successful secret verification is remembered.
+	secretCacheTTL  = 5 * time.Minute
+	secretCacheSize = 10_000
+	clockLeeway     = 30 * time.Second
+)
+
+// ClientCredentials are the credentials a request presented, as the transport found them. Method
+// says which way: client_secret_basic (the Authorization header), client_secret_post (the form's
+// client_secret), private_key_jwt (client_assertion), or none (only client_id).
+type ClientCredentials struct {
+	Method        AuthMethod
+	ID            string // client_id, or the Basic user name; may be empty with an assertion
+	Secret        string
+	Assertion     string
+	AssertionType string
+}
+
+// AuthenticateClient checks credentials and returns the client they prove. A client must use the
+// method it registered (token_endpoint_auth_method); a public client presents only its ID.
+//
+// Secrets are verified with bcrypt once, then remembered for a few minutes by client and SHA-256
+// of the secret (compared in constant time), because bcrypt costs tens of milliseconds. A
+// private_key_jwt assertion (RFC 7523) must be signed by a key of the client's JWKS, have iss and
+// sub equal to the client ID, an aud naming the issuer or the token endpoint, and an exp in the
+// next MaxAssertionLifetime; its jti is not remembered.
+//
+// The error is invalid_client, the same whatever failed (so that it tells nothing about which
+// clients exist); its cause says what, and never holds the secret or the assertion.
+func (p *Provider) AuthenticateClient(ctx context.Context, cred ClientCredentials) (*Client, error) {
+	if cred.Method == AuthPrivateKeyJWT {
+		return p.authenticateAssertion(ctx, cred)
+	}
+	if cred.ID == "" {
+		return nil, InvalidClient("client authentication failed").WithCause(errors.New("no client_id"))
+	}
+	c, err := p.GetClient(ctx, cred.ID)
+	if err != nil {
+		if fault.CodeOf(err) == fault.NotFound {
+			return nil, InvalidClient("client authentication failed").WithCause(errors.New("unknown client"))
+		}
+		return nil, AsError(err)
+	}
+	if c.AuthMethod != cred.Method {
+		return nil, InvalidClient("client authentication failed").WithCause(
+			errors.New("the client registered " + string(c.AuthMethod) + " but presented " + string(cred.Method)))
+	}
+	switch cred.Method {
+	case AuthNone:
+		return c, nil
+	case AuthClientSecretBasic, AuthClientSecretPost:
+		if p.secrets.verified(c.ID, c.SecretHash, cred.Secret) {
+			return c, nil
+		}
+		if err := VerifySecret(c.SecretHash, cred.Secret); err != nil {
+			return nil, AsError(err)
+		}
+		p.secrets.remember(c.ID, c.SecretHash, cred.Secret)
+		return c, nil
+	}
+	return nil, InvalidClient("client authentication failed").WithCause(errors.New("unknown authentication method"))
+}
+
+// assertionClaims are the claims of a client assertion that ward checks.
+type assertionClaims struct {
+	jwt.RegisteredClaims
+}
+
+func (p *Provider) authenticateAssertion(ctx context.Context, cred ClientCredentials) (*Client, error) {
+	fail := func(why string) (*Client, error) {
+		return nil, InvalidClient("client authentication failed").WithCause(errors.New(why))
+	}
+	if cred.AssertionType != ClientAssertionType {
+		return fail("client_assertion_type is not " + ClientAssertionType)
+	}
+	subject, err := AssertionSubject(cred.Assertion)
+	if err != nil {
+		return nil, err
+	}
+	if cred.ID != "" && cred.ID != subject {
+		return fail("client_id differs from the assertion's sub")
+	}
+	c, err := p.GetClient(ctx, subject)
+	if err != nil {
+		if fault.CodeOf(err) == fault.NotFound {
+			return fail("unknown client")
+		}
+		return nil, AsError(err)
+	}
+	if c.AuthMethod != AuthPrivateKeyJWT {
+		return fail("the client registered " + string(c.AuthMethod) + " but presented private_key_jwt")
+	}
+	keys, err := ParseJWKS(c.JWKS)
+	if err != nil {
+		return nil, AsError(err)
+	}
+	var algs []string
+	for _, k := range keys {
+		algs = append(algs, k.Algorithms()...)
+	}
+	now := p.now()
+	parser := jwt.NewParser(
+		jwt.WithValidMethods(algs),
+		jwt.WithExpirationRequired(),
+		jwt.WithIssuer(c.ID),
+		jwt.WithSubject(c.ID),
+		jwt.WithTimeFunc(func() time.Time { return now }),
+		jwt.WithLeeway(clockLeeway),
+	)
+	var claims assertionClaims
+	_, err = parser.ParseWithClaims(cred.Assertion, &claims, func(t *jwt.Token) (any, error) {
+		kid, _ := t.Header["kid"].(string)
+		alg := t.Method.Alg()
+		for _, k := range keys {
+			if (kid == "" || k.ID == kid) && slices.Contains(k.Algorithms(), alg) {
+				return k.Key, nil
+			}
+		}
+		return nil, errors.New("no key of the client's JWKS fits the assertion's kid and alg")
+	})
+	if err != nil {
+		return fail("the assertion is not valid: " + err.Error())
+	}
+	if !slices.ContainsFunc(claims.Audience, func(a string) bool {
+		return a == p.cfg.Issuer || a == p.endpoint(PathToken) || a == p.cfg.Issuer+"/"
+	}) {
+		return fail("the assertion's aud names neither the issuer nor the token endpoint")
+	}
+	start := now
+	if claims.IssuedAt != nil {
+		start = claims.IssuedAt.Time
+	}
+	if claims.ExpiresAt.Sub(start) > MaxAssertionLifetime {
+		return fail("the assertion is valid for longer than an hour")
+	}
+	return c, nil
+}
+
+// AssertionSubject returns the client ID a client assertion claims (its sub), reading the JWT
+// without checking its signature: the caller needs it to find the keys that check it. The error
+// is invalid_client for text that is not a JWT of at most MaxAssertionLength bytes with a string
+// sub equal to its iss.
+func AssertionSubject(assertion string) (string, error) {
+	fail := func(why string) (string, error) {
+		return "", InvalidClient("client authentication failed").WithCause(errors.New(why))
+	}
+	if assertion == "" {
+		return fail("client_assertion is missing")
+	}
+	if len(assertion) > MaxAssertionLength {
+		return fail("client_assertion is too long")
+	}
+	var claims jwt.RegisteredClaims
+	if _, _, err := jwt.NewParser().ParseUnverified(assertion, &claims); err != nil {
+		return fail("client_assertion is not a JWT: " + err.Error())
+	}
+	if claims.Subject == "" || claims.Subject != claims.Issuer {
+		return fail("the assertion's sub must be the client ID and equal its iss")
+	}
+	return claims.Subject, nil
+}
+
+// secretCache remembers successful secret verifications: per client and stored hash, the SHA-256
+// of the secret that matched. A changed hash (a rotated secret) misses.
+type secretCache struct {
+	lru *expirable.LRU[string, [sha256.Size]byte]
+}
+
+func newSecretCache() *secretCache {
+	return &secretCache{lru: expirable.NewLRU[string, [sha256.Size]byte](secretCacheSize, nil, secretCacheTTL)}
+}
+
+func (s *secretCache) verified(clientID, hash, secret string) bool {
+	want, ok := s.lru.Get(clientID + "\x00" + hash)
+	if !ok {
+		return false
+	}
+	got := sha256.Sum256([]byte(secret))
+	return subtle.ConstantTimeCompare(want[:], got[:]) == 1
+}
+
+func (s *secretCache) remember(clientID, hash, secret string) {
+	s.lru.Add(clientID+"\x00"+hash, sha256.Sum256([]byte(secret)))
+}
+
+// forget drops every entry of the client.
+func (s *secretCache) forget(clientID string) {
+	for _, k := range s.lru.Keys() {
+		if len(k) > len(clientID) && k[:len(clientID)+1] == clientID+"\x00" {
+			s.lru.Remove(k)
+		}
+	}
+}
