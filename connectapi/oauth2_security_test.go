@@ -1,0 +1,140 @@
+package connectapi_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	xoauth2 "golang.org/x/oauth2"
+
+	"github.com/wardhq/ward/oauth2"
+)
+
+// A redirect URI that differs from the registered one in any character is refused, and the error
+// is shown rather than redirected.
+func TestOAuth2RedirectURIMustMatchExactly(t *testing.T) {
+	e := newOAuth2Env(t, memoryStore(t))
+	webClients(e)
+	variants := []string{redirectURI + "/", redirectURI + "?x=1", redirectURI + "#f", "HTTP://127.0.0.1:9/callback",
+		"http://127.0.0.1:9/Callback", "http://127.0.0.1:90/callback", "http://127.0.0.1/callback", " " + redirectURI}
+	for i := range len(redirectURI) {
+		c := redirectURI[i] + 1
+		if c == '#' || c == '?' || c == '&' || c > '~' {
+			c = 'a'
+		}
+		if c == redirectURI[i] {
+			c = 'b'
+		}
+		variants = append(variants, redirectURI[:i]+string(c)+redirectURI[i+1:])
+		variants = append(variants, redirectURI[:i]+redirectURI[i+1:]) // one character fewer
+	}
+	b := e.browser("")
+	b.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	for _, v := range variants {
+		q := url.Values{"client_id": {"spa"}, "response_type": {"code"}, "redirect_uri": {v}, "scope": {"openid"},
+			"code_challenge": {xoauth2.S256ChallengeFromVerifier(xoauth2.GenerateVerifier())}, "code_challenge_method": {"S256"}}
+		resp, err := b.Get(e.issuer + oauth2.PathAuthorize + "?" + q.Encode())
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("Location") != "" || !strings.Contains(string(body), "invalid_request") {
+			t.Errorf("redirect_uri %q: %s, Location %q; want a 400 page", v, resp.Status, resp.Header.Get("Location"))
+		}
+	}
+	// Errors about the client itself are shown, too.
+	for _, q := range []url.Values{{"client_id": {"nobody"}, "redirect_uri": {redirectURI}}, {"redirect_uri": {redirectURI}}} {
+		resp, err := b.Get(e.issuer + oauth2.PathAuthorize + "?" + q.Encode())
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("Location") != "" {
+			t.Errorf("%v: %s; want a 400 page", q, resp.Status)
+		}
+	}
+}
+
+// PKCE: a public client without it is refused (in the redirect, as the URI is verified by then),
+// plain is refused, and a wrong verifier fails the exchange.
+func TestOAuth2PKCE(t *testing.T) {
+	e := newOAuth2Env(t, memoryStore(t))
+	webClients(e)
+	ctx := context.Background()
+	cfg := e.spaConfig(e.oidcProvider(), "openid")
+	b := e.browser(redirectURI)
+
+	q := e.authorize(b, cfg.AuthCodeURL("s"), redirectURI)
+	if q.Get("error") != "invalid_request" || q.Get("state") != "s" || q.Get("code") != "" {
+		t.Errorf("a public client without PKCE: %v; want error invalid_request", q)
+	}
+	q = e.authorize(b, cfg.AuthCodeURL("s", xoauth2.SetAuthURLParam("code_challenge", strings.Repeat("a", 43)),
+		xoauth2.SetAuthURLParam("code_challenge_method", "plain")), redirectURI)
+	if q.Get("error") != "invalid_request" {
+		t.Errorf("PKCE plain: %v; want error invalid_request", q)
+	}
+
+	verifier := xoauth2.GenerateVerifier()
+	q = e.authorize(b, cfg.AuthCodeURL("s", xoauth2.S256ChallengeOption(verifier)), redirectURI)
+	if _, err := cfg.Exchange(ctx, q.Get("code"), xoauth2.VerifierOption(xoauth2.GenerateVerifier())); retrieveErrorCode(err) != "invalid_grant" {
+		t.Errorf("a wrong verifier: %v; want invalid_grant", err)
+	}
+	if _, err := cfg.Exchange(ctx, q.Get("code")); retrieveErrorCode(err) != "invalid_request" {
+		t.Errorf("no verifier: %v; want invalid_request", err)
+	}
+	// A code exchanged with a redirect_uri other than the request's is refused.
+	cfg2 := *cfg
+	cfg2.RedirectURL = redirectURI + "x"
+	verifier = xoauth2.GenerateVerifier()
+	q = e.authorize(b, cfg.AuthCodeURL("s", xoauth2.S256ChallengeOption(verifier)), redirectURI)
+	if _, err := cfg2.Exchange(ctx, q.Get("code"), xoauth2.VerifierOption(verifier)); retrieveErrorCode(err) != "invalid_grant" {
+		t.Errorf("another redirect_uri: %v; want invalid_grant", err)
+	}
+}
+
+// A rejected consent reaches the client as access_denied; a scope the client may not have as
+// invalid_scope; a verifier presented in another browser is refused.
+func TestOAuth2FlowErrors(t *testing.T) {
+	e := newOAuth2Env(t, memoryStore(t))
+	webClients(e)
+	cfg := e.spaConfig(e.oidcProvider(), "openid")
+	b := e.browser(redirectURI)
+	challenge := xoauth2.S256ChallengeOption(xoauth2.GenerateVerifier())
+
+	e.rejectConsent.Store(true)
+	q := e.authorize(b, cfg.AuthCodeURL("s", challenge), redirectURI)
+	if q.Get("error") != "access_denied" || q.Get("state") != "s" {
+		t.Errorf("rejected consent: %v; want access_denied with state", q)
+	}
+	e.rejectConsent.Store(false)
+
+	bad := e.spaConfig(e.oidcProvider(), "openid", "admin")
+	q = e.authorize(b, bad.AuthCodeURL("s", challenge), redirectURI)
+	if q.Get("error") != "invalid_scope" {
+		t.Errorf("a scope the client may not have: %v; want invalid_scope", q)
+	}
+
+	// The login app's redirect back, replayed from a browser without the flow's cookie.
+	stop := e.browser(e.issuer + oauth2.PathAuthorize + "?login_verifier")
+	resp, err := stop.Get(cfg.AuthCodeURL("s", challenge))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	back := resp.Header.Get("Location")
+	if !strings.Contains(back, "login_verifier=") {
+		t.Fatalf("the login app sent the browser to %q", back)
+	}
+	resp, err = e.browser("").Get(back)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("a login verifier in another browser: %s; want 400", resp.Status)
+	}
+}
