@@ -32,26 +32,63 @@ var _ store.OAuth2Store = (*OAuth2Store)(nil)
 func (s *Store) OAuth2() *OAuth2Store { return &OAuth2Store{s: s} }
 
 // inTx runs fn in a transaction on the primary, retrying the whole transaction after transient
-// failures, as Transact does. retried tells fn that an earlier attempt failed, perhaps at a
-// COMMIT whose outcome is unknown, so that a step that is not idempotent can recognize its own
-// earlier write.
-func (o *OAuth2Store) inTx(ctx context.Context, what string, fn func(ctx context.Context, tx pgx.Tx, retried bool) error) error {
-	attempts := 0
+// failures, as Transact does. uncertain tells fn that an earlier attempt lost its connection
+// during COMMIT, so that it may have taken effect: a step that is not idempotent can then
+// recognize its own earlier write.
+func (o *OAuth2Store) inTx(ctx context.Context, what string, fn func(ctx context.Context, tx pgx.Tx, uncertain bool) error) error {
+	uncertain := false
 	return o.s.retry(ctx, what, func(ctx context.Context) error {
-		attempts++
-		return pgx.BeginFunc(ctx, o.s.primary, func(tx pgx.Tx) error { return fn(ctx, tx, attempts > 1) })
+		tx, err := o.s.primary.Begin(ctx)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback(context.WithoutCancel(ctx)) // a no-op after Commit
+		if err := fn(ctx, tx, uncertain); err != nil {
+			return err
+		}
+		err = tx.Commit(ctx)
+		uncertain = uncertain || unanswered(err)
+		return err
 	})
 }
 
 // exec runs one statement on the primary with retries and returns how many rows it affected.
 func (o *OAuth2Store) exec(ctx context.Context, what, sql string, args ...any) (int, error) {
+	n, _, err := o.execUncertain(ctx, what, sql, args...)
+	return n, err
+}
+
+// execUncertain is exec that also reports whether an earlier attempt lost its connection with the
+// statement sent, so that it may have taken effect.
+func (o *OAuth2Store) execUncertain(ctx context.Context, what, sql string, args ...any) (int, bool, error) {
 	var n int64
+	uncertain := false
 	err := o.s.retry(ctx, what, func(ctx context.Context) error {
 		tag, err := o.s.primary.Exec(ctx, sql, args...)
 		n = tag.RowsAffected()
+		uncertain = uncertain || unanswered(err) && !pgconn.SafeToRetry(err)
 		return err
 	})
-	return int(n), err
+	return int(n), uncertain, err
+}
+
+// insert runs an INSERT with retries and reports a unique violation as duplicate, unless an
+// earlier attempt may have inserted the row itself: the keys the domain inserts are random, so
+// the row found is then this call's own.
+func (o *OAuth2Store) insert(ctx context.Context, what, sql string, args ...any) (duplicate bool, err error) {
+	_, uncertain, err := o.execUncertain(ctx, what, sql, args...)
+	if isUnique(err) {
+		return !uncertain, nil
+	}
+	return false, err
+}
+
+// unanswered reports whether err is a failure without an answer from the server (a lost
+// connection), after which whether the statement or COMMIT took effect is unknown. An error the
+// server sent, such as a serialization failure, means it did not.
+func unanswered(err error) bool {
+	var pgErr *pgconn.PgError
+	return err != nil && !errors.As(err, &pgErr)
 }
 
 // isUnique reports whether err is a unique violation.
@@ -85,11 +122,11 @@ func scanClient(row pgx.Row) (*store.OAuth2Client, error) {
 
 // CreateClient stores c.
 func (o *OAuth2Store) CreateClient(ctx context.Context, c *store.OAuth2Client) error {
-	_, err := o.exec(ctx, "create client", `INSERT INTO ward_oauth2_clients (`+clientColumns+`)
+	dup, err := o.insert(ctx, "create client", `INSERT INTO ward_oauth2_clients (`+clientColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
 		c.ID, c.SecretHash, c.Name, c.RedirectURIs, c.PostLogoutRedirectURIs, c.GrantTypes, c.ResponseTypes,
 		c.Scopes, c.Audiences, c.AuthMethod, c.JWKS, c.AccessTokenFormat, ts(c.CreatedAt), ts(c.UpdatedAt))
-	if isUnique(err) {
+	if dup {
 		return fault.New(fault.AlreadyExists, "client %q already exists", c.ID)
 	}
 	return err
@@ -168,10 +205,10 @@ func errNoClient(id string) error { return fault.New(fault.NotFound, "client %q 
 
 // CreateSigningKey stores k.
 func (o *OAuth2Store) CreateSigningKey(ctx context.Context, k *store.SigningKey) error {
-	_, err := o.exec(ctx, "create signing key", `INSERT INTO ward_oauth2_signing_keys
+	dup, err := o.insert(ctx, "create signing key", `INSERT INTO ward_oauth2_signing_keys
 			(id, algorithm, private_key, created_at, retired_at, publish_until) VALUES ($1, $2, $3, $4, $5, $6)`,
 		k.ID, k.Algorithm, k.PrivateKey, ts(k.CreatedAt), ts(k.RetiredAt), ts(k.PublishUntil))
-	if isUnique(err) {
+	if dup {
 		return fault.New(fault.AlreadyExists, "signing key %q already exists", k.ID)
 	}
 	return err
@@ -182,7 +219,7 @@ func (o *OAuth2Store) ListSigningKeys(ctx context.Context) ([]*store.SigningKey,
 	var out []*store.SigningKey
 	err := o.s.retry(ctx, "list signing keys", func(ctx context.Context) error {
 		rows, err := o.s.primary.Query(ctx, `SELECT id, algorithm, private_key, created_at, retired_at, publish_until
-			FROM ward_oauth2_signing_keys ORDER BY created_at DESC NULLS LAST, id DESC`)
+			FROM ward_oauth2_signing_keys ORDER BY created_at IS NULL, created_at DESC, id DESC`)
 		if err != nil {
 			return err
 		}

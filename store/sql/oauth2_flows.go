@@ -28,12 +28,12 @@ func scanFlow(row pgx.Row) (*store.AuthFlow, error) {
 
 // CreateFlow stores f.
 func (o *OAuth2Store) CreateFlow(ctx context.Context, f *store.AuthFlow) error {
-	_, err := o.exec(ctx, "create flow", `INSERT INTO ward_oauth2_flows (id, login_challenge, login_verifier,
+	dup, err := o.insert(ctx, "create flow", `INSERT INTO ward_oauth2_flows (id, login_challenge, login_verifier,
 			consent_challenge, consent_verifier, client_id, subject, state, created_at, expires_at, data)
 		VALUES ($1, nullif($2, ''), nullif($3, ''), nullif($4, ''), nullif($5, ''), $6, $7, $8, $9, $10, $11)`,
 		f.ID, f.LoginChallenge, f.LoginVerifier, f.ConsentChallenge, f.ConsentVerifier,
 		f.ClientID, f.Subject, int16(f.State), ts(f.CreatedAt), ts(f.ExpiresAt), f.Data)
-	if isUnique(err) {
+	if dup {
 		return fault.New(fault.AlreadyExists, "flow %q or one of its handles already exists", f.ID)
 	}
 	return err
@@ -161,10 +161,10 @@ func (o *OAuth2Store) DeleteConsent(ctx context.Context, subject, clientID strin
 
 // CreateLoginSession stores ls.
 func (o *OAuth2Store) CreateLoginSession(ctx context.Context, ls *store.LoginSession) error {
-	_, err := o.exec(ctx, "create login session", `INSERT INTO ward_oauth2_login_sessions
+	dup, err := o.insert(ctx, "create login session", `INSERT INTO ward_oauth2_login_sessions
 			(id, subject, authenticated_at, expires_at) VALUES ($1, $2, $3, $4)`,
 		ls.ID, ls.Subject, ts(ls.AuthenticatedAt), ts(ls.ExpiresAt))
-	if isUnique(err) {
+	if dup {
 		return fault.New(fault.AlreadyExists, "login session already exists")
 	}
 	return err
@@ -212,11 +212,11 @@ func scanDevice(row pgx.Row) (*store.DeviceAuthorization, error) {
 
 // CreateDeviceAuthorization stores d.
 func (o *OAuth2Store) CreateDeviceAuthorization(ctx context.Context, d *store.DeviceAuthorization) error {
-	_, err := o.exec(ctx, "create device authorization", `INSERT INTO ward_oauth2_devices (`+deviceColumns+`)
+	dup, err := o.insert(ctx, "create device authorization", `INSERT INTO ward_oauth2_devices (`+deviceColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 		d.DeviceCodeKey, d.UserCodeKey, d.ClientID, d.Scopes, d.Audiences, int16(d.State), d.Subject,
 		ts(d.CreatedAt), ts(d.ExpiresAt), ts(d.LastPolledAt), d.Data)
-	if isUnique(err) {
+	if dup {
 		return fault.New(fault.AlreadyExists, "a device authorization with this device or user code already exists")
 	}
 	return err

@@ -15,12 +15,15 @@ import (
 
 // CreateGrant stores g and its tokens in one transaction.
 func (o *OAuth2Store) CreateGrant(ctx context.Context, g *store.Grant, tokens ...*store.TokenRecord) error {
-	return o.inTx(ctx, "create grant", func(ctx context.Context, tx pgx.Tx, _ bool) error {
+	return o.inTx(ctx, "create grant", func(ctx context.Context, tx pgx.Tx, uncertain bool) error {
 		_, err := tx.Exec(ctx, `INSERT INTO ward_oauth2_grants
 				(id, client_id, subject, scopes, audiences, auth_time, created_at, expires_at, session)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 			g.ID, g.ClientID, g.Subject, g.Scopes, g.Audiences, ts(g.AuthTime), ts(g.CreatedAt), ts(g.ExpiresAt), g.Session)
-		if isUnique(err) {
+		switch {
+		case isUnique(err) && uncertain:
+			return nil // the grant is this call's: its ID is random, and the earlier attempt committed
+		case isUnique(err):
 			return fault.New(fault.AlreadyExists, "grant %q already exists", g.ID)
 		}
 		if err != nil {
@@ -88,41 +91,10 @@ func (o *OAuth2Store) LookupToken(ctx context.Context, kind store.TokenKind, key
 // too, and a concurrent second exchange waits and sees the first.
 func (o *OAuth2Store) ConsumeToken(ctx context.Context, kind store.TokenKind, key string, usedAt time.Time, next ...*store.TokenRecord) error {
 	var replayed bool
-	err := o.inTx(ctx, "consume token", func(ctx context.Context, tx pgx.Tx, retried bool) error {
-		replayed = false
-		var grantID string
-		err := tx.QueryRow(ctx, `SELECT id FROM ward_oauth2_grants
-			WHERE id = (SELECT grant_id FROM ward_oauth2_tokens WHERE kind = $1 AND key = $2) FOR UPDATE`,
-			int16(kind), key).Scan(&grantID)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return errNoToken(kind)
-		}
-		if err != nil {
-			return err
-		}
-		var used pgtype.Timestamptz
-		err = tx.QueryRow(ctx, `SELECT used_at FROM ward_oauth2_tokens WHERE kind = $1 AND key = $2 AND grant_id = $3 FOR UPDATE`,
-			int16(kind), key, grantID).Scan(&used)
-		switch {
-		case errors.Is(err, pgx.ErrNoRows): // revoked on its own meanwhile
-			return errNoToken(kind)
-		case err != nil:
-			return err
-		case used.Valid && retried && sameInstant(used.Time, usedAt):
-			// An earlier attempt of this call committed before its connection was lost.
-			return nil
-		case used.Valid:
-			if _, err := revokeGrants(ctx, tx, `id = $1`, grantID); err != nil {
-				return err
-			}
-			replayed = true
-			return nil // commit the revocation
-		}
-		if _, err := tx.Exec(ctx, `UPDATE ward_oauth2_tokens SET used_at = $3 WHERE kind = $1 AND key = $2`,
-			int16(kind), key, ts(usedAt)); err != nil {
-			return err
-		}
-		return insertTokens(ctx, tx, grantID, next)
+	err := o.inTx(ctx, "consume token", func(ctx context.Context, tx pgx.Tx, uncertain bool) error {
+		var err error
+		replayed, err = consume(ctx, tx, kind, key, usedAt, next, uncertain)
+		return err
 	})
 	if err == nil && replayed {
 		return fault.New(fault.FailedPrecondition, "the %v was used already; its grant is revoked", kind)
@@ -130,9 +102,56 @@ func (o *OAuth2Store) ConsumeToken(ctx context.Context, kind store.TokenKind, ke
 	return err
 }
 
-// sameInstant reports whether a stored time is t as the database keeps it, to the microsecond.
-func sameInstant(stored, t time.Time) bool {
-	return stored.Equal(t.Truncate(time.Microsecond))
+// consume is one attempt of ConsumeToken in tx. It reports a replay, whose revocation of the
+// grant the caller commits before failing. uncertain says that an earlier attempt of the same
+// call lost its connection during COMMIT: a token found used may have been used by that attempt.
+func consume(ctx context.Context, tx pgx.Tx, kind store.TokenKind, key string, usedAt time.Time, next []*store.TokenRecord, uncertain bool) (replayed bool, err error) {
+	var grantID string
+	err = tx.QueryRow(ctx, `SELECT id FROM ward_oauth2_grants
+		WHERE id = (SELECT grant_id FROM ward_oauth2_tokens WHERE kind = $1 AND key = $2) FOR UPDATE`,
+		int16(kind), key).Scan(&grantID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, errNoToken(kind)
+	}
+	if err != nil {
+		return false, err
+	}
+	var used pgtype.Timestamptz
+	err = tx.QueryRow(ctx, `SELECT used_at FROM ward_oauth2_tokens WHERE kind = $1 AND key = $2 AND grant_id = $3 FOR UPDATE`,
+		int16(kind), key, grantID).Scan(&used)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows): // revoked on its own meanwhile
+		return false, errNoToken(kind)
+	case err != nil:
+		return false, err
+	case used.Valid && uncertain:
+		own, err := consumedBy(ctx, tx, grantID, used.Time, usedAt, next)
+		if err != nil || own {
+			return false, err // the earlier attempt committed before its connection was lost
+		}
+		fallthrough
+	case used.Valid:
+		_, err := revokeGrants(ctx, tx, `id = $1`, grantID)
+		return err == nil, err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE ward_oauth2_tokens SET used_at = $3 WHERE kind = $1 AND key = $2`,
+		int16(kind), key, ts(usedAt)); err != nil {
+		return false, err
+	}
+	return false, insertTokens(ctx, tx, grantID, next)
+}
+
+// consumedBy reports whether the token, used at used, was consumed by the call that would use it
+// at usedAt and store next under grantID: whether next is stored under the grant, since their
+// keys are new and random; without next, whether used is usedAt to the microsecond.
+func consumedBy(ctx context.Context, tx pgx.Tx, grantID string, used, usedAt time.Time, next []*store.TokenRecord) (bool, error) {
+	if len(next) == 0 {
+		return used.Equal(usedAt.Truncate(time.Microsecond)), nil
+	}
+	var n int
+	err := tx.QueryRow(ctx, `SELECT count(*) FROM ward_oauth2_tokens WHERE kind = $1 AND key = $2 AND grant_id = $3`,
+		int16(next[0].Kind), next[0].Key, grantID).Scan(&n)
+	return n == 1, err
 }
 
 // RevokeToken deletes the token and records its revocation, in one statement.
