@@ -18,7 +18,7 @@ import (
 // It is apart from [Store]: OAuth2 state has no revisions and no snapshots, only records and the
 // few atomic steps the interface names, which the mutex makes atomic.
 type OAuth2Store struct {
-	mu sync.Mutex
+	mu sync.RWMutex // readers share it: token lookups are the hot path
 
 	clients map[string]*store.OAuth2Client
 
@@ -66,8 +66,8 @@ func (s *OAuth2Store) CreateClient(_ context.Context, c *store.OAuth2Client) err
 
 // GetClient returns a copy of the client with this ID.
 func (s *OAuth2Store) GetClient(_ context.Context, id string) (*store.OAuth2Client, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	c, ok := s.clients[id]
 	if !ok {
 		return nil, errNoClient(id)
@@ -78,8 +78,8 @@ func (s *OAuth2Store) GetClient(_ context.Context, id string) (*store.OAuth2Clie
 // ListClients returns copies of the clients after after, in ID order. It sorts every client ID:
 // the memory store holds few clients, and listing them is an administrator's occasional request.
 func (s *OAuth2Store) ListClients(_ context.Context, after string, limit int) ([]*store.OAuth2Client, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	var ids []string
 	for id := range s.clients {
 		if id > after {
@@ -171,8 +171,8 @@ func (s *OAuth2Store) CreateSigningKey(_ context.Context, k *store.SigningKey) e
 
 // ListSigningKeys returns copies of every key, newest first.
 func (s *OAuth2Store) ListSigningKeys(context.Context) ([]*store.SigningKey, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	out := make([]*store.SigningKey, 0, len(s.signingKeys))
 	for _, k := range s.signingKeys {
 		n := *k

@@ -76,8 +76,8 @@ func (s *OAuth2Store) deleteFlowLocked(id string) {
 
 // GetFlow returns a copy of the flow with this handle.
 func (s *OAuth2Store) GetFlow(_ context.Context, key store.FlowKey, value string) (*store.AuthFlow, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	id, ok := s.flowHandles[flowHandle{key, value}]
 	if !ok || value == "" {
 		return nil, fault.New(fault.NotFound, "flow not found")
@@ -116,8 +116,8 @@ func (s *OAuth2Store) RememberConsent(_ context.Context, c *store.RememberedCons
 
 // GetConsent returns a copy of subject's consent to clientID.
 func (s *OAuth2Store) GetConsent(_ context.Context, subject, clientID string) (*store.RememberedConsent, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	c, ok := s.consents[consentKey{subject, clientID}]
 	if !ok {
 		return nil, fault.New(fault.NotFound, "no remembered consent to client %q", clientID)
@@ -127,8 +127,8 @@ func (s *OAuth2Store) GetConsent(_ context.Context, subject, clientID string) (*
 
 // ListConsents returns copies of subject's consents in client ID order.
 func (s *OAuth2Store) ListConsents(_ context.Context, subject string) ([]*store.RememberedConsent, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	var out []*store.RememberedConsent
 	for k, c := range s.consents {
 		if k.subject == subject {
@@ -174,8 +174,8 @@ func (s *OAuth2Store) CreateLoginSession(_ context.Context, ls *store.LoginSessi
 
 // GetLoginSession returns a copy of the session with this ID.
 func (s *OAuth2Store) GetLoginSession(_ context.Context, id string) (*store.LoginSession, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	ls, ok := s.sessions[id]
 	if !ok {
 		return nil, fault.New(fault.NotFound, "login session not found")
@@ -222,8 +222,8 @@ func (s *OAuth2Store) CreateDeviceAuthorization(_ context.Context, d *store.Devi
 
 // GetDeviceByUserCode returns a copy of the authorization with this user code key.
 func (s *OAuth2Store) GetDeviceByUserCode(_ context.Context, key string) (*store.DeviceAuthorization, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	dk, ok := s.userCodes[key]
 	if !ok {
 		return nil, errNoDevice()
@@ -233,8 +233,8 @@ func (s *OAuth2Store) GetDeviceByUserCode(_ context.Context, key string) (*store
 
 // GetDeviceByDeviceCode returns a copy of the authorization with this device code key.
 func (s *OAuth2Store) GetDeviceByDeviceCode(_ context.Context, key string) (*store.DeviceAuthorization, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	d, ok := s.devices[key]
 	if !ok {
 		return nil, errNoDevice()

@@ -64,8 +64,8 @@ func (s *OAuth2Store) addTokensLocked(e *grantEntry, tokens []*store.TokenRecord
 
 // LookupToken returns copies of the token and its grant.
 func (s *OAuth2Store) LookupToken(_ context.Context, kind store.TokenKind, key string) (*store.TokenRecord, *store.Grant, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	t, ok := s.tokens[tokenID{kind, key}]
 	if !ok {
 		return nil, nil, errNoToken(kind)
@@ -169,8 +169,8 @@ func (s *OAuth2Store) deleteGrantLocked(id string) bool {
 
 // RevokedSince returns the revocations recorded at or after since by this process's clock.
 func (s *OAuth2Store) RevokedSince(_ context.Context, since time.Time) ([]store.Revocation, time.Time, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	now := s.now()
 	// Revocations are appended in time order, unless the wall clock stepped back.
 	i, _ := slices.BinarySearchFunc(s.revocations, since, func(r store.Revocation, t time.Time) int {

@@ -11,3 +11,7 @@ import (
 func TestOAuth2Suite(t *testing.T) {
 	storetest.TestOAuth2(t, func(*testing.T) store.OAuth2Store { return memory.NewOAuth2Store() })
 }
+
+func BenchmarkLookupToken(b *testing.B) {
+	storetest.BenchmarkLookupToken(b, memory.NewOAuth2Store(), 10000)
+}

@@ -1,9 +1,12 @@
 package sql_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/wardhq/ward/store"
+	storesql "github.com/wardhq/ward/store/sql"
+	"github.com/wardhq/ward/store/sql/pgtest"
 	"github.com/wardhq/ward/store/storetest"
 )
 
@@ -11,4 +14,13 @@ func TestOAuth2Suite(t *testing.T) {
 	storetest.TestOAuth2(t, func(t *testing.T) store.OAuth2Store {
 		return openStore(t, freshDatabase(t)).OAuth2()
 	})
+}
+
+func BenchmarkLookupToken(b *testing.B) {
+	s, err := storesql.Open(context.Background(), pgtest.Shared(b).NewMigratedDatabase(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	storetest.BenchmarkLookupToken(b, s.OAuth2(), 10000)
 }
