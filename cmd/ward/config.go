@@ -58,7 +58,7 @@ func defaultServeConfig() serveConfig {
 func addServeFlags(fs *pflag.FlagSet) {
 	d := defaultServeConfig()
 	fs.String("config", "", "YAML configuration file")
-	fs.String("dsn", "", "PostgreSQL database, as a URL or key=value DSN (multi-host DSNs follow failovers); empty: the embedded store")
+	fs.String("dsn", "", "PostgreSQL or CockroachDB database, as a URL or key=value DSN (multi-host DSNs follow failovers); empty: the embedded store")
 	fs.StringSlice("replica-dsns", nil, "read replicas of the database, comma-separated, used for snapshots they have replayed")
 	fs.Bool("mirror", d.Mirror, "with a database: keep an in-memory copy of the tuples, kept current from the change log, and check against it")
 	fs.String("public-addr", d.PublicAddr, "address of the public listener (checks)")

@@ -148,8 +148,15 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready chan<- 
 	return err
 }
 
-// openStore returns the store cfg names: PostgreSQL when a DSN is set, after checking that its
-// schema is current, and the embedded store otherwise.
+func dialectName(st *storesql.Store) string {
+	if st.Cockroach() {
+		return "CockroachDB"
+	}
+	return "PostgreSQL"
+}
+
+// openStore returns the store cfg names: PostgreSQL or CockroachDB when a DSN is set, after
+// checking that its schema is current, and the embedded store otherwise.
 func openStore(ctx context.Context, cfg serveConfig, log *slog.Logger, reg prometheus.Registerer, tracer trace.Tracer) (store.Store, error) {
 	if cfg.DSN == "" {
 		log.Info("using the embedded store: data lives in this process only")
@@ -164,11 +171,6 @@ func openStore(ctx context.Context, cfg serveConfig, log *slog.Logger, reg prome
 	if err != nil {
 		return nil, err
 	}
-	if dialect != migrations.Postgres {
-		// The schema migrates, but the store's revisions do not yet use CockroachDB's clock and
-		// follower reads: refuse rather than run with a hot spot on every write.
-		return nil, fmt.Errorf("the database is %s; ward serves on PostgreSQL only for now", dialect)
-	}
 	if err := migrations.Check(ctx, db, dialect); err != nil {
 		return nil, err
 	}
@@ -181,7 +183,7 @@ func openStore(ctx context.Context, cfg serveConfig, log *slog.Logger, reg prome
 	if err != nil {
 		return nil, fmt.Errorf("opening the database: %w", err)
 	}
-	log.Info("using PostgreSQL", "replicas", len(cfg.ReplicaDSNs), "mirror", cfg.Mirror)
+	log.Info("using "+dialectName(st), "replicas", len(cfg.ReplicaDSNs), "mirror", cfg.Mirror)
 	if !cfg.Mirror {
 		return st, nil
 	}

@@ -9,29 +9,34 @@
 -- 16 ranges, and range scans by revision (Watch, garbage collection) read the buckets in parallel.
 -- The tuple primary key starts with the resource type and id, which are not sequential.
 --
--- Known hot spot, left for store/sql to decide: ward_head is one row that every write transaction
--- updates, which serializes all writes through one range (and, in a multi-region cluster, puts a
--- round trip to that range's leaseholder inside every write transaction). DESIGN.md wants
--- CockroachDB revisions to be HLC timestamps (cluster_logical_timestamp()), which need no counter;
--- the table stays here so that both dialects have the same schema until the store stops using it.
+-- Revisions: store/sql does not count commits here as it does on PostgreSQL, where every write
+-- locks ward_head's one row. That would serialize all writes through one range and, in a
+-- multi-region cluster, put a round trip to its leaseholder inside every write transaction. On
+-- CockroachDB a revision is the transaction's commit timestamp (cluster_logical_timestamp(), in
+-- microseconds), which needs no shared row; see store/sql/cockroach.go. ward_head keeps the same
+-- columns as on PostgreSQL; here only collected_through, written by garbage collection once a
+-- minute, is used.
 --
 -- Partial indexes and unique partial indexes work on CockroachDB as on PostgreSQL; none of ward's
 -- indexes uses INCLUDE (CockroachDB's spelling would be STORING), so they carry over unchanged.
 
 -- +goose Up
 CREATE TABLE ward_head (
-    singleton BOOL PRIMARY KEY DEFAULT true CHECK (singleton),
-    revision  INT8 NOT NULL
+    singleton         BOOL PRIMARY KEY DEFAULT true CHECK (singleton),
+    revision          INT8 NOT NULL,
+    collected_through INT8 NOT NULL DEFAULT 0
 );
 INSERT INTO ward_head (singleton, revision) VALUES (true, 0);
 
 CREATE TABLE ward_commits (
     revision       INT8 NOT NULL,
+    transaction_id UUID NOT NULL,
     committed_at   TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(),
     schema_changed BOOL NOT NULL DEFAULT false,
+    -- Two transactions may commit in the same microsecond, so the key needs the transaction.
     -- Revisions are sequential: hash-shard the primary key so that commits do not all land in one
     -- range.
-    PRIMARY KEY (revision) USING HASH
+    PRIMARY KEY (revision, transaction_id) USING HASH
 );
 
 CREATE TABLE ward_tuples (

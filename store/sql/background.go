@@ -79,9 +79,15 @@ func (s *Store) CollectGarbage(ctx context.Context) error {
 		if _, err := s.primary.Exec(ctx, `UPDATE ward_head SET collected_through = greatest(collected_through, $1)`, cutoff); err != nil {
 			return err
 		}
+		// In batches, so that no one statement holds many locks (or, on CockroachDB, outgrows a
+		// transaction's intent budget).
+		deleteBatch := `DELETE FROM ward_tuples WHERE ctid = ANY(ARRAY(
+				SELECT ctid FROM ward_tuples WHERE deleted_rev <= $1 LIMIT 10000))`
+		if s.cockroach {
+			deleteBatch = `DELETE FROM ward_tuples WHERE deleted_rev <= $1 LIMIT 10000`
+		}
 		for {
-			tag, err := s.primary.Exec(ctx, `DELETE FROM ward_tuples WHERE ctid = ANY(ARRAY(
-				SELECT ctid FROM ward_tuples WHERE deleted_rev <= $1 LIMIT 10000))`, cutoff)
+			tag, err := s.primary.Exec(ctx, deleteBatch, cutoff)
 			if err != nil {
 				return err
 			}

@@ -62,6 +62,9 @@ func (s *Store) Import(ctx context.Context, tuples iter.Seq2[store.Tuple, error]
 }
 
 func (s *Store) importChunk(ctx context.Context, rows [][]any) (store.Revision, int64, error) {
+	if s.cockroach {
+		return s.importChunkCockroach(ctx, rows)
+	}
 	var n int64
 	rev, err := s.Transact(ctx, func(ctx context.Context, stx store.Tx) error {
 		t := stx.(*tx)
@@ -86,4 +89,49 @@ func (s *Store) importChunk(ctx context.Context, rows [][]any) (store.Revision, 
 		return nil
 	})
 	return rev, n, err
+}
+
+// cockroachImportBatch is how many tuples one CockroachDB import transaction writes: CockroachDB
+// keeps a transaction's writes as intents until it commits, and large transactions slow down past
+// a few megabytes of them.
+const cockroachImportBatch = 10_000
+
+// importChunkCockroach writes rows in transactions of cockroachImportBatch tuples, each one INSERT
+// of arrays in SQL that PostgreSQL runs too (CockroachDB's COPY runs outside transactions and cannot
+// skip existing tuples).
+func (s *Store) importChunkCockroach(ctx context.Context, rows [][]any) (store.Revision, int64, error) {
+	var last store.Revision
+	var written int64
+	for len(rows) > 0 {
+		batch := rows[:min(len(rows), cockroachImportBatch)]
+		rows = rows[len(batch):]
+		var cols [6][]string
+		for i := range cols {
+			cols[i] = make([]string, len(batch))
+		}
+		for j, r := range batch {
+			for i := range cols {
+				cols[i][j] = r[i].(string)
+			}
+		}
+		var n int64
+		rev, err := s.Transact(ctx, func(ctx context.Context, stx store.Tx) error {
+			t := stx.(*tx)
+			tag, err := t.ptx.Exec(ctx, `INSERT INTO ward_tuples (`+tupleColumns+`, created_rev)
+				SELECT *, $7::BIGINT FROM unnest($1::TEXT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::TEXT[])
+				ON CONFLICT (`+tupleColumns+`) WHERE deleted_rev = 9223372036854775807 DO NOTHING`,
+				cols[0], cols[1], cols[2], cols[3], cols[4], cols[5], t.rev)
+			if err != nil {
+				return err
+			}
+			n = tag.RowsAffected()
+			t.changed = n > 0
+			return nil
+		})
+		if err != nil {
+			return last, written, err
+		}
+		last, written = rev, written+n
+	}
+	return last, written, nil
 }

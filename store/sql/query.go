@@ -56,8 +56,17 @@ func (r *reader) do(ctx context.Context, what string, op func(context.Context) e
 	return r.s.retry(ctx, what, op)
 }
 
+// check fails a read of a snapshot that is not readable: newer than the newest commit, or older
+// than the history kept. On CockroachDB a snapshot slightly ahead of the cluster clock, as a
+// commit's own is, becomes readable within microseconds: the read waits for it.
 func (r *reader) check(ctx context.Context) error {
-	if r.q == nil && r.rev > r.s.knownHead.Load() {
+	switch {
+	case r.q != nil || r.rev <= r.s.knownHead.Load():
+	case r.s.cockroach:
+		if err := r.s.awaitRevision(ctx, r.rev); err != nil {
+			return err
+		}
+	default:
 		head, err := r.s.HeadRevision(ctx)
 		if err != nil {
 			return err
@@ -82,7 +91,7 @@ func (r *reader) QueryTuples(ctx context.Context, f store.TupleFilter, opts stor
 			yield(store.Tuple{}, err)
 			return
 		}
-		sql, args := buildQuery(r.rev, f, opts)
+		sql, args := buildQuery(r.rev, r.asOf(), f, opts)
 		var out []store.Tuple
 		// Results are read whole before they are yielded, so that no connection is held while the
 		// caller works, and so that a retry never repeats tuples already yielded.
@@ -148,11 +157,12 @@ func filterConditions(a *sqlArgs, f store.TupleFilter) string {
 	return b.String()
 }
 
-// buildQuery renders a query of the snapshot rev.
-func buildQuery(rev int64, f store.TupleFilter, opts store.QueryOptions) (string, []any) {
+// buildQuery renders a query of the snapshot rev; asOf is the reader's AS OF SYSTEM TIME clause on
+// CockroachDB.
+func buildQuery(rev int64, asOf string, f store.TupleFilter, opts store.QueryOptions) (string, []any) {
 	args := sqlArgs{rev}
 	var b strings.Builder
-	b.WriteString("SELECT " + tupleColumns + " FROM ward_tuples WHERE created_rev <= $1 AND deleted_rev > $1")
+	b.WriteString("SELECT " + tupleColumns + " FROM ward_tuples" + asOf + " WHERE created_rev <= $1 AND deleted_rev > $1")
 	b.WriteString(filterConditions(&args, f))
 	if a := opts.After; a != nil {
 		fmt.Fprintf(&b, " AND (%s) > (%s, %s, %s, %s, %s, %s)", tupleColumns,
@@ -180,7 +190,7 @@ func (r *reader) ReadSchema(ctx context.Context) (store.SchemaVersion, error) {
 	var v store.SchemaVersion
 	var rev int64
 	err := r.do(ctx, "read schema", func(ctx context.Context) error {
-		err := r.source().QueryRow(ctx, `SELECT revision, text FROM ward_schemas WHERE revision <= $1 ORDER BY revision DESC LIMIT 1`, r.rev).Scan(&rev, &v.Text)
+		err := r.source().QueryRow(ctx, `SELECT revision, text FROM ward_schemas`+r.asOf()+` WHERE revision <= $1 ORDER BY revision DESC LIMIT 1`, r.rev).Scan(&rev, &v.Text)
 		if err == pgx.ErrNoRows {
 			rev, v.Text = 0, ""
 			return nil

@@ -57,6 +57,10 @@ func transient(err error) bool {
 			return true
 		case pgErr.Code == "25006": // read-only transaction: the primary was demoted
 			return true
+		case strings.Contains(pgErr.Message, "cannot specify timestamp in the future"):
+			// CockroachDB: a snapshot read on a node whose clock is behind the one that chose the
+			// snapshot; clocks are within the cluster's maximum offset, so it is readable soon.
+			return true
 		}
 		return false
 	}

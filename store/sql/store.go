@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -31,6 +32,12 @@ import (
 type Store struct {
 	primary  *pgxpool.Pool
 	replicas []*replica
+	// cockroach is set when the database is CockroachDB: revisions are then commit timestamps
+	// (see cockroach.go) rather than the counter in ward_head.
+	cockroach bool
+	// followerLag is how far behind the cluster clock CockroachDB's follower-read horizon was last
+	// seen, in nanoseconds; 0 until measured.
+	followerLag atomic.Int64
 	// nextReplica spreads reads over the replicas.
 	nextReplica atomic.Uint32
 	cfg         config
@@ -156,14 +163,40 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 		// Counted all the same, by a counter nobody collects.
 		s.metrics.retries = prometheus.NewCounter(prometheus.CounterOpts{Name: "ward_db_retries_total"})
 	}
+	if err := s.detect(ctx); err != nil {
+		s.closePools()
+		return nil, err
+	}
 	bg, stop := context.WithCancel(context.Background())
 	s.stop = stop
-	s.wg.Add(3)
+	s.wg.Add(2)
 	go func() { defer s.wg.Done(); s.pollReplicas(bg) }()
 	go func() { defer s.wg.Done(); s.collectGarbage(bg) }()
-	go func() { defer s.wg.Done(); s.listen(bg) }()
+	if !s.cockroach { // CockroachDB has no LISTEN/NOTIFY: its watches poll
+		s.wg.Add(1)
+		go func() { defer s.wg.Done(); s.listen(bg) }()
+	}
 	return s, nil
 }
+
+// detect asks the server whether it is CockroachDB, retrying while it does not answer.
+func (s *Store) detect(ctx context.Context) error {
+	var v string
+	err := s.retry(ctx, "version", func(ctx context.Context) error {
+		return s.primary.QueryRow(ctx, `SELECT version()`).Scan(&v)
+	})
+	if err != nil {
+		return fmt.Errorf("asking the database for its version: %w", err)
+	}
+	s.cockroach = strings.Contains(v, "CockroachDB")
+	if s.cockroach && len(s.replicas) > 0 {
+		return fault.Invalid("replica_dsns", "replica DSNs are for PostgreSQL: on CockroachDB, minimize_latency reads go to the nearest replica of each range by themselves (follower reads)")
+	}
+	return nil
+}
+
+// Cockroach reports whether the database is CockroachDB.
+func (s *Store) Cockroach() bool { return s.cockroach }
 
 func newPool(ctx context.Context, dsn string, cfg config) (*pgxpool.Pool, error) {
 	pc, err := pgxpool.ParseConfig(dsn)
@@ -230,6 +263,13 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // HeadRevision returns the newest committed revision, read from the primary.
 func (s *Store) HeadRevision(ctx context.Context) (store.Revision, error) {
+	if s.cockroach {
+		rev, err := s.headCockroach(ctx)
+		if err == nil {
+			s.sawCommitted(rev)
+		}
+		return store.Revision{Major: uint64(rev)}, err
+	}
 	var rev int64
 	err := s.retry(ctx, "head revision", func(ctx context.Context) error {
 		return s.primary.QueryRow(ctx, `SELECT revision FROM ward_head`).Scan(&rev)
@@ -258,6 +298,9 @@ func (s *Store) sawCommitted(rev int64) {
 func (s *Store) OptimizedRevision(ctx context.Context, maxStaleness time.Duration) (store.Revision, error) {
 	if maxStaleness <= 0 {
 		return s.HeadRevision(ctx)
+	}
+	if s.cockroach {
+		return s.optimizedCockroach(ctx, maxStaleness)
 	}
 	q := maxStaleness / 2
 	boundary := time.Now().Truncate(q)

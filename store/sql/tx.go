@@ -19,9 +19,13 @@ import (
 // twice and never reported lost when it was not.
 func (s *Store) Transact(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) (store.Revision, error) {
 	var rev int64
+	transact := s.transactOnce
+	if s.cockroach {
+		transact = s.transactCockroach
+	}
 	err := s.retry(ctx, "transaction", func(ctx context.Context) error {
 		var err error
-		rev, err = s.transactOnce(ctx, fn)
+		rev, err = transact(ctx, fn)
 		return err
 	})
 	return store.Revision{Major: uint64(rev)}, err
@@ -86,8 +90,9 @@ func (s *Store) transactOnce(ctx context.Context, fn func(ctx context.Context, t
 	return 0, err // not committed: retry
 }
 
-// tx is a store.Tx on one PostgreSQL transaction at revision rev. Its reads see rev-1, the newest
-// committed state, as the Store interface asks.
+// tx is a store.Tx on one transaction at revision rev. Its reads see the newest committed state,
+// as the Store interface asks: rev-1 on PostgreSQL, where revisions are a counter; rev on
+// CockroachDB, where another transaction may have committed in the same microsecond.
 type tx struct {
 	reader
 	ptx           pgx.Tx

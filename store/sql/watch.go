@@ -3,6 +3,7 @@ package sql
 import (
 	"context"
 	"iter"
+	"math"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -16,6 +17,12 @@ import (
 func (s *Store) Watch(ctx context.Context, after store.Revision) iter.Seq2[store.ChangeSet, error] {
 	return func(yield func(store.ChangeSet, error) bool) {
 		cur := int64(after.Major)
+		if s.cockroach {
+			if err := s.awaitRevision(ctx, cur); err != nil {
+				yield(store.ChangeSet{}, err)
+				return
+			}
+		}
 		head, err := s.HeadRevision(ctx)
 		switch {
 		case err != nil:
@@ -57,25 +64,43 @@ func (s *Store) Watch(ctx context.Context, after store.Revision) iter.Seq2[store
 }
 
 // changesAfter reads up to 100 commits after rev and their changes.
+//
+// On CockroachDB it reads only revisions up to the head, as of the head's timestamp: a transaction
+// still in flight can commit no revision at or below a time that has been read, so nothing
+// appears later behind what a watch has passed. Transactions that share a revision there are one
+// change set.
 func (s *Store) changesAfter(ctx context.Context, rev int64) ([]store.ChangeSet, error) {
 	var sets []store.ChangeSet
 	err := s.retry(ctx, "watch", func(ctx context.Context) error {
 		sets = sets[:0]
-		rows, err := s.primary.Query(ctx, `SELECT revision, schema_changed FROM ward_commits WHERE revision > $1 ORDER BY revision LIMIT 100`, rev)
+		upTo, asOf := int64(math.MaxInt64), ""
+		if s.cockroach {
+			head, err := s.headCockroach(ctx)
+			if err != nil {
+				return err
+			}
+			upTo, asOf = head, asOfRevision(head)
+		}
+		rows, err := s.primary.Query(ctx, `SELECT revision, schema_changed FROM ward_commits`+asOf+`
+			WHERE revision > $1 AND revision <= $2 ORDER BY revision LIMIT 100`, rev, upTo)
 		if err != nil {
 			return err
 		}
-		var cs store.ChangeSet
+		var schemaChanged bool
 		var r int64
-		if _, err := pgx.ForEachRow(rows, []any{&r, &cs.SchemaChanged}, func() error {
-			sets = append(sets, store.ChangeSet{Revision: store.Revision{Major: uint64(r)}, SchemaChanged: cs.SchemaChanged})
+		if _, err := pgx.ForEachRow(rows, []any{&r, &schemaChanged}, func() error {
+			if n := len(sets); n > 0 && sets[n-1].Revision.Major == uint64(r) {
+				sets[n-1].SchemaChanged = sets[n-1].SchemaChanged || schemaChanged
+				return nil
+			}
+			sets = append(sets, store.ChangeSet{Revision: store.Revision{Major: uint64(r)}, SchemaChanged: schemaChanged})
 			return nil
 		}); err != nil {
 			return err
 		}
 		for i := range sets {
 			r := int64(sets[i].Revision.Major)
-			rows, err := s.primary.Query(ctx, `SELECT `+tupleColumns+`, created_rev, deleted_rev FROM ward_tuples
+			rows, err := s.primary.Query(ctx, `SELECT `+tupleColumns+`, created_rev, deleted_rev FROM ward_tuples`+asOf+`
 				WHERE (created_rev = $1 OR deleted_rev = $1) AND NOT (created_rev = $1 AND deleted_rev = $1)
 				ORDER BY `+tupleColumns, r)
 			if err != nil {
