@@ -48,6 +48,7 @@ func newRootCommand(stdout, stderr interface{ Write([]byte) (int, error) }, envi
 		newLookupCommand(c),
 		newMigrateCommand(environ),
 		newLoadCommand(c),
+		newChaosCommand(environ),
 		&cobra.Command{
 			Use:   "version",
 			Short: "Print ward's version",

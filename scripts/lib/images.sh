@@ -113,3 +113,39 @@ build_images() {
 	remove_old "$repo" "$tag-$image_hash" "$tag-"
 	log "built $image (tagged $repo:$tag)"
 }
+
+# build_static_image NAME REPO TAG DIR BINARY
+#
+# builds the Docker context DIR (a Dockerfile FROM scratch) with the static executable BINARY
+# copied in beside it, under its own base name, as REPO:TAG-<hash>, also tagged REPO:TAG. The hash
+# covers the binary and the files of DIR, so a run where neither changed builds nothing. No
+# registry is needed or used (FROM scratch pulls nothing).
+build_static_image() {
+	local name=$1 repo=$2 tag=$3 dir=$4 binary=$5
+	log() { echo "build-$name: $*"; }
+	local hash
+	hash=$({
+		sha256sum <"$binary"
+		find "$dir" -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
+	} | sha256sum | cut -c1-12)
+	local image=$repo:$tag-$hash
+	if have_image "$image"; then
+		docker tag "$image" "$repo:$tag"
+		log "$image is up to date (tagged $repo:$tag); nothing to build"
+		return 0
+	fi
+	local ctx
+	ctx=$(mktemp -d "${TMPDIR:-/tmp}/ward-$name-context.XXXXXX")
+	cp -r "$dir"/. "$ctx"/
+	cp "$binary" "$ctx/$(basename "$binary")"
+	local out
+	if ! out=$(DOCKER_BUILDKIT=0 docker build --quiet --network=none --tag "$image" --tag "$repo:$tag" "$ctx" 2>&1); then
+		rm -rf "$ctx"
+		echo "$out" >&2
+		echo "build-$name: docker build failed" >&2
+		return 1
+	fi
+	rm -rf "$ctx"
+	remove_old "$repo" "$tag-$hash" "$tag-"
+	log "built $image (tagged $repo:$tag)"
+}

@@ -1,0 +1,277 @@
+// Package workload is the traffic of a chaos scenario: in each region a client that writes
+// tuples through the region's ward node and records each acknowledgement, and clients that check
+// acknowledged tuples in both consistency modes — at_least_as_fresh with the write's token, and
+// minimize_latency. Every operation goes into a [Recorder] as a [checker.Op], for package
+// checker to judge. It talks to ward only through the public and admin APIs (generated Connect
+// clients), as any client would.
+package workload
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"sync"
+	"time"
+
+	"connectrpc.com/connect"
+
+	"github.com/wardhq/ward/chaos/checker"
+	permv1 "github.com/wardhq/ward/proto/ward/permission/v1"
+	"github.com/wardhq/ward/proto/ward/permission/v1/permissionv1connect"
+	relv1 "github.com/wardhq/ward/proto/ward/relationship/v1"
+	"github.com/wardhq/ward/proto/ward/relationship/v1/relationshipv1connect"
+	schemav1 "github.com/wardhq/ward/proto/ward/schema/v1"
+	"github.com/wardhq/ward/proto/ward/schema/v1/schemav1connect"
+)
+
+// Schema is the schema the workload writes and checks against.
+const Schema = `definition user {}
+definition doc {
+  relation viewer: user
+  permission view = viewer
+}`
+
+// Namespace is the resource type of the workload's tuples.
+const Namespace = "doc"
+
+// Target is one region's ward node, as the region's clients reach it.
+type Target struct {
+	Region    string
+	PublicURL string
+	AdminURL  string
+}
+
+// Options tune the workload. Zero values take the defaults.
+type Options struct {
+	// WritePause is the pause between a region's writes (default 50 ms).
+	WritePause time.Duration
+	// CheckPause is the pause between the checks of one checking client (default 20 ms).
+	CheckPause time.Duration
+	// WriteTimeout and CheckTimeout bound one call (defaults 5 s and 2 s).
+	WriteTimeout, CheckTimeout time.Duration
+	// Recent is how many of the newest acknowledged writes minimize_latency checks draw from
+	// (default 30): recent writes are the ones a stale read would miss.
+	Recent int
+}
+
+func (o *Options) defaults() {
+	if o.WritePause == 0 {
+		o.WritePause = 50 * time.Millisecond
+	}
+	if o.CheckPause == 0 {
+		o.CheckPause = 20 * time.Millisecond
+	}
+	if o.WriteTimeout == 0 {
+		o.WriteTimeout = 5 * time.Second
+	}
+	if o.CheckTimeout == 0 {
+		o.CheckTimeout = 2 * time.Second
+	}
+	if o.Recent == 0 {
+		o.Recent = 30
+	}
+}
+
+// Recorder collects the operations of all clients, with times relative to its creation.
+type Recorder struct {
+	t0    time.Time
+	mu    sync.Mutex
+	ops   []checker.Op
+	acked []ack
+}
+
+type ack struct {
+	resource, subject string
+	tuple, token      string
+	at                time.Duration
+}
+
+// NewRecorder returns a recorder whose clock starts now.
+func NewRecorder() *Recorder { return &Recorder{t0: time.Now()} }
+
+// Since is the time since the recorder started.
+func (r *Recorder) Since() time.Duration { return time.Since(r.t0) }
+
+// Ops returns a copy of the operations recorded so far.
+func (r *Recorder) Ops() []checker.Op {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]checker.Op(nil), r.ops...)
+}
+
+// Acked returns the tuples of the acknowledged writes.
+func (r *Recorder) Acked() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]string, len(r.acked))
+	for i, a := range r.acked {
+		out[i] = a.tuple
+	}
+	return out
+}
+
+func (r *Recorder) add(op checker.Op, a *ack) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.ops = append(r.ops, op)
+	if a != nil {
+		r.acked = append(r.acked, *a)
+	}
+}
+
+// pick returns a random acknowledged write among the newest n (all if n <= 0).
+func (r *Recorder) pick(rng *rand.Rand, n int) (ack, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.acked) == 0 {
+		return ack{}, false
+	}
+	from := 0
+	if n > 0 {
+		from = max(0, len(r.acked)-n)
+	}
+	return r.acked[from+rng.IntN(len(r.acked)-from)], true
+}
+
+// newHTTPClient returns the client that all of a run's API clients share; a region's calls
+// reuse its connections.
+func newHTTPClient() *http.Client {
+	return &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16, IdleConnTimeout: 30 * time.Second}}
+}
+
+// WriteSchema writes [Schema] through the admin API at adminURL.
+func WriteSchema(ctx context.Context, adminURL string) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	c := schemav1connect.NewSchemaServiceClient(newHTTPClient(), adminURL)
+	if _, err := c.WriteSchema(ctx, connect.NewRequest(&schemav1.WriteSchemaRequest{Schema: Schema})); err != nil {
+		return fmt.Errorf("writing the workload's schema: %w", err)
+	}
+	return nil
+}
+
+// Run sends the workload to every target until ctx ends, recording into rec. Each region has
+// one writer and two checkers (at_least_as_fresh and minimize_latency), each making one call at
+// a time. Checks draw from the writes of all regions, so that tokens travel between regions.
+func Run(ctx context.Context, targets []Target, rec *Recorder, o Options) {
+	o.defaults()
+	httpClient := newHTTPClient()
+	defer httpClient.CloseIdleConnections()
+	var wg sync.WaitGroup
+	for i, t := range targets {
+		rels := relationshipv1connect.NewRelationshipServiceClient(httpClient, t.AdminURL)
+		perms := permissionv1connect.NewPermissionServiceClient(httpClient, t.PublicURL)
+		wg.Go(func() { writer(ctx, t.Region, rels, rec, o) })
+		wg.Go(func() { checker1(ctx, t.Region, perms, rec, o, checker.CheckFresh, uint64(2*i)) })
+		wg.Go(func() { checker1(ctx, t.Region, perms, rec, o, checker.CheckMin, uint64(2*i+1)) })
+	}
+	wg.Wait()
+}
+
+func writer(ctx context.Context, region string, c relationshipv1connect.RelationshipServiceClient, rec *Recorder, o Options) {
+	for n := 0; ctx.Err() == nil; n++ {
+		res := fmt.Sprintf("w-%s-%d", region, n)
+		subj := fmt.Sprintf("u-%s-%d", region, n)
+		tuple := fmt.Sprintf("%s:%s#viewer@user:%s", Namespace, res, subj)
+		cctx, cancel := context.WithTimeout(ctx, o.WriteTimeout)
+		start := rec.Since()
+		out, err := c.WriteRelationships(cctx, connect.NewRequest(&relv1.WriteRelationshipsRequest{
+			Updates: []*relv1.RelationshipUpdate{{
+				Operation: relv1.RelationshipUpdate_OPERATION_TOUCH,
+				Relationship: &relv1.Relationship{
+					Resource: &relv1.ObjectReference{Type: Namespace, Id: res},
+					Relation: "viewer",
+					Subject:  &relv1.SubjectReference{Type: "user", Id: subj},
+				},
+			}},
+		}))
+		end := rec.Since()
+		cancel()
+		if ctx.Err() != nil {
+			return // the scenario ended mid-call: neither a success nor a failure of the system
+		}
+		op := checker.Op{Region: region, Kind: checker.Write, Start: start, End: end, Tuple: tuple, OK: err == nil}
+		var a *ack
+		if err != nil {
+			op.Error = errText(err)
+		} else {
+			op.Token = out.Msg.GetWrittenAt()
+			a = &ack{resource: res, subject: subj, tuple: tuple, token: op.Token, at: end}
+		}
+		rec.add(op, a)
+		if sleep(ctx, o.WritePause) != nil {
+			return
+		}
+	}
+}
+
+func checker1(ctx context.Context, region string, c permissionv1connect.PermissionServiceClient, rec *Recorder, o Options, kind checker.Kind, seed uint64) {
+	rng := rand.New(rand.NewPCG(seed, 0x5eed))
+	for ctx.Err() == nil {
+		recent := 0
+		if kind == checker.CheckMin {
+			recent = o.Recent
+		}
+		a, ok := rec.pick(rng, recent)
+		if !ok {
+			if sleep(ctx, 100*time.Millisecond) != nil {
+				return
+			}
+			continue
+		}
+		cons := &relv1.Consistency{Requirement: &relv1.Consistency_MinimizeLatency{MinimizeLatency: true}}
+		if kind == checker.CheckFresh {
+			cons = &relv1.Consistency{Requirement: &relv1.Consistency_AtLeastAsFresh{AtLeastAsFresh: a.token}}
+		}
+		cctx, cancel := context.WithTimeout(ctx, o.CheckTimeout)
+		start := rec.Since()
+		out, err := c.Check(cctx, connect.NewRequest(&permv1.CheckRequest{
+			Consistency: cons,
+			Resource:    &relv1.ObjectReference{Type: Namespace, Id: a.resource},
+			Permission:  "view",
+			Subject:     &relv1.SubjectReference{Type: "user", Id: a.subject},
+		}))
+		end := rec.Since()
+		cancel()
+		if ctx.Err() != nil {
+			return
+		}
+		op := checker.Op{Region: region, Kind: kind, Start: start, End: end, Tuple: a.tuple, Acked: a.at, OK: err == nil}
+		if kind == checker.CheckFresh {
+			op.Token = a.token
+		}
+		if err != nil {
+			op.Error = errText(err)
+		} else {
+			op.Allowed = out.Msg.GetDecision() == permv1.Decision_DECISION_ALLOWED
+		}
+		rec.add(op, nil)
+		if sleep(ctx, o.CheckPause) != nil {
+			return
+		}
+	}
+}
+
+// errText is an error's Connect code and message, short enough to keep per operation.
+func errText(err error) string {
+	s := err.Error()
+	if ce, ok := err.(*connect.Error); ok {
+		s = ce.Code().String() + ": " + ce.Message()
+	}
+	if len(s) > 200 {
+		s = s[:200]
+	}
+	return s
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
