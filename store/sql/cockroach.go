@@ -42,11 +42,11 @@ func (r *reader) asOf() string {
 	return asOfRevision(r.rev)
 }
 
-// asOfRevision renders the end of rev's microsecond as a CockroachDB HLC timestamp literal:
-// nanoseconds, then the logical component, which is a 32-bit integer, at its largest. It is built
+// asOfRevision renders the end of rev's microsecond as a CockroachDB HLC timestamp, a DECIMAL
+// literal: nanoseconds, then the logical counter as ten digits (a 32-bit integer, at its largest). It is built
 // from an integer only, so it can be spliced into SQL.
 func asOfRevision(rev int64) string {
-	return " AS OF SYSTEM TIME '" + strconv.FormatInt((rev+1)*1000-1, 10) + ".2147483647'"
+	return " AS OF SYSTEM TIME " + strconv.FormatInt((rev+1)*1000-1, 10) + ".2147483647"
 }
 
 // headCockroach returns the newest readable revision: the microsecond before the cluster clock's.

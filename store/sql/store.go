@@ -1,13 +1,14 @@
-// Package sql is ward's store on PostgreSQL (and, in the same SQL where possible, CockroachDB),
-// through pgx connection pools.
+// Package sql is ward's store on PostgreSQL and CockroachDB, in the same tables and, where
+// possible, the same SQL, through pgx connection pools.
 //
-// Revisions are commit counters: each write transaction increments the single row of ward_head and
+// On PostgreSQL revisions are commit counters: each write transaction increments the single row of ward_head and
 // holds its lock until it commits, so revision order is commit order. Tuples carry the revisions
 // that created and deleted them, so any connection — the primary's or a replica's — can read any
 // retained snapshot with `created_rev <= R AND deleted_rev > R`, and all sub-queries of one check
 // see one snapshot. Reads go to a replica whose replayed head has reached the snapshot, else to the
 // primary. Transient failures are retried with bounded backoff; callers see Unavailable only when
-// the budget is spent.
+// the budget is spent. On CockroachDB revisions are commit timestamps and snapshots are read AS OF
+// SYSTEM TIME, from followers where the staleness allows: see cockroach.go.
 package sql
 
 import (
