@@ -76,6 +76,9 @@ func (s *OAuth2Store) deleteFlowLocked(id string) {
 
 // GetFlow returns a copy of the flow with this handle.
 func (s *OAuth2Store) GetFlow(_ context.Context, key store.FlowKey, value string) (*store.AuthFlow, error) {
+	if key < store.ByLoginChallenge || key > store.ByConsentVerifier {
+		return nil, fault.Invalid("key", "unknown flow handle %d", key)
+	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	id, ok := s.flowHandles[flowHandle{key, value}]

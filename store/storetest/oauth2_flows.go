@@ -71,6 +71,9 @@ func testFlow(t *testing.T, s store.OAuth2Store) {
 		wantCode(t, err, fault.NotFound)
 	}
 
+	_, err := s.GetFlow(ctx, store.FlowKey(0), "lc1")
+	wantCode(t, err, fault.InvalidArgument)
+
 	wantCode(t, s.CreateFlow(ctx, newFlow("f1", "lc2")), fault.AlreadyExists)
 	wantCode(t, s.CreateFlow(ctx, newFlow("f2", "lc1")), fault.AlreadyExists)
 	// Every handle is unique on its own.
