@@ -16,6 +16,15 @@ func TestOAuth2Suite(t *testing.T) {
 	})
 }
 
+// TestCockroachOAuth2Suite runs the suite on CockroachDB when WARD_TEST_COCKROACH_DSN names a
+// cluster (see cockroachDatabase), and is skipped otherwise.
+func TestCockroachOAuth2Suite(t *testing.T) {
+	cockroachCluster(t)
+	storetest.TestOAuth2(t, func(t *testing.T) store.OAuth2Store {
+		return openStore(t, cockroachDatabase(t)).OAuth2()
+	})
+}
+
 func BenchmarkLookupToken(b *testing.B) {
 	s, err := storesql.Open(context.Background(), pgtest.Shared(b).NewMigratedDatabase(b))
 	if err != nil {
