@@ -12,17 +12,24 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/wardhq/ward/proto/ward/oauth2/v1/oauth2v1connect"
 	"github.com/wardhq/ward/proto/ward/permission/v1/permissionv1connect"
 	"github.com/wardhq/ward/proto/ward/ping/v1/pingv1connect"
 	"github.com/wardhq/ward/proto/ward/relationship/v1/relationshipv1connect"
 	"github.com/wardhq/ward/proto/ward/schema/v1/schemav1connect"
 )
 
-// Services are the handlers the two listeners serve.
+// Services are the handlers the two listeners serve. The OAuth2 ones are nil when the OAuth2
+// server is off.
 type Services struct {
 	Permissions   *PermissionService
 	Relationships *RelationshipService
 	Schemas       *SchemaService
+
+	OAuth2              *OAuth2Handler // the plain-HTTP OAuth2 and OpenID Connect endpoints
+	OAuth2Admin         *OAuth2AdminService
+	PublicIntrospection *IntrospectionService // asks for client credentials
+	AdminIntrospection  *IntrospectionService
 }
 
 // NewPublicHandler returns the public listener's routes: permission checks and the no-op ping.
@@ -32,7 +39,34 @@ func NewPublicHandler(s Services, obs *Observer) http.Handler {
 	opts := handlerOptions(obs)
 	mux.Handle(permissionv1connect.NewPermissionServiceHandler(s.Permissions, opts))
 	mux.Handle(pingv1connect.NewPingServiceHandler(PingService{}, opts))
+	if s.OAuth2 != nil {
+		for _, route := range s.OAuth2.Routes() {
+			mux.Handle(route, s.OAuth2)
+		}
+		mux.Handle(oauth2v1connect.NewIntrospectionServiceHandler(s.PublicIntrospection, opts))
+		mux.HandleFunc("GET "+PathNoLoginApp, noApp("login", "login_url"))
+		mux.HandleFunc("GET "+PathNoConsentApp, noApp("consent", "consent_url"))
+	}
 	return mux
+}
+
+// Where the OAuth2 server sends browsers when no login or consent app is configured.
+const (
+	PathNoLoginApp   = "/oauth2/no-login-app"
+	PathNoConsentApp = "/oauth2/no-consent-app"
+)
+
+// noApp tells a browser that the flow cannot go on because the operator configured no app of
+// this kind; ward has no built-in login page until its identity service serves one.
+func noApp(kind, key string) http.HandlerFunc {
+	msg := "This ward server has no " + kind + " app configured, so this sign-in cannot go on.\n" +
+		"Operators: set " + key + " to the URL of an app that accepts or rejects " + kind +
+		" challenges through ward's admin API (ward.oauth2.v1.OAuth2AdminService, or `ward " + kind + " accept`).\n"
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusNotImplemented)
+		_, _ = w.Write([]byte(msg))
+	}
 }
 
 // NewAdminHandler returns the admin listener's routes: everything public, the write and schema
@@ -44,6 +78,10 @@ func NewAdminHandler(s Services, obs *Observer, gatherer prometheus.Gatherer, re
 	mux.Handle(pingv1connect.NewPingServiceHandler(PingService{}, opts))
 	mux.Handle(relationshipv1connect.NewRelationshipServiceHandler(s.Relationships, opts))
 	mux.Handle(schemav1connect.NewSchemaServiceHandler(s.Schemas, opts))
+	if s.OAuth2Admin != nil {
+		mux.Handle(oauth2v1connect.NewOAuth2AdminServiceHandler(s.OAuth2Admin, opts))
+		mux.Handle(oauth2v1connect.NewIntrospectionServiceHandler(s.AdminIntrospection, opts))
+	}
 	mux.Handle("GET /metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{}))
 	// Profiles, for operators: the admin listener is never exposed to end users.
 	mux.HandleFunc("GET /debug/pprof/", pprof.Index)

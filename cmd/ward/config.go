@@ -35,6 +35,16 @@ type serveConfig struct {
 	Retention        time.Duration `koanf:"retention"`
 	ShutdownTimeout  time.Duration `koanf:"shutdown_timeout"`
 	OTLPTraces       string        `koanf:"otlp_traces_endpoint"`
+
+	// The OAuth2 and OpenID Connect server.
+	Issuer              string        `koanf:"issuer"`
+	LoginURL            string        `koanf:"login_url"`
+	ConsentURL          string        `koanf:"consent_url"`
+	LogoutURL           string        `koanf:"logout_url"`
+	TokenSecrets        []string      `koanf:"token_secrets"`
+	JWTAccessTokens     bool          `koanf:"jwt_access_tokens"`
+	AccessTokenLifetime time.Duration `koanf:"access_token_lifetime"`
+	RevocationBound     time.Duration `koanf:"revocation_bound"`
 }
 
 func defaultServeConfig() serveConfig {
@@ -51,6 +61,9 @@ func defaultServeConfig() serveConfig {
 		CheckParallelism: -1,
 		Retention:        10 * time.Minute,
 		ShutdownTimeout:  15 * time.Second,
+
+		AccessTokenLifetime: time.Hour,
+		RevocationBound:     time.Second,
 	}
 }
 
@@ -72,6 +85,14 @@ func addServeFlags(fs *pflag.FlagSet) {
 	fs.Int("check-parallelism", d.CheckParallelism, "goroutines all checks together may add to evaluate branches in parallel; 0: sequential; -1: sequential when reads are in memory (the embedded store, the mirror), 4 per CPU over a database")
 	fs.Duration("retention", d.Retention, "how long the embedded store keeps superseded versions (Watch and page tokens reach this far back)")
 	fs.Duration("shutdown-timeout", d.ShutdownTimeout, "how long a shutdown waits for in-flight requests")
+	fs.String("issuer", "", "the OAuth2/OpenID Connect issuer URL, where clients reach the public listener; empty: http:// and the public address")
+	fs.String("login-url", "", "the login app the OAuth2 server sends browsers to with a login_challenge; empty: a ward page that says none is configured")
+	fs.String("consent-url", "", "the consent app the OAuth2 server sends browsers to with a consent_challenge; empty: a ward page that says none is configured")
+	fs.String("logout-url", "", "where browsers land after logout when the client names no post_logout_redirect_uri")
+	fs.StringSlice("token-secrets", nil, "HMAC secrets of OAuth2 tokens (at least 32 bytes each; the first signs, all verify); with a database every node needs the same ones, and without them the OAuth2 server is off; on the embedded store: random per process")
+	fs.Bool("jwt-access-tokens", false, "issue RFC 9068 JWT access tokens instead of opaque ones, for clients that do not choose")
+	fs.Duration("access-token-lifetime", d.AccessTokenLifetime, "how long OAuth2 access tokens live")
+	fs.Duration("revocation-bound", d.RevocationBound, "the longest a token revoked on another node may still introspect as active here")
 	fs.String("otlp-traces-endpoint", "", "send OpenTelemetry traces over OTLP/HTTP to this URL (such as http://collector:4318/v1/traces); empty: no tracing")
 }
 

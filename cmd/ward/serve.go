@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -23,6 +25,7 @@ import (
 	"github.com/wardhq/ward/connectapi"
 	"github.com/wardhq/ward/engine"
 	"github.com/wardhq/ward/migrations"
+	"github.com/wardhq/ward/oauth2"
 	"github.com/wardhq/ward/store"
 	"github.com/wardhq/ward/store/memory"
 	"github.com/wardhq/ward/store/mirror"
@@ -61,10 +64,11 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready chan<- 
 	}
 	defer stopTracing()
 
-	st, err := openStore(ctx, cfg, log, reg, tracer)
+	stores, err := openStores(ctx, cfg, log, reg, tracer)
 	if err != nil {
 		return err
 	}
+	st := stores.tuples
 	defer st.Close()
 	parallelism := cfg.CheckParallelism
 	if parallelism < 0 {
@@ -101,6 +105,16 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready chan<- 
 		Relationships: connectapi.NewRelationshipService(eng, log),
 		Schemas:       connectapi.NewSchemaService(eng, log),
 	}
+	provider, err := newProvider(cfg, stores, log)
+	if err != nil {
+		return err
+	}
+	if provider != nil {
+		services.OAuth2 = connectapi.NewOAuth2Handler(provider, log)
+		services.OAuth2Admin = connectapi.NewOAuth2AdminService(provider, log)
+		services.PublicIntrospection = connectapi.NewIntrospectionService(provider, log, true)
+		services.AdminIntrospection = connectapi.NewIntrospectionService(provider, log, false)
+	}
 	servers := []*http.Server{
 		newHTTPServer(connectapi.NewPublicHandler(services, obs["public"]), log),
 		newHTTPServer(connectapi.NewAdminHandler(services, obs["admin"], reg, st.Ping, log), log),
@@ -122,6 +136,15 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready chan<- 
 	}
 
 	g, gctx := errgroup.WithContext(ctx)
+	if provider != nil {
+		// Keeps the introspection cache in step with revocations taken on other nodes.
+		g.Go(func() error {
+			if err := provider.Run(gctx); err != nil && gctx.Err() == nil {
+				return fmt.Errorf("oauth2: %w", err)
+			}
+			return nil
+		})
+	}
 	for i, srv := range servers {
 		g.Go(func() error {
 			if err := srv.Serve(listeners[i]); !errors.Is(err, http.ErrServerClosed) {
@@ -155,24 +178,32 @@ func dialectName(st *storesql.Store) string {
 	return "PostgreSQL"
 }
 
-// openStore returns the store cfg names: PostgreSQL or CockroachDB when a DSN is set, after
-// checking that its schema is current, and the embedded store otherwise.
-func openStore(ctx context.Context, cfg serveConfig, log *slog.Logger, reg prometheus.Registerer, tracer trace.Tracer) (store.Store, error) {
+// stores are what ward keeps: tuples and schemas, and the OAuth2 server's state.
+type stores struct {
+	tuples store.Store
+	oauth2 store.OAuth2Store
+	// shared is set when the stores are a database that other nodes share.
+	shared bool
+}
+
+// openStores returns the stores cfg names: PostgreSQL or CockroachDB when a DSN is set, after
+// checking that its schema is current, and the embedded stores otherwise.
+func openStores(ctx context.Context, cfg serveConfig, log *slog.Logger, reg prometheus.Registerer, tracer trace.Tracer) (stores, error) {
 	if cfg.DSN == "" {
 		log.Info("using the embedded store: data lives in this process only")
-		return memory.New(memory.WithRetention(cfg.Retention)), nil
+		return stores{tuples: memory.New(memory.WithRetention(cfg.Retention)), oauth2: memory.NewOAuth2Store()}, nil
 	}
 	db, err := migrations.Open(cfg.DSN)
 	if err != nil {
-		return nil, err
+		return stores{}, err
 	}
 	defer db.Close()
 	dialect, err := migrations.Detect(ctx, db)
 	if err != nil {
-		return nil, err
+		return stores{}, err
 	}
 	if err := migrations.Check(ctx, db, dialect); err != nil {
-		return nil, err
+		return stores{}, err
 	}
 	st, err := storesql.Open(ctx, cfg.DSN,
 		storesql.WithReplicas(cfg.ReplicaDSNs...),
@@ -181,18 +212,18 @@ func openStore(ctx context.Context, cfg serveConfig, log *slog.Logger, reg prome
 		storesql.WithRegisterer(reg),
 		storesql.WithTracer(tracer))
 	if err != nil {
-		return nil, fmt.Errorf("opening the database: %w", err)
+		return stores{}, fmt.Errorf("opening the database: %w", err)
 	}
 	log.Info("using "+dialectName(st), "replicas", len(cfg.ReplicaDSNs), "mirror", cfg.Mirror)
 	if !cfg.Mirror {
-		return st, nil
+		return stores{tuples: st, oauth2: st.OAuth2(), shared: true}, nil
 	}
 	m, err := mirror.Open(ctx, st, mirror.WithRetention(cfg.Retention), mirror.WithLogger(log))
 	if err != nil {
 		st.Close()
-		return nil, fmt.Errorf("loading the in-memory copy of the database: %w", err)
+		return stores{}, fmt.Errorf("loading the in-memory copy of the database: %w", err)
 	}
-	return m, nil
+	return stores{tuples: m, oauth2: st.OAuth2(), shared: true}, nil
 }
 
 // newTracer returns a tracer that exports to an OTLP/HTTP endpoint, and a function that flushes
@@ -227,4 +258,51 @@ func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
 	srv.Protocols.SetHTTP1(true)
 	srv.Protocols.SetUnencryptedHTTP2(true)
 	return srv
+}
+
+// newProvider returns the OAuth2 server cfg describes, or nil when it must stay off: over a
+// database every node must verify the tokens the others mint, so the HMAC secrets are the
+// operator's to give; the embedded store lives in one process and gets random ones.
+func newProvider(cfg serveConfig, st stores, log *slog.Logger) (*oauth2.Provider, error) {
+	secrets := make([][]byte, len(cfg.TokenSecrets))
+	for i, s := range cfg.TokenSecrets {
+		secrets[i] = []byte(s)
+	}
+	if len(secrets) == 0 {
+		if st.shared {
+			log.Warn("the OAuth2 server is off: over a database every node needs the same token_secrets; set them to turn it on")
+			return nil, nil
+		}
+		secret := make([]byte, 32)
+		rand.Read(secret)
+		secrets = [][]byte{secret}
+		log.Info("OAuth2 tokens are signed with a random secret: they do not outlive this process")
+	}
+	issuer := cfg.Issuer
+	if issuer == "" {
+		issuer = "http://" + cfg.PublicAddr
+	}
+	login, consent := cfg.LoginURL, cfg.ConsentURL
+	if login == "" {
+		login = strings.TrimSuffix(issuer, "/") + connectapi.PathNoLoginApp
+	}
+	if consent == "" {
+		consent = strings.TrimSuffix(issuer, "/") + connectapi.PathNoConsentApp
+	}
+	p, err := oauth2.NewProvider(st.oauth2, oauth2.Config{
+		Issuer:              issuer,
+		LoginURL:            login,
+		ConsentURL:          consent,
+		LogoutURL:           cfg.LogoutURL,
+		TokenSecrets:        secrets,
+		JWTAccessTokens:     cfg.JWTAccessTokens,
+		AccessTokenLifetime: cfg.AccessTokenLifetime,
+		RevocationBound:     cfg.RevocationBound,
+		Logger:              log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("the OAuth2 server's configuration: %w", err)
+	}
+	log.Info("OAuth2 server on", "issuer", issuer)
+	return p, nil
 }
