@@ -112,6 +112,9 @@ func clientCredentials(authorization string, form url.Values) (oauth2.ClientCred
 		}
 		cred = oauth2.ClientCredentials{Method: oauth2.AuthClientSecretBasic, ID: id, Secret: secret}
 	case form.Has("client_secret"):
+		if formID == "" {
+			return cred, oauth2.InvalidRequest("client_secret without client_id")
+		}
 		cred = oauth2.ClientCredentials{Method: oauth2.AuthClientSecretPost, ID: formID, Secret: form.Get("client_secret")}
 	case form.Has("client_assertion") || form.Has("client_assertion_type"):
 		cred = oauth2.ClientCredentials{

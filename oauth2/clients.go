@@ -64,14 +64,12 @@ func (p *Provider) ListClients(ctx context.Context, after string, limit int) ([]
 }
 
 // UpdateClient replaces the client with ID c.ID by c, keeping its CreatedAt and its secret hash:
-// c.SecretHash must be empty (use [Provider.RotateClientSecret] to change the secret). A client
+// c.SecretHash is ignored (use [Provider.RotateClientSecret] to change the secret). A client
 // that changes to a secret-based auth method from another gets a new secret, returned once;
 // otherwise the returned secret is "". The error is InvalidArgument naming the field, or
 // NotFound.
 func (p *Provider) UpdateClient(ctx context.Context, c Client) (*Client, string, error) {
-	if c.SecretHash != "" {
-		return nil, "", fault.Invalid("client_secret", "a client's secret is changed by rotating it")
-	}
+	c.SecretHash = ""
 	old, err := p.st.GetClient(ctx, c.ID)
 	if err != nil {
 		return nil, "", err

@@ -139,6 +139,15 @@ func NewProvider(st store.OAuth2Store, cfg Config) (*Provider, error) {
 			return nil, fault.InField(u.field, err)
 		}
 	}
+	if len(cfg.TokenSecrets) == 0 {
+		return nil, fault.Invalid("token_secrets", "at least one token secret is required")
+	}
+	for i, s := range cfg.TokenSecrets {
+		if len(s) < token.MinSecretLength {
+			return nil, fault.Invalid(fmt.Sprintf("token_secrets[%d]", i),
+				"a token secret must be at least %d bytes; this one is %d", token.MinSecretLength, len(s))
+		}
+	}
 	codec, err := token.NewCodec(cfg.TokenSecrets...)
 	if err != nil {
 		return nil, fault.InField("token_secrets", err)

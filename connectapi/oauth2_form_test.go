@@ -1,0 +1,173 @@
+package connectapi
+
+import (
+	"encoding/base64"
+	"errors"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/wardhq/ward/oauth2"
+)
+
+var (
+	invalidRequest = &oauth2.Error{Code: oauth2.CodeInvalidRequest}
+	invalidClient  = &oauth2.Error{Code: oauth2.CodeInvalidClient}
+)
+
+func basic(user, pass string) string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+pass))
+}
+
+func TestParseBasicAuth(t *testing.T) {
+	for _, c := range []struct {
+		header, id, secret string
+		ok                 bool
+		err                error
+	}{
+		{header: "", ok: false},
+		{header: "Bearer x", ok: false},
+		{header: basic("client", "s3cret"), id: "client", secret: "s3cret", ok: true},
+		{header: "basic " + base64.StdEncoding.EncodeToString([]byte("c:s")), id: "c", secret: "s", ok: true},
+		// RFC 6749 §2.3.1: both parts are form-urlencoded.
+		{header: basic("my%3Aclient", "a%2Bb+c"), id: "my:client", secret: "a+b c", ok: true},
+		{header: basic("c", "p:with:colons"), id: "c", secret: "p:with:colons", ok: true},
+		{header: "Basic !!!", ok: true, err: invalidClient},
+		{header: "Basic " + base64.StdEncoding.EncodeToString([]byte("nocolon")), ok: true, err: invalidClient},
+		{header: basic("", "s"), ok: true, err: invalidClient},
+		{header: basic("%zz", "s"), ok: true, err: invalidClient},
+	} {
+		id, secret, ok, err := parseBasicAuth(c.header)
+		if ok != c.ok || (c.err == nil) != (err == nil) || c.err != nil && !errors.Is(err, c.err) {
+			t.Errorf("parseBasicAuth(%q) = ok %v, %v; want ok %v, %v", c.header, ok, err, c.ok, c.err)
+			continue
+		}
+		if err == nil && (id != c.id || secret != c.secret) {
+			t.Errorf("parseBasicAuth(%q) = %q, %q; want %q, %q", c.header, id, secret, c.id, c.secret)
+		}
+	}
+}
+
+func TestClientCredentials(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		header string
+		form   url.Values
+		method oauth2.AuthMethod
+		id     string
+		err    error
+	}{
+		{"basic", basic("c", "s"), url.Values{}, oauth2.AuthClientSecretBasic, "c", nil},
+		{"basic with the same client_id", basic("c", "s"), url.Values{"client_id": {"c"}}, oauth2.AuthClientSecretBasic, "c", nil},
+		{"basic with another client_id", basic("c", "s"), url.Values{"client_id": {"d"}}, "", "", invalidRequest},
+		{"post", "", url.Values{"client_id": {"c"}, "client_secret": {"s"}}, oauth2.AuthClientSecretPost, "c", nil},
+		{"assertion", "", url.Values{"client_assertion": {"a.b.c"}, "client_assertion_type": {oauth2.ClientAssertionType}}, oauth2.AuthPrivateKeyJWT, "", nil},
+		{"public", "", url.Values{"client_id": {"c"}}, oauth2.AuthNone, "c", nil},
+		{"nothing", "", url.Values{}, "", "", invalidClient},
+		{"basic and post", basic("c", "s"), url.Values{"client_secret": {"s"}}, "", "", invalidRequest},
+		{"post and assertion", "", url.Values{"client_id": {"c"}, "client_secret": {"s"}, "client_assertion": {"x"}}, "", "", invalidRequest},
+	} {
+		cred, err := clientCredentials(c.header, c.form)
+		if (c.err == nil) != (err == nil) || c.err != nil && !errors.Is(err, c.err) {
+			t.Errorf("%s: %v; want %v", c.name, err, c.err)
+			continue
+		}
+		if err == nil && (cred.Method != c.method || cred.ID != c.id) {
+			t.Errorf("%s: %s %q; want %s %q", c.name, cred.Method, cred.ID, c.method, c.id)
+		}
+	}
+}
+
+func TestReadOAuth2Form(t *testing.T) {
+	const ct = "application/x-www-form-urlencoded"
+	for _, c := range []struct {
+		name, contentType, body string
+		ok                      bool
+	}{
+		{"plain", ct, "grant_type=client_credentials&scope=a+b", true},
+		{"charset", ct + "; charset=utf-8", "a=b", true},
+		{"audience repeated", ct, "audience=a&audience=b", true},
+		{"repeated", ct, "scope=a&scope=b", false},
+		{"json", "application/json", `{"a":1}`, false},
+		{"bad escape", ct, "a=%zz", false},
+		{"too long", ct, "a=" + strings.Repeat("x", maxOAuth2Form), false},
+	} {
+		_, err := readOAuth2Form(c.contentType, strings.NewReader(c.body))
+		if (err == nil) != c.ok {
+			t.Errorf("%s: %v", c.name, err)
+		}
+		if err != nil && !errors.Is(err, invalidRequest) {
+			t.Errorf("%s: %v is not invalid_request", c.name, err)
+		}
+	}
+}
+
+// The parsers of outside input never panic, and refuse only with the RFC's errors.
+func FuzzReadOAuth2Form(f *testing.F) {
+	f.Add("application/x-www-form-urlencoded", "grant_type=authorization_code&code=x&redirect_uri=https%3A%2F%2Fa")
+	f.Fuzz(func(t *testing.T, contentType, body string) {
+		form, err := readOAuth2Form(contentType, strings.NewReader(body))
+		if err != nil {
+			if !errors.Is(err, invalidRequest) {
+				t.Fatalf("%v is not invalid_request", err)
+			}
+			return
+		}
+		for k, vs := range form {
+			if len(vs) > 1 && k != "audience" {
+				t.Fatalf("parameter %q repeated but accepted", k)
+			}
+		}
+	})
+}
+
+func FuzzParseBasicAuth(f *testing.F) {
+	f.Add(basic("client", "secret"))
+	f.Fuzz(func(t *testing.T, header string) {
+		id, secret, ok, err := parseBasicAuth(header)
+		switch {
+		case err != nil:
+			if !ok || !errors.Is(err, invalidClient) {
+				t.Fatalf("ok %v, %v; want ok and invalid_client", ok, err)
+			}
+			if len(header) > 12 && strings.Contains(err.Error(), header[6:]) {
+				t.Fatalf("the error %q quotes the credentials", err)
+			}
+		case ok:
+			if id == "" {
+				t.Fatal("an empty client ID accepted")
+			}
+			// Round trip: the credentials encode back to a header that parses the same.
+			id2, secret2, _, err := parseBasicAuth(basic(url.QueryEscape(id), url.QueryEscape(secret)))
+			if err != nil || id2 != id || secret2 != secret {
+				t.Fatalf("round trip of %q, %q: %q, %q, %v", id, secret, id2, secret2, err)
+			}
+		}
+	})
+}
+
+func FuzzClientCredentials(f *testing.F) {
+	f.Add(basic("c", "s"), "client_id=c")
+	f.Add("", "client_id=c&client_secret=s")
+	f.Add("", "client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion=a.b.c")
+	f.Fuzz(func(t *testing.T, header, body string) {
+		form, err := url.ParseQuery(body)
+		if err != nil {
+			return
+		}
+		cred, err := clientCredentials(header, form)
+		if err != nil {
+			if !errors.Is(err, invalidRequest) && !errors.Is(err, invalidClient) {
+				t.Fatalf("%v is neither invalid_request nor invalid_client", err)
+			}
+			return
+		}
+		if !slices.Contains(oauth2.AuthMethods, cred.Method) {
+			t.Fatalf("method %q", cred.Method)
+		}
+		if cred.Method != oauth2.AuthPrivateKeyJWT && cred.ID == "" {
+			t.Fatalf("%s without a client ID", cred.Method)
+		}
+	})
+}
