@@ -1,5 +1,6 @@
 // Command ward is ward's single binary: the server (`ward serve`) and the command-line client of
-// its API (`ward schema`, `ward tuples`, `ward check`, `ward expand`, `ward lookup`).
+// its API (`ward schema`, `ward tuples`, `ward check`, `ward expand`, `ward lookup`, and for the
+// OAuth2 server `ward clients`, `ward login`, `ward consent`, `ward keys`).
 package main
 
 import (
@@ -48,6 +49,10 @@ func newRootCommand(stdout, stderr interface{ Write([]byte) (int, error) }, envi
 		newLookupCommand(c),
 		newMigrateCommand(environ),
 		newLoadCommand(c),
+		newClientsCommand(c),
+		newLoginCommand(c),
+		newConsentCommand(c),
+		newKeysCommand(c),
 		newChaosCommand(environ),
 		&cobra.Command{
 			Use:   "version",

@@ -105,20 +105,6 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready chan<- 
 		Relationships: connectapi.NewRelationshipService(eng, log),
 		Schemas:       connectapi.NewSchemaService(eng, log),
 	}
-	provider, err := newProvider(cfg, stores, log)
-	if err != nil {
-		return err
-	}
-	if provider != nil {
-		services.OAuth2 = connectapi.NewOAuth2Handler(provider, log)
-		services.OAuth2Admin = connectapi.NewOAuth2AdminService(provider, log)
-		services.PublicIntrospection = connectapi.NewIntrospectionService(provider, log, true)
-		services.AdminIntrospection = connectapi.NewIntrospectionService(provider, log, false)
-	}
-	servers := []*http.Server{
-		newHTTPServer(connectapi.NewPublicHandler(services, obs["public"]), log),
-		newHTTPServer(connectapi.NewAdminHandler(services, obs["admin"], reg, st.Ping, log), log),
-	}
 	var listeners []net.Listener
 	for i, addr := range []string{cfg.PublicAddr, cfg.AdminAddr} {
 		l, err := net.Listen("tcp", addr)
@@ -130,6 +116,24 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready chan<- 
 		}
 		listeners = append(listeners, l)
 		log.Info("listening", "listener", []string{"public", "admin"}[i], "addr", l.Addr().String())
+	}
+	// The default issuer is the public listener's address as bound (a port of 0 is chosen now).
+	provider, err := newProvider(cfg, stores, "http://"+listeners[0].Addr().String(), log)
+	if err != nil {
+		for _, l := range listeners {
+			l.Close()
+		}
+		return err
+	}
+	if provider != nil {
+		services.OAuth2 = connectapi.NewOAuth2Handler(provider, log)
+		services.OAuth2Admin = connectapi.NewOAuth2AdminService(provider, log)
+		services.PublicIntrospection = connectapi.NewIntrospectionService(provider, log, true)
+		services.AdminIntrospection = connectapi.NewIntrospectionService(provider, log, false)
+	}
+	servers := []*http.Server{
+		newHTTPServer(connectapi.NewPublicHandler(services, obs["public"]), log),
+		newHTTPServer(connectapi.NewAdminHandler(services, obs["admin"], reg, st.Ping, log), log),
 	}
 	if ready != nil {
 		ready <- [2]string{listeners[0].Addr().String(), listeners[1].Addr().String()}
@@ -263,7 +267,7 @@ func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
 // newProvider returns the OAuth2 server cfg describes, or nil when it must stay off: over a
 // database every node must verify the tokens the others mint, so the HMAC secrets are the
 // operator's to give; the embedded store lives in one process and gets random ones.
-func newProvider(cfg serveConfig, st stores, log *slog.Logger) (*oauth2.Provider, error) {
+func newProvider(cfg serveConfig, st stores, defaultIssuer string, log *slog.Logger) (*oauth2.Provider, error) {
 	secrets := make([][]byte, len(cfg.TokenSecrets))
 	for i, s := range cfg.TokenSecrets {
 		secrets[i] = []byte(s)
@@ -280,7 +284,7 @@ func newProvider(cfg serveConfig, st stores, log *slog.Logger) (*oauth2.Provider
 	}
 	issuer := cfg.Issuer
 	if issuer == "" {
-		issuer = "http://" + cfg.PublicAddr
+		issuer = defaultIssuer
 	}
 	login, consent := cfg.LoginURL, cfg.ConsentURL
 	if login == "" {
