@@ -168,7 +168,8 @@ func TestOAuth2AuthorizationCodeFlow(t *testing.T) {
 		}
 
 		in := e.introspect(rsSecret, tok.AccessToken)
-		if in["active"] != true || in["sub"] != "alice" || in["client_id"] != "spa" || in["scope"] != "openid offline_access" {
+		if in["active"] != true || in["sub"] != "alice" || in["client_id"] != "spa" || in["scope"] != "openid offline_access" ||
+			in["token_type"] != "Bearer" || in["token_use"] != "access_token" || in["iss"] != e.issuer {
 			t.Errorf("introspection %v", in)
 		}
 		if ext, _ := in["ext"].(map[string]any); ext["tenant"] != "t1" {
@@ -234,6 +235,12 @@ func TestOAuth2RefreshRotationAndReuse(t *testing.T) {
 		}
 		if in := e.introspect(rsSecret, tok.RefreshToken); in["active"] != false {
 			t.Errorf("a rotated refresh token introspects active: %v", in)
+		}
+		if in := e.introspect(rsSecret, tok.AccessToken); in["active"] != false {
+			t.Errorf("the access token of a rotated refresh token introspects active: %v", in)
+		}
+		if in := e.introspect(rsSecret, tok2.RefreshToken); in["active"] != true || in["token_use"] != "refresh_token" {
+			t.Errorf("the new refresh token introspects %v", in)
 		}
 
 		// Reuse of the rotated token revokes the family: the new refresh and access tokens too.

@@ -138,3 +138,26 @@ func TestOAuth2FlowErrors(t *testing.T) {
 		t.Errorf("a login verifier in another browser: %s; want 400", resp.Status)
 	}
 }
+
+// prompt=none never shows the login or consent app: without a remembered login it is
+// login_required, without remembered consent consent_required, and with both a code.
+func TestOAuth2PromptNone(t *testing.T) {
+	e := newOAuth2Env(t, memoryStore(t))
+	webClients(e)
+	op := e.oidcProvider()
+	b := e.browser(redirectURI)
+	none := xoauth2.SetAuthURLParam("prompt", "none")
+	challenge := xoauth2.S256ChallengeOption(xoauth2.GenerateVerifier())
+	cfg := e.spaConfig(op, "openid")
+	if q := e.authorize(b, cfg.AuthCodeURL("s", challenge, none), redirectURI); q.Get("error") != "login_required" {
+		t.Errorf("prompt=none without a login: %v; want login_required", q)
+	}
+	e.codeFlow(b, cfg, "n") // remembers login and consent to openid
+	if q := e.authorize(b, cfg.AuthCodeURL("s", challenge, none), redirectURI); q.Get("code") == "" {
+		t.Errorf("prompt=none with login and consent remembered: %v; want a code", q)
+	}
+	wider := e.spaConfig(op, "openid", "profile")
+	if q := e.authorize(b, wider.AuthCodeURL("s", challenge, none), redirectURI); q.Get("error") != "consent_required" {
+		t.Errorf("prompt=none for a scope not consented to: %v; want consent_required", q)
+	}
+}

@@ -64,7 +64,8 @@ type introspectionResponse struct {
 	Scope     string         `json:"scope,omitempty"`
 	ClientID  string         `json:"client_id,omitempty"`
 	Subject   string         `json:"sub,omitempty"`
-	TokenType string         `json:"token_type,omitempty"`
+	TokenType string         `json:"token_type,omitempty"` // "Bearer" for an access token (RFC 6749 §7.1)
+	TokenUse  string         `json:"token_use,omitempty"`  // access_token or refresh_token, as Hydra says it
 	Exp       int64          `json:"exp,omitempty"`
 	Iat       int64          `json:"iat,omitempty"`
 	Nbf       int64          `json:"nbf,omitempty"`
@@ -103,8 +104,11 @@ func (h *OAuth2Handler) introspect(w http.ResponseWriter, r *http.Request) {
 	if in.Active {
 		resp = introspectionResponse{
 			Active: true, Scope: oauth2.FormatScope(in.Scopes), ClientID: in.ClientID, Subject: in.Subject,
-			TokenType: in.TokenType, Exp: in.ExpiresAt.Unix(), Iat: in.IssuedAt.Unix(), Nbf: in.IssuedAt.Unix(),
+			TokenUse: in.TokenType, Exp: in.ExpiresAt.Unix(), Iat: in.IssuedAt.Unix(), Nbf: in.IssuedAt.Unix(),
 			Audience: in.Audiences, Issuer: in.Issuer, AuthTime: unixOrZero(in.AuthTime), Ext: in.Extra,
+		}
+		if in.TokenType == "access_token" {
+			resp.TokenType = "Bearer"
 		}
 	}
 	writeJSON(w, http.StatusOK, resp)

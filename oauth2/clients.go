@@ -98,8 +98,9 @@ func (p *Provider) UpdateClient(ctx context.Context, c Client) (*Client, string,
 }
 
 // RotateClientSecret gives a secret-based client a new secret, returned once; the old one stops
-// working at once on this Provider, and on others when their verification cache entries expire
-// (secretCacheTTL). FailedPrecondition for a client without a secret, NotFound for no client.
+// working at once on every Provider (their verification caches are keyed by the stored hash,
+// which each request reads). FailedPrecondition for a client without a secret, NotFound for no
+// client.
 func (p *Provider) RotateClientSecret(ctx context.Context, id string) (string, error) {
 	sc, err := p.st.GetClient(ctx, id)
 	if err != nil {

@@ -562,6 +562,17 @@ func (p *Provider) afterLogin(ctx context.Context, r BrowserRequest, path string
 			return nil, AsError(err)
 		}
 	}
+	if slices.Contains(fd.OIDC.Prompt, "none") && !fd.ConsentSkip && !fd.Device {
+		f.State = store.FlowRejected
+		if err := p.st.UpdateFlow(ctx, f, store.FlowLoginAccepted); err != nil {
+			return nil, InvalidRequest("the login_verifier was used already").WithCause(err)
+		}
+		e := &Error{Code: "consent_required", Status: http.StatusBadRequest,
+			Description: "prompt=none, but the client has no remembered consent for these scopes"}
+		r := p.redirectError(fd, e)
+		r.SetCookies = append(res.SetCookies, r.SetCookies...)
+		return r, nil
+	}
 	f.ConsentChallenge = randomID()
 	f.State = store.FlowConsentRequested
 	f.Data = marshal(fd)

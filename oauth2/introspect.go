@@ -37,6 +37,9 @@ type cachedToken struct {
 	result  Introspection
 }
 
+// gcInterval is how often Run deletes expired records.
+const gcInterval = 10 * time.Minute
+
 // pollMargin is how far back each poll of the revocations reaches before the previous poll's
 // reading: it covers transactions that were in flight then and commit with an earlier time.
 const pollMargin = 10 * time.Second
@@ -130,7 +133,7 @@ func (p *Provider) describe(rec *store.TokenRecord, g *store.Grant) (Introspecti
 		if err := json.Unmarshal(rec.Data, &ad); err != nil {
 			return r, fault.Bugf("unreadable token data: %v", err)
 		}
-		if ad.Scopes != nil {
+		if len(ad.Scopes) > 0 {
 			r.Scopes = ad.Scopes
 		}
 	}
@@ -166,15 +169,23 @@ func (p *Provider) introspectRefresh(ctx context.Context, key string, now time.T
 
 // Run polls the store for revocations taken elsewhere every quarter of Config.RevocationBound,
 // so that cached introspection results are dropped within the bound, and forgets revocations
-// older than any token they could concern. It returns when ctx is done. While it does not run (or
-// its polls fail), Introspect bypasses the cache rather than answer from stale entries.
+// older than any token they could concern. Every ten minutes it deletes expired grants, tokens,
+// flows, sessions and device authorizations, revocations older than an access token's lifetime
+// (they concern only expired tokens), and retired signing keys no longer published. It returns
+// when ctx is done. While it does not run (or its polls fail), Introspect bypasses the cache
+// rather than answer from stale entries.
 func (p *Provider) Run(ctx context.Context) error {
 	interval := max(p.cfg.RevocationBound/4, 5*time.Millisecond)
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	var reading time.Time // the store's clock at the last successful poll
+	lastGC := p.now()
 	for {
 		started := p.now()
+		if started.Sub(lastGC) >= gcInterval {
+			lastGC = started
+			p.collectGarbage(ctx, started)
+		}
 		since := started.Add(-p.cfg.AccessTokenLifetime) // the first poll reaches back a token's life
 		if !reading.IsZero() {
 			since = reading.Add(-pollMargin)
@@ -202,6 +213,19 @@ func (p *Provider) Run(ctx context.Context) error {
 			return nil
 		case <-t.C:
 		}
+	}
+}
+
+// collectGarbage deletes what has expired. Any node may do it; the deletions are idempotent.
+func (p *Provider) collectGarbage(ctx context.Context, now time.Time) {
+	horizon := now.Add(-p.cfg.AccessTokenLifetime - pollMargin - clockLeeway)
+	if n, err := p.st.DeleteExpired(ctx, horizon); err != nil {
+		p.log.Warn("oauth2: cannot delete expired records", "error", err)
+	} else if n > 0 {
+		p.log.Debug("oauth2: deleted expired records", "count", n)
+	}
+	if _, err := p.st.DeleteSigningKeys(ctx, now); err != nil {
+		p.log.Warn("oauth2: cannot delete retired signing keys", "error", err)
 	}
 }
 

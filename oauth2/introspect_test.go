@@ -153,3 +153,35 @@ func TestIntrospectionOfExpiredTokens(t *testing.T) {
 		t.Error("a cached token is active after it expired")
 	}
 }
+
+// gcCounter counts DeleteExpired calls.
+type gcCounter struct {
+	store.OAuth2Store
+	n atomic.Int64
+}
+
+func (c *gcCounter) DeleteExpired(ctx context.Context, before time.Time) (int, error) {
+	c.n.Add(1)
+	return c.OAuth2Store.DeleteExpired(ctx, before)
+}
+
+// Run deletes expired records every ten minutes.
+func TestRunCollectsGarbage(t *testing.T) {
+	var offset atomic.Int64
+	gc := &gcCounter{OAuth2Store: memory.NewOAuth2Store()}
+	p := newProvider(t, gc, func(c *oauth2.Config) {
+		c.Clock = func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
+		c.RevocationBound = 20 * time.Millisecond
+	})
+	run(t, p)
+	time.Sleep(50 * time.Millisecond)
+	if gc.n.Load() != 0 {
+		t.Fatalf("garbage collected before ten minutes passed")
+	}
+	offset.Store(int64(11 * time.Minute))
+	for deadline := time.Now().Add(time.Second); gc.n.Load() == 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("no garbage collection after ten minutes")
+		}
+	}
+}

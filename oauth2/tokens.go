@@ -38,10 +38,12 @@ type TokenResponse struct {
 	Scope        string `json:"scope,omitempty"`
 }
 
-// accessData is the TokenRecord.Data of an access or refresh token whose scopes are narrower than
-// its grant's (a refresh request that asked for fewer).
+// accessData is the TokenRecord.Data of an access or refresh token: its scopes when narrower than
+// its grant's (a refresh request that asked for fewer), and for a refresh token the key of the
+// access token issued with it, which its rotation revokes.
 type accessData struct {
-	Scopes []string `json:"scopes,omitempty"`
+	Scopes    []string `json:"scopes,omitempty"`
+	AccessKey string   `json:"access_key,omitempty"`
 }
 
 // Token serves the token endpoint for client c: it dispatches on the grant type, which c must be
@@ -177,6 +179,9 @@ func (p *Provider) refreshTokenGrant(ctx context.Context, c *Client, req TokenRe
 		if !subset(scopes, g.Scopes) {
 			return nil, InvalidScope("a refresh may ask only for scopes of the original grant")
 		}
+		if len(scopes) == 0 {
+			scopes = g.Scopes
+		}
 	}
 	sess, err := readSession(g)
 	if err != nil {
@@ -188,6 +193,16 @@ func (p *Provider) refreshTokenGrant(ctx context.Context, c *Client, req TokenRe
 	}
 	if err := p.st.ConsumeToken(ctx, store.RefreshTokenKind, key, now, recs...); err != nil {
 		return nil, p.consumeErr(err, g, now, "refresh token")
+	}
+	// The access token issued with the rotated refresh token is retired with it, so that a
+	// client holds one live access token per family. Best effort: the new tokens are issued.
+	var old accessData
+	if json.Unmarshal(rec.Data, &old) == nil && old.AccessKey != "" {
+		if err := p.st.RevokeToken(ctx, store.AccessTokenKind, old.AccessKey); err != nil {
+			p.log.Warn("oauth2: cannot revoke the access token of a rotated refresh token", "grant_id", g.ID, "error", err)
+		} else {
+			p.revoked.addToken(old.AccessKey, now)
+		}
 	}
 	return resp, nil
 }
@@ -237,8 +252,9 @@ type issueOptions struct {
 func (p *Provider) issue(ctx context.Context, c *Client, g *store.Grant, sess *grantSession, o issueOptions, now time.Time) (*TokenResponse, []*store.TokenRecord, error) {
 	scopes := g.Scopes
 	var data []byte
+	var narrowed []string
 	if o.scopes != nil && !slices.Equal(o.scopes, g.Scopes) {
-		scopes = o.scopes
+		scopes, narrowed = o.scopes, o.scopes
 		data = marshal(accessData{Scopes: scopes})
 	}
 	exp := now.Add(p.cfg.AccessTokenLifetime)
@@ -265,7 +281,7 @@ func (p *Provider) issue(ctx context.Context, c *Client, g *store.Grant, sess *g
 		resp.RefreshToken = tok
 		recs = append(recs, &store.TokenRecord{
 			Key: token.StorageKey(sig), Kind: store.RefreshTokenKind, GrantID: g.ID,
-			IssuedAt: now, ExpiresAt: g.ExpiresAt, Data: data,
+			IssuedAt: now, ExpiresAt: g.ExpiresAt, Data: marshal(accessData{Scopes: narrowed, AccessKey: at.Key}),
 		})
 	}
 	if o.idToken && g.Subject != "" && slices.Contains(g.Scopes, "openid") {
