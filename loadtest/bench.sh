@@ -23,8 +23,11 @@ admin_port=${LOAD_ADMIN_PORT:-14467}
 
 # Floors: checks answered per second over noop requests per second. check-bulk answers 100 checks
 # per request, so its floor is above 1. lookup has none: it is reported, and fails only on errors.
-read -r -a workloads <<<"${LOAD_WORKLOADS:-check check-bulk write-mix lookup}"
-declare -A floor=([check]=0.2 [check-bulk]=1.0 [write-mix]=0.1 [lookup]=0)
+# The OAuth2 workloads register a client and need no dataset: introspect (Connect) must reach half
+# of noop; introspect-http (RFC 7662's form endpoint) and token (client credentials issuance) are
+# reported, and fail only on errors.
+read -r -a workloads <<<"${LOAD_WORKLOADS:-check check-bulk write-mix lookup introspect introspect-http token}"
+declare -A floor=([check]=0.2 [check-bulk]=1.0 [write-mix]=0.1 [lookup]=0 [introspect]=0.5 [introspect-http]=0 [token]=0)
 
 mkdir -p "$out"
 container=
@@ -46,7 +49,8 @@ if [[ $store == postgres ]]; then
 		((i < 100)) || { echo "bench: cannot migrate $dsn" >&2; exit 1; }
 		sleep 0.2
 	done
-	serve_args=(--dsn "$dsn")
+	# Over a database the OAuth2 server needs the nodes' shared token secret.
+	serve_args=(--dsn "$dsn" --token-secrets "bench-secret-of-at-least-32-bytes-long")
 fi
 "$ward" serve --public-addr "127.0.0.1:$public_port" --admin-addr "127.0.0.1:$admin_port" \
 	--log-level warn "${serve_args[@]}" >"$out/server.log" 2>&1 &

@@ -19,6 +19,7 @@ import (
 	"github.com/wardhq/ward/loadtest/driver"
 	"github.com/wardhq/ward/loadtest/report"
 	"github.com/wardhq/ward/loadtest/workload"
+	"github.com/wardhq/ward/proto/ward/oauth2/v1/oauth2v1connect"
 	"github.com/wardhq/ward/proto/ward/permission/v1/permissionv1connect"
 	"github.com/wardhq/ward/proto/ward/ping/v1/pingv1connect"
 	"github.com/wardhq/ward/proto/ward/relationship/v1/relationshipv1connect"
@@ -142,7 +143,9 @@ func newLoadRunCommand(c *client) *cobra.Command {
 		Long: `Run a workload for --duration: closed loop with --concurrency callers, or open loop at
 --rate requests per second (latency counted from when each request was due, so a server that
 falls behind is charged for it). Workloads: noop (a Ping: the transport's limit, the baseline),
-check, check-bulk, lookup, write-mix; all but noop draw from --dataset. Exits non-zero if any
+check, check-bulk, lookup, write-mix, which draw from --dataset; and for the OAuth2 server token
+(client credentials issuance), introspect (Connect IntrospectionService) and introspect-http
+(RFC 7662), which register a client of their own. Exits non-zero if any
 request failed, or if a throughput ratio to --compare is below --min-ratio.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runLoad(cmd, c, f) },
@@ -187,8 +190,12 @@ func runLoad(cmd *cobra.Command, c *client, f runFlags) error {
 		Ping:          pingv1connect.NewPingServiceClient(hc, c.endpoint),
 		Permissions:   permissionv1connect.NewPermissionServiceClient(hc, c.endpoint),
 		Relationships: relationshipv1connect.NewRelationshipServiceClient(hc, c.adminEndpoint),
+		Introspection: oauth2v1connect.NewIntrospectionServiceClient(hc, c.endpoint),
+		OAuth2Admin:   oauth2v1connect.NewOAuth2AdminServiceClient(hc, c.adminEndpoint),
+		HTTP:          hc,
+		Endpoint:      c.endpoint,
 	}
-	w, err := workload.New(f.workload, clients, m, f.opts)
+	w, err := workload.New(cmd.Context(), f.workload, clients, m, f.opts)
 	if err != nil {
 		return err
 	}

@@ -138,3 +138,27 @@ func TestLoadRunServerStops(t *testing.T) {
 		t.Errorf("result: %d requests, %d errors; want some of each", r.Requests, r.Errors)
 	}
 }
+
+// TestLoadRunOAuth2 runs the OAuth2 workloads, which register their own client: every request
+// succeeds, and every introspected token is active.
+func TestLoadRunOAuth2(t *testing.T) {
+	public, admin, _ := startServer(t)
+	js := filepath.Join(t.TempDir(), "r.json")
+	for _, w := range []string{"token", "introspect", "introspect-http"} {
+		if _, err := ward(t, public, admin, "", "load", "run", "--workload", w, "--duration", "1s", "--concurrency", "4", "--json", js); err != nil {
+			t.Errorf("%s: %v", w, oneLine(err))
+			continue
+		}
+		r, err := report.ReadJSON(js)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Requests == 0 || r.Errors != 0 || r.AllowedRatio != 1 || r.Workload != w {
+			t.Errorf("%s: implausible result %+v", w, r)
+		}
+	}
+	out, err := ward(t, public, admin, "", "clients", "list")
+	if err != nil || strings.Count(out, "ward load") != 3 {
+		t.Errorf("each workload registers one client; clients list:\n%s%v", out, err)
+	}
+}

@@ -1,5 +1,6 @@
 // Package workload defines the requests that `ward load run` sends: a no-op baseline, checks,
-// bulk checks, lookups and a mix of checks and writes, drawn from a dataset's [dataset.Manifest].
+// bulk checks, lookups and a mix of checks and writes, drawn from a dataset's [dataset.Manifest],
+// and for the OAuth2 server token issuance and introspection (over Connect and over HTTP).
 // Resources are drawn by popularity, following a Zipf law (the first IDs are the most popular);
 // subjects uniformly, so that answers mix allowed and denied.
 package workload
@@ -8,12 +9,14 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"strconv"
 
 	"connectrpc.com/connect"
 
 	"github.com/wardhq/ward/loadtest/dataset"
 	"github.com/wardhq/ward/loadtest/driver"
+	"github.com/wardhq/ward/proto/ward/oauth2/v1/oauth2v1connect"
 	permv1 "github.com/wardhq/ward/proto/ward/permission/v1"
 	"github.com/wardhq/ward/proto/ward/permission/v1/permissionv1connect"
 	pingv1 "github.com/wardhq/ward/proto/ward/ping/v1"
@@ -23,14 +26,28 @@ import (
 )
 
 // Names lists the workloads [New] knows.
-var Names = []string{"noop", "check", "check-bulk", "lookup", "write-mix"}
+var Names = []string{"noop", "check", "check-bulk", "lookup", "write-mix", "token", "introspect", "introspect-http"}
 
-// Clients are the API clients workloads call: Ping and Permissions on the public listener,
-// Relationships on the admin one.
+// needsDataset reports whether the workload draws from a dataset.
+func needsDataset(name string) bool {
+	switch name {
+	case "noop", "token", "introspect", "introspect-http":
+		return false
+	}
+	return true
+}
+
+// Clients are the API clients workloads call: Ping, Permissions and Introspection on the public
+// listener, Relationships and OAuth2Admin on the admin one; HTTP posts to the public listener at
+// Endpoint (the OAuth2 endpoints are plain HTTP).
 type Clients struct {
 	Ping          pingv1connect.PingServiceClient
 	Permissions   permissionv1connect.PermissionServiceClient
 	Relationships relationshipv1connect.RelationshipServiceClient
+	Introspection oauth2v1connect.IntrospectionServiceClient
+	OAuth2Admin   oauth2v1connect.OAuth2AdminServiceClient
+	HTTP          *http.Client
+	Endpoint      string
 }
 
 // Options tune the workloads.
@@ -45,8 +62,10 @@ type Options struct {
 	WriteShare float64
 }
 
-// New returns the named workload over the dataset that m describes (m is unused by noop).
-func New(name string, c Clients, m dataset.Manifest, o Options) (driver.Workload, error) {
+// New returns the named workload over the dataset that m describes (m is unused by noop and the
+// OAuth2 workloads). The OAuth2 workloads register a client and issue their tokens here, before
+// the run.
+func New(ctx context.Context, name string, c Clients, m dataset.Manifest, o Options) (driver.Workload, error) {
 	if o.Zipf <= 1 {
 		o.Zipf = 1.1
 	}
@@ -56,10 +75,16 @@ func New(name string, c Clients, m dataset.Manifest, o Options) (driver.Workload
 	if o.WriteShare <= 0 {
 		o.WriteShare = 0.05
 	}
-	if name != "noop" && (m.Resource.Count < 2 || m.Subject.Count < 1) {
+	if needsDataset(name) && (m.Resource.Count < 2 || m.Subject.Count < 1) {
 		return nil, fmt.Errorf("workload %s needs a dataset (--dataset)", name)
 	}
 	switch name {
+	case "token":
+		return tokenWorkload(ctx, c)
+	case "introspect":
+		return introspectWorkload(ctx, c, o, false)
+	case "introspect-http":
+		return introspectWorkload(ctx, c, o, true)
 	case "noop":
 		return func(int) driver.Op {
 			return func(ctx context.Context) (driver.Outcome, error) {
