@@ -65,7 +65,7 @@ func (s *syncBuffer) String() string {
 // challenge (unless told otherwise) by calling the Provider's methods, as an external app would
 // through the admin API.
 type oauth2Env struct {
-	t      *testing.T
+	t      testing.TB
 	st     store.OAuth2Store
 	p      *oauth2.Provider
 	srv    *httptest.Server
@@ -83,7 +83,7 @@ type oauth2Env struct {
 
 type envOption func(*oauth2.Config)
 
-func newOAuth2Env(t *testing.T, st store.OAuth2Store, opts ...envOption) *oauth2Env {
+func newOAuth2Env(t testing.TB, st store.OAuth2Store, opts ...envOption) *oauth2Env {
 	t.Helper()
 	e := &oauth2Env{t: t, st: st, clock: &testClock{}, logs: &syncBuffer{}}
 	e.subject.Store("alice")
@@ -236,4 +236,4 @@ func (e *oauth2Env) postForm(path string, form url.Values, id, secret string) *h
 	return resp
 }
 
-func memoryStore(*testing.T) store.OAuth2Store { return memory.NewOAuth2Store() }
+func memoryStore(testing.TB) store.OAuth2Store { return memory.NewOAuth2Store() }

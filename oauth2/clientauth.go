@@ -59,7 +59,7 @@ func (p *Provider) AuthenticateClient(ctx context.Context, cred ClientCredential
 	if cred.ID == "" {
 		return nil, InvalidClient("client authentication failed").WithCause(errors.New("no client_id"))
 	}
-	c, err := p.GetClient(ctx, cred.ID)
+	c, err := p.authClient(ctx, cred.ID)
 	if err != nil {
 		if fault.CodeOf(err) == fault.NotFound {
 			return nil, InvalidClient("client authentication failed").WithCause(errors.New("unknown client"))
@@ -105,7 +105,7 @@ func (p *Provider) authenticateAssertion(ctx context.Context, cred ClientCredent
 	if cred.ID != "" && cred.ID != subject {
 		return fail("client_id differs from the assertion's sub")
 	}
-	c, err := p.GetClient(ctx, subject)
+	c, err := p.authClient(ctx, subject)
 	if err != nil {
 		if fault.CodeOf(err) == fault.NotFound {
 			return fail("unknown client")
@@ -183,6 +183,22 @@ func AssertionSubject(assertion string) (string, error) {
 		return fail("the assertion's sub must be the client ID and equal its iss")
 	}
 	return claims.Subject, nil
+}
+
+// authClient returns a client for authentication: from a cache whose entries live for the
+// revocation bound, so that the token and introspection endpoints do not read the store on every
+// request. A change to a client made by this Provider is seen at once, one made by another
+// within the bound. Only found clients are cached.
+func (p *Provider) authClient(ctx context.Context, id string) (*Client, error) {
+	if c, ok := p.clients.Get(id); ok {
+		return c, nil
+	}
+	c, err := p.GetClient(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	p.clients.Add(id, c)
+	return c, nil
 }
 
 // secretCache remembers successful secret verifications: per client and stored hash, the SHA-256

@@ -93,14 +93,14 @@ func (p *Provider) UpdateClient(ctx context.Context, c Client) (*Client, string,
 	if err := p.st.UpdateClient(ctx, toStoreClient(&c)); err != nil {
 		return nil, "", err
 	}
-	p.secrets.forget(c.ID)
+	p.forgetClient(c.ID)
 	return &c, secret, nil
 }
 
 // RotateClientSecret gives a secret-based client a new secret, returned once; the old one stops
-// working at once on every Provider (their verification caches are keyed by the stored hash,
-// which each request reads). FailedPrecondition for a client without a secret, NotFound for no
-// client.
+// working at once on this Provider, and on others within Config.RevocationBound (how long they
+// keep a client for authentication). FailedPrecondition for a client without a secret, NotFound
+// for no client.
 func (p *Provider) RotateClientSecret(ctx context.Context, id string) (string, error) {
 	sc, err := p.st.GetClient(ctx, id)
 	if err != nil {
@@ -117,18 +117,19 @@ func (p *Provider) RotateClientSecret(ctx context.Context, id string) (string, e
 	if err := p.st.UpdateClient(ctx, sc); err != nil {
 		return "", err
 	}
-	p.secrets.forget(id)
+	p.forgetClient(id)
 	return secret, nil
 }
 
 // DeleteClient removes the client with its grants, tokens, remembered consent and device
-// authorizations; its tokens stop introspecting as active at once here, within the revocation
-// bound elsewhere. NotFound when there is no such client.
+// authorizations; its tokens stop introspecting as active, and the client stops
+// authenticating, at once here and within Config.RevocationBound elsewhere. NotFound when there
+// is no such client.
 func (p *Provider) DeleteClient(ctx context.Context, id string) error {
 	if err := p.st.DeleteClient(ctx, id); err != nil {
 		return err
 	}
-	p.secrets.forget(id)
+	p.forgetClient(id)
 	p.revoked.addClient(id, p.now())
 	return nil
 }
@@ -177,4 +178,10 @@ func fromStoreClient(sc *store.OAuth2Client) *Client {
 		CreatedAt:              sc.CreatedAt,
 		UpdatedAt:              sc.UpdatedAt,
 	}
+}
+
+// forgetClient drops what the Provider remembers of a client it changed.
+func (p *Provider) forgetClient(id string) {
+	p.secrets.forget(id)
+	p.clients.Remove(id)
 }

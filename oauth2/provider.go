@@ -11,6 +11,7 @@ import (
 	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
+	"github.com/hashicorp/golang-lru/v2/expirable"
 
 	"github.com/wardhq/ward/fault"
 	"github.com/wardhq/ward/oauth2/token"
@@ -33,6 +34,9 @@ const (
 	PathLogout         = "/oauth2/sessions/logout"
 	LoginSessionCookie = "ward_oauth2_session" // the cookie that remembers a browser's login
 )
+
+// clientCacheSize bounds the clients kept for authentication.
+const clientCacheSize = 10_000
 
 // Defaults of [Config].
 const (
@@ -85,6 +89,8 @@ type Config struct {
 	IntrospectionCacheSize int
 	// RevocationBound is the longest a revocation taken on another Provider over the same store
 	// may go unseen by this one's Introspect; default 1 s. A revocation taken here is seen at once.
+	// It also bounds how long a client changed or deleted through another Provider may still
+	// authenticate here as it was.
 	RevocationBound time.Duration
 
 	// JWTAccessTokens makes access tokens RFC 9068 JWTs signed with the signing key, for clients
@@ -113,6 +119,7 @@ type Provider struct {
 	log    *slog.Logger
 
 	secrets *secretCache
+	clients *expirable.LRU[string, *Client] // for client authentication; see authClient
 	cache   *lru.Cache[string, *cachedToken] // nil when the cache is off
 	revoked *revocationSet
 	keys    *keyRing
@@ -180,6 +187,7 @@ func NewProvider(st store.OAuth2Store, cfg Config) (*Provider, error) {
 	p := &Provider{
 		st: st, cfg: cfg, issuer: iss, codec: codec, now: cfg.Clock, log: cfg.Logger,
 		secrets: newSecretCache(),
+		clients: expirable.NewLRU[string, *Client](clientCacheSize, nil, cfg.RevocationBound),
 		revoked: newRevocationSet(),
 	}
 	if cfg.IntrospectionCacheSize > 0 {
