@@ -119,7 +119,7 @@ type Provider struct {
 	log    *slog.Logger
 
 	secrets *secretCache
-	clients *expirable.LRU[string, *Client] // for client authentication; see authClient
+	clients *expirable.LRU[string, *Client]  // for client authentication; see authClient
 	cache   *lru.Cache[string, *cachedToken] // nil when the cache is off
 	revoked *revocationSet
 	keys    *keyRing
