@@ -9,7 +9,9 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync/atomic"
@@ -21,6 +23,7 @@ import (
 	xoauth2 "golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 
+	"github.com/wardhq/ward/connectapi"
 	"github.com/wardhq/ward/oauth2"
 	"github.com/wardhq/ward/store"
 )
@@ -510,6 +513,24 @@ func TestOAuth2Discovery(t *testing.T) {
 	for _, want := range []string{"S256", "private_key_jwt", "urn:ietf:params:oauth:grant-type:device_code"} {
 		if b, _ := json.Marshal(d); !strings.Contains(string(b), want) {
 			t.Errorf("discovery does not mention %s", want)
+		}
+	}
+}
+
+// The public listener serves the OAuth2 endpoints when Services.OAuth2 is set.
+func TestOAuth2OnThePublicListener(t *testing.T) {
+	e := newOAuth2Env(t, memoryStore(t))
+	h := connectapi.NewOAuth2Handler(e.p, slog.New(slog.DiscardHandler))
+	srv := httptest.NewServer(connectapi.NewPublicHandler(connectapi.Services{OAuth2: h}, nil))
+	defer srv.Close()
+	for _, path := range h.Routes() {
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusNotFound {
+			t.Errorf("%s is not served on the public listener", path)
 		}
 	}
 }

@@ -167,3 +167,36 @@ func TestProviderLogsHoldNoSecrets(t *testing.T) {
 		}
 	}
 }
+
+func TestConsentsAndLoginSessionsAdmin(t *testing.T) {
+	ctx := context.Background()
+	st := memory.NewOAuth2Store()
+	p := newProvider(t, st, nil)
+	now := time.Now().UTC().Truncate(time.Second)
+	for _, c := range []string{"b", "a"} {
+		if err := st.RememberConsent(ctx, &store.RememberedConsent{Subject: "alice", ClientID: c, Scopes: []string{"openid"}, GrantedAt: now}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := p.ListConsents(ctx, "alice")
+	if err != nil || len(got) != 2 || got[0].ClientID != "a" || got[1].Scopes[0] != "openid" {
+		t.Fatalf("ListConsents: %+v, %v", got, err)
+	}
+	if n, err := p.RevokeConsent(ctx, "alice", "a"); err != nil || n != 0 {
+		t.Fatalf("RevokeConsent: %d, %v", n, err)
+	}
+	if got, _ := p.ListConsents(ctx, "alice"); len(got) != 1 || got[0].ClientID != "b" {
+		t.Errorf("after RevokeConsent: %+v", got)
+	}
+	for _, id := range []string{"s1", "s2"} {
+		if err := st.CreateLoginSession(ctx, &store.LoginSession{ID: id, Subject: "alice", AuthenticatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := p.RevokeLoginSessions(ctx, "alice"); err != nil || n != 2 {
+		t.Errorf("RevokeLoginSessions: %d, %v; want 2", n, err)
+	}
+	if _, err := p.ListConsents(ctx, ""); fault.CodeOf(err) != fault.InvalidArgument {
+		t.Errorf("ListConsents without a subject: %v", err)
+	}
+}
