@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -255,23 +256,14 @@ func newLoginCommand(c *client) *cobra.Command {
 	accept.Flags().StringVar(&acr, "acr", "", "authentication context class reference")
 	accept.Flags().StringSliceVar(&amr, "amr", nil, "authentication methods used")
 
-	var rejectErr, rejectDesc string
-	reject := &cobra.Command{
-		Use:   "reject LOGIN_CHALLENGE",
-		Short: "Refuse a login; prints where to send the browser next",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			res, err := c.oauth2Admin().RejectLogin(cmd.Context(), connect.NewRequest(&oauth2v1.RejectLoginRequest{
-				LoginChallenge: args[0], Error: rejectErr, ErrorDescription: rejectDesc}))
-			if err != nil {
-				return err
-			}
-			fmt.Fprintln(cmd.OutOrStdout(), res.Msg.GetRedirectTo())
-			return nil
-		},
-	}
-	reject.Flags().StringVar(&rejectErr, "error", "access_denied", "the OAuth2 error code the client receives")
-	reject.Flags().StringVar(&rejectDesc, "description", "", "a description for the client")
+	reject := newRejectCommand("login", func(ctx context.Context, challenge, code, description string) (string, error) {
+		res, err := c.oauth2Admin().RejectLogin(ctx, connect.NewRequest(&oauth2v1.RejectLoginRequest{
+			LoginChallenge: challenge, Error: code, ErrorDescription: description}))
+		if err != nil {
+			return "", err
+		}
+		return res.Msg.GetRedirectTo(), nil
+	})
 
 	show := &cobra.Command{
 		Use:   "get LOGIN_CHALLENGE",
@@ -286,6 +278,28 @@ func newLoginCommand(c *client) *cobra.Command {
 		},
 	}
 	cmd.AddCommand(accept, reject, show)
+	return cmd
+}
+
+// newRejectCommand is `ward login reject` or `ward consent reject`: reject calls the admin API and
+// returns where to send the browser.
+func newRejectCommand(kind string, reject func(ctx context.Context, challenge, code, description string) (string, error)) *cobra.Command {
+	var code, description string
+	cmd := &cobra.Command{
+		Use:   "reject " + strings.ToUpper(kind) + "_CHALLENGE",
+		Short: "Refuse a " + kind + "; prints where to send the browser next",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			to, err := reject(cmd.Context(), args[0], code, description)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), to)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&code, "error", "access_denied", "the OAuth2 error code the client receives")
+	cmd.Flags().StringVar(&description, "description", "", "a description for the client")
 	return cmd
 }
 
@@ -331,23 +345,14 @@ func newConsentCommand(c *client) *cobra.Command {
 	accept.Flags().BoolVar(&remember, "remember", false, "remember the consent, so that later flows skip the consent app")
 	accept.Flags().DurationVar(&rememberFor, "remember-for", 0, "how long to remember it (default: until revoked)")
 
-	var rejectErr, rejectDesc string
-	reject := &cobra.Command{
-		Use:   "reject CONSENT_CHALLENGE",
-		Short: "Refuse a consent; prints where to send the browser next",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			res, err := c.oauth2Admin().RejectConsent(cmd.Context(), connect.NewRequest(&oauth2v1.RejectConsentRequest{
-				ConsentChallenge: args[0], Error: rejectErr, ErrorDescription: rejectDesc}))
-			if err != nil {
-				return err
-			}
-			fmt.Fprintln(cmd.OutOrStdout(), res.Msg.GetRedirectTo())
-			return nil
-		},
-	}
-	reject.Flags().StringVar(&rejectErr, "error", "access_denied", "the OAuth2 error code the client receives")
-	reject.Flags().StringVar(&rejectDesc, "description", "", "a description for the client")
+	reject := newRejectCommand("consent", func(ctx context.Context, challenge, code, description string) (string, error) {
+		res, err := c.oauth2Admin().RejectConsent(ctx, connect.NewRequest(&oauth2v1.RejectConsentRequest{
+			ConsentChallenge: challenge, Error: code, ErrorDescription: description}))
+		if err != nil {
+			return "", err
+		}
+		return res.Msg.GetRedirectTo(), nil
+	})
 
 	var client string
 	revoke := &cobra.Command{

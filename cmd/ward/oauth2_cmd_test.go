@@ -203,3 +203,22 @@ func basic(id, secret string) string {
 	r.SetBasicAuth(url.QueryEscape(id), url.QueryEscape(secret))
 	return strings.TrimPrefix(r.Header.Get("Authorization"), "Basic ")
 }
+
+// TestLoginCLIErrors checks that answers to unknown challenges fail with the API's error, and
+// that a login cannot be accepted without a subject.
+func TestLoginCLIErrors(t *testing.T) {
+	public, admin, _ := startServer(t)
+	for _, args := range [][]string{
+		{"login", "reject", "no-such-challenge"},
+		{"consent", "reject", "no-such-challenge"},
+		{"login", "accept", "no-such-challenge", "--subject", "alice"},
+		{"consent", "accept", "no-such-challenge"},
+	} {
+		if _, err := ward(t, public, admin, "", args...); err == nil || !strings.Contains(oneLine(err), "not_found") {
+			t.Errorf("ward %s: %v, want not_found", strings.Join(args, " "), err)
+		}
+	}
+	if _, err := ward(t, public, admin, "", "login", "accept", "x"); err == nil || !strings.Contains(err.Error(), "--subject is required") {
+		t.Errorf("login accept without --subject: %v", err)
+	}
+}

@@ -167,19 +167,12 @@ func (s *Store) transactCockroach(ctx context.Context, fn func(ctx context.Conte
 	case !changed || !errors.As(err, &ambiguous) && !transient(err):
 		return 0, err
 	}
-	var committed bool
-	qerr := s.retry(ctx, "commit outcome", func(ctx context.Context) error {
-		return s.primary.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM ward_commits WHERE revision = $1 AND transaction_id = $2)`,
-			rev, id).Scan(&committed)
-	})
+	committed, err := s.commitOutcome(ctx, rev, id, err)
 	switch {
-	case qerr != nil:
-		return 0, fault.Wrap(fault.Unavailable, errors.Join(err, qerr),
-			"the database connection was lost while committing, and whether the write took effect is unknown")
 	case committed:
 		return rev, nil
 	case errors.As(err, &ambiguous):
-		// Not committed: let s.retry run the transaction again.
+		// Not committed: s.retry runs the transaction again if the cause is transient.
 		return 0, fmt.Errorf("commit did not take effect: %w", ambiguous.Unwrap())
 	}
 	return 0, err

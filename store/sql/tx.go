@@ -73,21 +73,28 @@ func (s *Store) transactOnce(ctx context.Context, fn func(ctx context.Context, t
 	if !transient(err) {
 		return 0, err
 	}
-	// The outcome of the COMMIT is unknown: look for this transaction's commit row.
+	committed, err := s.commitOutcome(ctx, rev, id, err)
+	if committed {
+		s.sawCommitted(rev)
+		return rev, nil
+	}
+	return 0, err // not committed: retry when err is transient
+}
+
+// commitOutcome finds out whether the transaction id, whose COMMIT failed with err and so may or
+// may not have taken effect, committed revision rev: its commit row says. It returns err when the
+// transaction did not commit, and Unavailable when the question cannot be answered.
+func (s *Store) commitOutcome(ctx context.Context, rev int64, id [16]byte, err error) (bool, error) {
 	var committed bool
 	qerr := s.retry(ctx, "commit outcome", func(ctx context.Context) error {
 		return s.primary.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM ward_commits WHERE revision = $1 AND transaction_id = $2)`,
 			rev, id).Scan(&committed)
 	})
-	switch {
-	case qerr != nil:
-		return 0, fault.Wrap(fault.Unavailable, errors.Join(err, qerr),
+	if qerr != nil {
+		return false, fault.Wrap(fault.Unavailable, errors.Join(err, qerr),
 			"the database connection was lost while committing, and whether the write took effect is unknown")
-	case committed:
-		s.sawCommitted(rev)
-		return rev, nil
 	}
-	return 0, err // not committed: retry
+	return committed, err
 }
 
 // tx is a store.Tx on one transaction at revision rev. Its reads see the newest committed state,
