@@ -55,9 +55,14 @@ func cachedWithin(t *testing.T, p *oauth2.Provider, counter *lookupCounter, tok 
 // Two Providers over one store: a revocation taken by one is seen by its own Introspect at once
 // and by the other's within the revocation bound, though both had the token cached.
 func TestRevocationReachesOtherProvidersWithinTheBound(t *testing.T) {
+	for name, newStore := range stores() {
+		t.Run(name, func(t *testing.T) { testRevocationAcrossProviders(t, newStore(t)) })
+	}
+}
+
+func testRevocationAcrossProviders(t *testing.T, st store.OAuth2Store) {
 	const bound = 200 * time.Millisecond
 	ctx := context.Background()
-	st := memory.NewOAuth2Store()
 	ca, cb := &lookupCounter{OAuth2Store: st}, &lookupCounter{OAuth2Store: st}
 	bounded := func(c *oauth2.Config) { c.RevocationBound = bound }
 	a, b := newProvider(t, ca, bounded), newProvider(t, cb, bounded)
