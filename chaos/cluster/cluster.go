@@ -645,12 +645,21 @@ func alive(pid string) bool {
 
 // Count returns how many containers and networks of c's run exist.
 func Count(ctx context.Context, c *Cluster) (int, error) {
+	return countLabeled(ctx, labelRun+"="+c.run)
+}
+
+// Leftovers returns how many containers and networks this process's runs left behind.
+func Leftovers(ctx context.Context) (int, error) {
+	return countLabeled(ctx, labelPID+"="+strconv.Itoa(os.Getpid()))
+}
+
+func countLabeled(ctx context.Context, label string) (int, error) {
 	docker, err := testcontainers.NewDockerClientWithOpts(ctx)
 	if err != nil {
 		return 0, err
 	}
 	defer docker.Close()
-	f := client.Filters{}.Add("label", labelRun+"="+c.run)
+	f := client.Filters{}.Add("label", label)
 	list, err := docker.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: f})
 	if err != nil {
 		return 0, err
