@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -170,4 +171,19 @@ func FuzzClientCredentials(f *testing.F) {
 			t.Fatalf("%s without a client ID", cred.Method)
 		}
 	})
+}
+
+func TestAddressLimiter(t *testing.T) {
+	l := newAddressLimiter()
+	for i := range userCodeTries {
+		if !l.allow("192.0.2.1:" + strconv.Itoa(1000+i)) {
+			t.Fatalf("try %d refused", i)
+		}
+	}
+	if l.allow("192.0.2.1:9") {
+		t.Error("a try beyond the limit allowed")
+	}
+	if !l.allow("192.0.2.2:9") {
+		t.Error("another address refused")
+	}
 }

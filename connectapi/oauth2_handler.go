@@ -17,15 +17,16 @@ import (
 // logout. It decodes requests, calls the [oauth2.Provider], and writes the RFC's JSON (or a
 // redirect, or a small HTML page for a browser). Every route is for the public listener.
 type OAuth2Handler struct {
-	p   *oauth2.Provider
-	log *slog.Logger
-	mux *http.ServeMux
+	p           *oauth2.Provider
+	log         *slog.Logger
+	mux         *http.ServeMux
+	codeGuesses *addressLimiter // user codes tried at the device verification endpoint
 }
 
 // NewOAuth2Handler returns the handler of p's endpoints. Mount it on the public listener at the
 // root: its routes are the oauth2.Path… constants.
 func NewOAuth2Handler(p *oauth2.Provider, log *slog.Logger) *OAuth2Handler {
-	h := &OAuth2Handler{p: p, log: log, mux: http.NewServeMux()}
+	h := &OAuth2Handler{p: p, log: log, mux: http.NewServeMux(), codeGuesses: newAddressLimiter()}
 	h.mux.HandleFunc("GET "+oauth2.PathDiscovery, h.discovery)
 	h.mux.HandleFunc("GET "+oauth2.PathJWKS, h.jwks)
 	h.mux.HandleFunc("GET "+oauth2.PathAuthorize, h.authorize)
