@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -260,4 +261,84 @@ func (p *Provider) deviceCodeGrant(ctx context.Context, c *Client, req TokenRequ
 		return nil, AsError(err)
 	}
 	return resp, nil
+}
+
+// DeviceRequest is a pending device authorization, as an admin or verification app sees it.
+type DeviceRequest struct {
+	UserCode           string // normalized: upper case, without the dash
+	Client             *Client
+	RequestedScopes    []string
+	RequestedAudiences []string
+	CreatedAt          time.Time
+	ExpiresAt          time.Time
+}
+
+// GetDeviceRequest returns the pending device authorization of a user code. NotFound when there
+// is none, it expired, or it was answered; InvalidArgument when the code is not of the code's
+// alphabet and length.
+func (p *Provider) GetDeviceRequest(ctx context.Context, userCode string) (*DeviceRequest, error) {
+	d, c, err := p.pendingDevice(ctx, userCode)
+	if err != nil {
+		return nil, err
+	}
+	norm, _ := NormalizeUserCode(userCode)
+	return &DeviceRequest{
+		UserCode: norm, Client: c, RequestedScopes: d.Scopes, RequestedAudiences: d.Audiences,
+		CreatedAt: d.CreatedAt, ExpiresAt: d.ExpiresAt,
+	}, nil
+}
+
+// AcceptDevice approves the device of a user code for subject, granting what a is given (as
+// AcceptConsent checks it), without the browser flow: for an app that verifies the user itself.
+// The device's next poll gets its tokens. Errors as GetDeviceRequest, and InvalidArgument naming
+// the field of a.
+func (p *Provider) AcceptDevice(ctx context.Context, userCode, subject string, a ConsentAcceptance) error {
+	d, _, err := p.pendingDevice(ctx, userCode)
+	if err != nil {
+		return err
+	}
+	if subject == "" {
+		return fault.Invalid("subject", "the subject is required")
+	}
+	fd := &flowData{Scopes: d.Scopes, Audiences: d.Audiences}
+	if err := checkConsent(fd, a); err != nil {
+		return err
+	}
+	now := p.now().UTC()
+	d.State, d.Subject = store.DeviceApproved, subject
+	d.Scopes, d.Audiences = slices.Clone(a.GrantScopes), slices.Clone(a.GrantAudiences)
+	d.Data = marshal(deviceData{
+		Session:  grantSession{SID: randomID(), IDTokenClaims: a.IDTokenClaims, AccessTokenClaims: a.AccessTokenClaims},
+		AuthTime: now,
+	})
+	return p.st.UpdateDeviceAuthorization(ctx, d, store.DevicePending)
+}
+
+// RejectDevice denies the device of a user code: its next poll gets access_denied. Errors as
+// GetDeviceRequest.
+func (p *Provider) RejectDevice(ctx context.Context, userCode string) error {
+	d, _, err := p.pendingDevice(ctx, userCode)
+	if err != nil {
+		return err
+	}
+	d.State = store.DeviceDenied
+	return p.st.UpdateDeviceAuthorization(ctx, d, store.DevicePending)
+}
+
+func (p *Provider) pendingDevice(ctx context.Context, userCode string) (*store.DeviceAuthorization, *Client, error) {
+	if _, ok := NormalizeUserCode(userCode); !ok {
+		return nil, nil, fault.Invalid("user_code", "not a code of %d letters of %s", UserCodeLength, userCodeAlphabet)
+	}
+	d, err := p.st.GetDeviceByUserCode(ctx, p.userCodeKey(userCode))
+	if err != nil {
+		return nil, nil, err
+	}
+	if d.State != store.DevicePending || !p.now().Before(d.ExpiresAt) {
+		return nil, nil, fault.New(fault.NotFound, "no pending device authorization has this code")
+	}
+	c, err := p.GetClient(ctx, d.ClientID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return d, c, nil
 }

@@ -442,28 +442,8 @@ func (p *Provider) AcceptConsent(ctx context.Context, challenge string, a Consen
 	if err != nil {
 		return "", err
 	}
-	for i, s := range a.GrantScopes {
-		if !slices.Contains(fd.Scopes, s) {
-			return "", fault.Invalid("grant_scopes["+strconv.Itoa(i)+"]", "scope %q was not requested", truncate(s))
-		}
-	}
-	for i, s := range a.GrantAudiences {
-		if !slices.Contains(fd.Audiences, s) {
-			return "", fault.Invalid("grant_audiences["+strconv.Itoa(i)+"]", "audience %q was not requested", truncate(s))
-		}
-	}
-	for field, claims := range map[string]map[string]any{"id_token_claims": a.IDTokenClaims, "access_token_claims": a.AccessTokenClaims} {
-		for k := range claims {
-			if slices.Contains(reservedClaims, k) {
-				return "", fault.Invalid(field+"."+k, "claim %q is the server's", k)
-			}
-		}
-		if _, err := json.Marshal(claims); err != nil {
-			return "", fault.Invalid(field, "the claims are not JSON: %v", err)
-		}
-	}
-	if a.RememberFor < 0 {
-		return "", fault.Invalid("remember_for", "must not be negative")
+	if err := checkConsent(fd, a); err != nil {
+		return "", err
 	}
 	fd.GrantedScopes, fd.GrantedAudiences = slices.Clone(a.GrantScopes), slices.Clone(a.GrantAudiences)
 	fd.RememberConsent, fd.RememberConsentFor = a.Remember, int64(a.RememberFor/time.Second)
@@ -475,6 +455,34 @@ func (p *Provider) AcceptConsent(ctx context.Context, challenge string, a Consen
 		return "", err
 	}
 	return withQuery(p.endpoint(returnPath(fd)), url.Values{"consent_verifier": {f.ConsentVerifier}}), nil
+}
+
+// checkConsent checks what a consent grants against what fd requested.
+func checkConsent(fd *flowData, a ConsentAcceptance) error {
+	for i, s := range a.GrantScopes {
+		if !slices.Contains(fd.Scopes, s) {
+			return fault.Invalid("grant_scopes["+strconv.Itoa(i)+"]", "scope %q was not requested", truncate(s))
+		}
+	}
+	for i, s := range a.GrantAudiences {
+		if !slices.Contains(fd.Audiences, s) {
+			return fault.Invalid("grant_audiences["+strconv.Itoa(i)+"]", "audience %q was not requested", truncate(s))
+		}
+	}
+	for field, claims := range map[string]map[string]any{"id_token_claims": a.IDTokenClaims, "access_token_claims": a.AccessTokenClaims} {
+		for k := range claims {
+			if slices.Contains(reservedClaims, k) {
+				return fault.Invalid(field+"."+k, "claim %q is the server's", k)
+			}
+		}
+		if _, err := json.Marshal(claims); err != nil {
+			return fault.Invalid(field, "the claims are not JSON: %v", err)
+		}
+	}
+	if a.RememberFor < 0 {
+		return fault.Invalid("remember_for", "must not be negative")
+	}
+	return nil
 }
 
 // RejectConsent rejects a consent and returns the URL to send the browser to, as RejectLogin.
