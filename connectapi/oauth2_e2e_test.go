@@ -338,6 +338,8 @@ func TestOAuth2PrivateKeyJWT(t *testing.T) {
 			return s
 		}
 		other, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		var assertions []string
+		defer func() { e.assertNoSecrets(assertions...) }()
 		for _, c := range []struct {
 			name, assertion string
 			status          int
@@ -350,6 +352,7 @@ func TestOAuth2PrivateKeyJWT(t *testing.T) {
 			{"another key", assertion(e.issuer, time.Now().Add(time.Minute), other), http.StatusUnauthorized},
 			{"not a JWT", "abc.def", http.StatusUnauthorized},
 		} {
+			assertions = append(assertions, c.assertion)
 			resp := e.postForm(oauth2.PathToken, url.Values{
 				"grant_type": {"client_credentials"}, "scope": {"a"},
 				"client_assertion_type": {oauth2.ClientAssertionType}, "client_assertion": {c.assertion},
@@ -440,6 +443,7 @@ func TestOAuth2DeviceGrant(t *testing.T) {
 			if tok.RefreshToken == "" {
 				t.Error("no refresh token")
 			}
+			defer e.assertNoSecrets(da.DeviceCode, tok.AccessToken, tok.RefreshToken)
 			if in := e.introspect(rsSecret, tok.AccessToken); in["active"] != true || in["sub"] != "alice" || in["client_id"] != "tv" {
 				t.Errorf("device token introspection %v", in)
 			}
