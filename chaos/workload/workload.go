@@ -200,7 +200,7 @@ func writer(ctx context.Context, region string, c relationshipv1connect.Relation
 			a = &ack{resource: res, subject: subj, tuple: tuple, token: op.Token, at: end}
 		}
 		rec.add(op, a)
-		if sleep(ctx, o.WritePause) != nil {
+		if sleep(ctx, pause(o.WritePause, err)) != nil {
 			return
 		}
 	}
@@ -247,10 +247,19 @@ func checker1(ctx context.Context, region string, c permissionv1connect.Permissi
 			op.Allowed = out.Msg.GetDecision() == permv1.Decision_DECISION_ALLOWED
 		}
 		rec.add(op, nil)
-		if sleep(ctx, o.CheckPause) != nil {
+		if sleep(ctx, pause(o.CheckPause, err)) != nil {
 			return
 		}
 	}
+}
+
+// pause is the pause before the next call: longer after a failure, as a client backs off, so
+// that a region whose ward node is gone (refusing connections at once) is not hammered.
+func pause(normal time.Duration, err error) time.Duration {
+	if err != nil {
+		return max(normal, 100*time.Millisecond)
+	}
+	return normal
 }
 
 // errText is an error's Connect code and message, short enough to keep per operation.
