@@ -74,6 +74,31 @@ func BenchmarkIntrospect(b *testing.B) {
 			}
 		})
 	})
+	b.Run("jwt-warm", func(b *testing.B) {
+		jp := newProvider(b, counter, func(c *oauth2.Config) { c.JWTAccessTokens = true })
+		run(b, jp)
+		resp, err := jp.Token(ctx, c, oauth2.TokenRequest{GrantType: oauth2.GrantClientCredentials, Scope: "read"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+			before := counter.n.Load()
+			if in, _ := jp.Introspect(ctx, resp.AccessToken); !in.Active {
+				b.Fatal("inactive")
+			}
+			if counter.n.Load() == before {
+				break
+			}
+			if time.Now().After(deadline) {
+				b.Fatal("the cache never warms")
+			}
+		}
+		for b.Loop() {
+			if in, _ := jp.Introspect(ctx, resp.AccessToken); !in.Active {
+				b.Fatal("inactive")
+			}
+		}
+	})
 	b.Run("forged", func(b *testing.B) {
 		for b.Loop() {
 			if in, _ := p.Introspect(ctx, forged); in.Active {

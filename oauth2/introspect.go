@@ -55,7 +55,10 @@ const pollMargin = 10 * time.Second
 func (p *Provider) Introspect(ctx context.Context, tok string) (Introspection, error) {
 	inactive := Introspection{}
 	now := p.now()
-	var key string
+	useCache := p.cache != nil && p.revoked.fresh(now, p.cfg.RevocationBound)
+	// key is the token's store key; cacheKey names its cache entry: the store key of an opaque
+	// token, a hash of the text of a JWT (so that a cached JWT is not verified again).
+	var key, cacheKey string
 	if len(tok) == token.Length && strings.HasPrefix(tok, "ward_") {
 		kind, sig, err := p.codec.Verify(tok)
 		if err != nil {
@@ -64,12 +67,19 @@ func (p *Provider) Introspect(ctx context.Context, tok string) (Introspection, e
 		switch kind {
 		case token.AccessToken:
 			key = token.StorageKey(sig)
+			cacheKey = key
 		case token.RefreshToken:
 			return p.introspectRefresh(ctx, token.StorageKey(sig), now)
 		default:
 			return inactive, nil
 		}
-	} else if strings.Count(tok, ".") == 2 {
+	} else if strings.Count(tok, ".") == 2 && len(tok) <= maxJWTLength {
+		cacheKey = "jwt:" + hashHex(tok)
+		if useCache {
+			if r, hit := p.cached(cacheKey, now); hit {
+				return r, nil
+			}
+		}
 		claims, err := p.verifyJWT(ctx, tok, accessTokenType, true)
 		if err != nil {
 			return inactive, nil
@@ -82,12 +92,9 @@ func (p *Provider) Introspect(ctx context.Context, tok string) (Introspection, e
 	} else {
 		return inactive, nil
 	}
-	if p.cache != nil && p.revoked.fresh(now, p.cfg.RevocationBound) {
-		if e, ok := p.cache.Get(key); ok {
-			if !now.Before(e.result.ExpiresAt) || p.revoked.has(e, now) {
-				return inactive, nil
-			}
-			return e.result, nil
+	if useCache && key == cacheKey {
+		if r, hit := p.cached(cacheKey, now); hit {
+			return r, nil
 		}
 	}
 	e, err := p.lookupAccess(ctx, key)
@@ -98,9 +105,21 @@ func (p *Provider) Introspect(ctx context.Context, tok string) (Introspection, e
 		return inactive, nil
 	}
 	if p.cache != nil {
-		p.cache.Add(key, e)
+		p.cache.Add(cacheKey, e)
 	}
 	return e.result, nil
+}
+
+// cached answers from the cache: hit is false when the entry is missing.
+func (p *Provider) cached(cacheKey string, now time.Time) (r Introspection, hit bool) {
+	e, ok := p.cache.Get(cacheKey)
+	if !ok {
+		return Introspection{}, false
+	}
+	if !now.Before(e.result.ExpiresAt) || p.revoked.has(e, now) {
+		return Introspection{}, true
+	}
+	return e.result, true
 }
 
 // lookupAccess reads an access token from the store; nil when there is none.

@@ -14,6 +14,9 @@ import (
 	"github.com/wardhq/ward/store"
 )
 
+// maxJWTLength bounds the JWTs ward reads (ID token hints, JWT access tokens).
+const maxJWTLength = 16 << 10
+
 // accessTokenType is the JWS typ of a JWT access token (RFC 9068 §2.1).
 const accessTokenType = "at+jwt"
 
@@ -103,7 +106,7 @@ func leftHalfHash(tok string) string {
 // verifyJWT checks a JWT signed by one of ward's published keys and issued by this issuer, of JWS
 // type typ ("" for ID tokens). With checkExp false an expired token passes (an id_token_hint).
 func (p *Provider) verifyJWT(ctx context.Context, tok, typ string, checkExp bool) (jwt.MapClaims, error) {
-	if len(tok) > 16<<10 {
+	if len(tok) > maxJWTLength {
 		return nil, errors.New("the token is too long")
 	}
 	opts := []jwt.ParserOption{
