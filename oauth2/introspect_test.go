@@ -2,6 +2,7 @@ package oauth2_test
 
 import (
 	"context"
+	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -56,15 +57,17 @@ func cachedWithin(t *testing.T, p *oauth2.Provider, counter *lookupCounter, tok 
 // and by the other's within the revocation bound, though both had the token cached.
 func TestRevocationReachesOtherProvidersWithinTheBound(t *testing.T) {
 	for name, newStore := range stores() {
-		t.Run(name, func(t *testing.T) { testRevocationAcrossProviders(t, newStore(t)) })
+		for _, jwt := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/jwt=%v", name, jwt), func(t *testing.T) { testRevocationAcrossProviders(t, newStore(t), jwt) })
+		}
 	}
 }
 
-func testRevocationAcrossProviders(t *testing.T, st store.OAuth2Store) {
+func testRevocationAcrossProviders(t *testing.T, st store.OAuth2Store, jwt bool) {
 	const bound = 200 * time.Millisecond
 	ctx := context.Background()
 	ca, cb := &lookupCounter{OAuth2Store: st}, &lookupCounter{OAuth2Store: st}
-	bounded := func(c *oauth2.Config) { c.RevocationBound = bound }
+	bounded := func(c *oauth2.Config) { c.RevocationBound = bound; c.JWTAccessTokens = jwt }
 	a, b := newProvider(t, ca, bounded), newProvider(t, cb, bounded)
 	run(t, a)
 	run(t, b)
