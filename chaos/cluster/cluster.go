@@ -93,6 +93,10 @@ type Config struct {
 	MaxStaleness time.Duration
 	// Log receives progress (default: discard).
 	Log *slog.Logger
+	// CockroachImage, when set, makes the database tier a three-region CockroachDB cluster from
+	// this local image (one node per region, started insecure, localities region=<name>)
+	// instead of etcd and Patroni.
+	CockroachImage string
 }
 
 // Cluster is a running deployment. Close removes it.
@@ -117,6 +121,8 @@ type Region struct {
 	Etcd  *Node
 	PG    *Node
 	Ward  *Node
+	// cockroach: the database node runs CockroachDB (PG is that node, Etcd is nil).
+	cockroach bool
 }
 
 // Node is one container.
@@ -139,8 +145,11 @@ func (r *Region) PublicURL() string { return fmt.Sprintf("http://127.0.0.1:%d", 
 // AdminURL is a ward node's admin API, as the harness reaches it.
 func (r *Region) AdminURL() string { return fmt.Sprintf("http://127.0.0.1:%d", r.Ward.HostPort(4467)) }
 
-// PGDSN is the DSN by which the harness reaches a region's PostgreSQL node directly.
+// PGDSN is the DSN by which the harness reaches a region's database node directly.
 func (r *Region) PGDSN() string {
+	if r.cockroach {
+		return fmt.Sprintf("host=127.0.0.1 port=%d user=root dbname=ward sslmode=disable connect_timeout=2", r.PG.HostPort(cockroachSQLPort))
+	}
 	return fmt.Sprintf("host=127.0.0.1 port=%d user=ward password=ward dbname=ward sslmode=disable connect_timeout=2", r.PG.HostPort(5432))
 }
 
@@ -179,9 +188,16 @@ func Start(ctx context.Context, cfg Config) (c *Cluster, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("connecting to Docker: %w", err)
 	}
-	for _, img := range []string{DBImage, ProxyImage, WardImage} {
+	dbImage := DBImage
+	if cfg.CockroachImage != "" {
+		dbImage = cfg.CockroachImage
+	}
+	for _, img := range []string{dbImage, ProxyImage, WardImage} {
 		if _, err := docker.ImageInspect(tcCtx, img); err != nil {
 			docker.Close()
+			if img == cfg.CockroachImage {
+				return nil, fmt.Errorf("the CockroachDB image %s is not here (no registry is used): %w", img, err)
+			}
 			return nil, fmt.Errorf("image %s is missing: run %s", img, BuildCommand)
 		}
 	}
@@ -228,8 +244,37 @@ func (c *Cluster) start(ctx context.Context) error {
 	}
 	c.Regions = make([]*Region, n)
 	for i, r := range c.cfg.Regions {
-		c.Regions[i] = &Region{Name: r, Index: i}
+		c.Regions[i] = &Region{Name: r, Index: i, cockroach: c.Cockroach()}
 	}
+	if c.Cockroach() {
+		if err := c.startCockroach(ctx); err != nil {
+			return err
+		}
+	} else if err := c.startPatroni(ctx); err != nil {
+		return err
+	}
+	c.log.Info("migrating ward's schema")
+	if err := c.migrate(ctx); err != nil {
+		return err
+	}
+	c.log.Info("starting ward")
+	g, gctx := errgroup.WithContext(ctx)
+	for i, r := range c.Regions {
+		g.Go(func() (err error) {
+			r.Ward, err = c.startNode(gctx, i, "ward", WardImage, nil, c.wardCmd(i), []int{4466, 4467})
+			if err != nil {
+				return err
+			}
+			return c.WaitWardReady(gctx, r)
+		})
+	}
+	return g.Wait()
+}
+
+// Cockroach reports whether the database tier is CockroachDB rather than Patroni.
+func (c *Cluster) Cockroach() bool { return c.cfg.CockroachImage != "" }
+
+func (c *Cluster) startPatroni(ctx context.Context) error {
 	c.log.Info("starting etcd and Patroni", "run", c.run)
 	g, gctx := errgroup.WithContext(ctx)
 	for i, r := range c.Regions {
@@ -245,25 +290,7 @@ func (c *Cluster) start(ctx context.Context) error {
 	if err := g.Wait(); err != nil {
 		return err
 	}
-	if err := c.waitPatroni(ctx); err != nil {
-		return err
-	}
-	c.log.Info("migrating ward's schema")
-	if err := c.migrate(ctx); err != nil {
-		return err
-	}
-	c.log.Info("starting ward")
-	g, gctx = errgroup.WithContext(ctx)
-	for i, r := range c.Regions {
-		g.Go(func() (err error) {
-			r.Ward, err = c.startNode(gctx, i, "ward", WardImage, nil, c.wardCmd(i), []int{4466, 4467})
-			if err != nil {
-				return err
-			}
-			return c.WaitWardReady(gctx, r)
-		})
-	}
-	return g.Wait()
+	return c.waitPatroni(ctx)
 }
 
 // startProxy starts Toxiproxy on every region network and makes its proxies, with the
@@ -299,7 +326,7 @@ func (c *Cluster) startProxy(ctx context.Context) error {
 			for _, s := range services {
 				name := proxyName(viewer, target, s.base)
 				listen := net.JoinHostPort(ep.IPAddress.String(), strconv.Itoa(s.base+target))
-				upstream := net.JoinHostPort(c.name(s.kind, c.cfg.Regions[target]), strconv.Itoa(s.port))
+				upstream := net.JoinHostPort(c.name(s.kind, c.cfg.Regions[target]), strconv.Itoa(c.servicePort(s.base, s.port)))
 				if err := c.toxi.create(ctx, name, listen, upstream); err != nil {
 					return err
 				}
@@ -349,29 +376,46 @@ func (c *Cluster) patroniEnv(i int) map[string]string {
 	}
 }
 
-// primaryDSN is the multi-host DSN of the writable node, as a region's containers reach it.
-func (c *Cluster) primaryDSN() string {
+// primaryDSN is the multi-host DSN of the writable node, as region i's containers reach it.
+// On CockroachDB every node takes writes: region i's own node comes first, the others follow
+// in case it is gone.
+func (c *Cluster) primaryDSN(i int) string {
 	var hosts, ports []string
-	for j := range c.cfg.Regions {
+	for k := range c.cfg.Regions {
+		j := (i + k) % len(c.cfg.Regions)
 		hosts = append(hosts, proxyAlias)
 		ports = append(ports, strconv.Itoa(svcPG+j))
+	}
+	if c.Cockroach() {
+		return fmt.Sprintf("host=%s port=%s user=root dbname=ward sslmode=disable connect_timeout=2",
+			strings.Join(hosts, ","), strings.Join(ports, ","))
 	}
 	return fmt.Sprintf("host=%s port=%s user=ward password=ward dbname=ward sslmode=disable connect_timeout=2 target_session_attrs=read-write",
 		strings.Join(hosts, ","), strings.Join(ports, ","))
 }
 
+func (c *Cluster) dialect() string {
+	if c.Cockroach() {
+		return "cockroachdb-multiregion"
+	}
+	return "postgres"
+}
+
 func (c *Cluster) wardCmd(i int) []string {
-	replica := fmt.Sprintf("host=%s port=%d user=ward password=ward dbname=ward sslmode=disable connect_timeout=2", proxyAlias, svcPG+i)
-	return []string{"serve",
-		"--dsn", c.primaryDSN(),
-		"--replica-dsns", replica,
+	cmd := []string{"serve", "--dsn", c.primaryDSN(i)}
+	if !c.Cockroach() {
+		// CockroachDB serves stale reads from the nearest replica by itself (follower reads).
+		replica := fmt.Sprintf("host=%s port=%d user=ward password=ward dbname=ward sslmode=disable connect_timeout=2", proxyAlias, svcPG+i)
+		cmd = append(cmd, "--replica-dsns", replica)
+	}
+	return append(cmd,
 		"--public-addr", "0.0.0.0:4466",
 		"--admin-addr", "0.0.0.0:4467",
 		"--max-staleness", c.cfg.MaxStaleness.String(),
 		"--shutdown-timeout", "5s",
 		"--log-format", "json",
 		"--log-level", "warn",
-	}
+	)
 }
 
 // migrate runs `ward migrate up` once, in a container of the first region.
@@ -381,7 +425,7 @@ func (c *Cluster) migrate(ctx context.Context) error {
 		testcontainers.WithLabels(c.labels()),
 		testcontainers.WithLogger(tclog.NewNoopLogger()),
 		tcnetwork.WithNetwork(nil, c.nets[0]),
-		testcontainers.WithCmd("migrate", "up", "--dsn", c.primaryDSN()),
+		testcontainers.WithCmd("migrate", "up", "--dsn", c.primaryDSN(0), "--dialect", c.dialect()),
 	)
 	if ctr != nil {
 		c.track(ctr.GetContainerID())

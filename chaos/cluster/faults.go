@@ -93,8 +93,12 @@ func Role(ctx context.Context, dsn string, timeout time.Duration) (primary bool,
 }
 
 // Leader returns the region whose database node is writable, waiting up to timeout for there
-// to be exactly one.
+// to be exactly one. On CockroachDB, where every node takes writes, it is the database's
+// primary region (the first), which holds ward_head and ward_commits.
 func (c *Cluster) Leader(ctx context.Context, timeout time.Duration) (*Region, error) {
+	if c.Cockroach() {
+		return c.Regions[0], nil
+	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	for {
@@ -140,7 +144,9 @@ func (c *Cluster) KillRegion(ctx context.Context, r *Region) error {
 	var wg sync.WaitGroup
 	errs := make([]error, 3)
 	for i, n := range []*Node{r.Ward, r.PG, r.Etcd} {
-		wg.Go(func() { errs[i] = c.Kill(ctx, n) })
+		if n != nil { // no etcd beside CockroachDB
+			wg.Go(func() { errs[i] = c.Kill(ctx, n) })
+		}
 	}
 	wg.Wait()
 	return errors.Join(errs...)

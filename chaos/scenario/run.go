@@ -33,6 +33,10 @@ type Options struct {
 	Verify time.Duration
 	// Log receives progress (default: discard).
 	Log *slog.Logger
+	// CockroachImage, when set, runs the scenario on a three-region CockroachDB cluster from
+	// this local image instead of Patroni; results go to OutDir/cockroach/<name>. CockroachDB
+	// has no single writable node, so there is no split-brain poll.
+	CockroachImage string
 }
 
 func (o *Options) defaults() {
@@ -66,11 +70,15 @@ func Run(ctx context.Context, s Scenario, o Options) (res *checker.Result, err e
 	o.defaults()
 	log := o.Log.With("scenario", s.Name)
 	dir := filepath.Join(o.OutDir, s.Name)
+	if o.CockroachImage != "" {
+		dir = filepath.Join(o.OutDir, "cockroach", s.Name)
+		log = log.With("database", "cockroachdb")
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
 	log.Info("starting the cluster")
-	c, err := cluster.Start(ctx, cluster.Config{MaxStaleness: o.MaxStaleness, Log: log})
+	c, err := cluster.Start(ctx, cluster.Config{MaxStaleness: o.MaxStaleness, Log: log, CockroachImage: o.CockroachImage})
 	if err != nil {
 		return nil, err
 	}
@@ -102,7 +110,9 @@ func Run(ctx context.Context, s Scenario, o Options) (res *checker.Result, err e
 	wg.Go(func() { workload.Run(wctx, targets, rec, workload.Options{}) })
 	octx, stopObserver := context.WithCancel(ctx)
 	var owg sync.WaitGroup
-	owg.Go(func() { obs.run(octx) })
+	if !c.Cockroach() {
+		owg.Go(func() { obs.run(octx) })
+	}
 	defer func() { stopWorkload(); wg.Wait(); stopObserver(); owg.Wait() }()
 
 	log.Info("warming up", "for", o.Warmup)
@@ -131,7 +141,7 @@ func Run(ctx context.Context, s Scenario, o Options) (res *checker.Result, err e
 	stopObserver()
 	owg.Wait()
 	h := &checker.History{
-		Scenario: s.Name, MaxStaleness: o.MaxStaleness, Duration: end,
+		Scenario: name(s, o), MaxStaleness: o.MaxStaleness, Duration: end,
 		Ops: rec.Ops(), Samples: obs.result(), Faults: e.faults, Final: final,
 	}
 	for _, r := range c.Regions {
@@ -139,6 +149,13 @@ func Run(ctx context.Context, s Scenario, o Options) (res *checker.Result, err e
 	}
 	res = checker.Check(h, o.Thresholds)
 	return res, write(dir, h, res)
+}
+
+func name(s Scenario, o Options) string {
+	if o.CockroachImage != "" {
+		return "cockroachdb/" + s.Name
+	}
+	return s.Name
 }
 
 // verify reads the workload's tuples from every database node that was not killed, until each

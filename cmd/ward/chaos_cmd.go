@@ -55,30 +55,39 @@ func newChaosRunCommand(environ func() []string) *cobra.Command {
 			if err := cluster.RemoveOrphans(cmd.Context()); err != nil {
 				o.Log.Warn("removing what earlier runs left behind", "error", err)
 			}
+			runs := []scenario.Options{o}
 			if img := envOr(environ, "WARD_CHAOS_COCKROACH_IMAGE", ""); img == "" {
 				fmt.Fprintln(out, "CockroachDB: skipped (set WARD_CHAOS_COCKROACH_IMAGE to a local CockroachDB image to run the scenarios on it too)")
 			} else {
-				fmt.Fprintf(out, "CockroachDB: skipped: WARD_CHAOS_COCKROACH_IMAGE=%s is set, but the harness has no CockroachDB topology yet\n", img)
+				co := o
+				co.CockroachImage = img
+				runs = append(runs, co)
 			}
 			var failed []string
 			started := time.Now()
-			for _, s := range list {
-				t0 := time.Now()
-				res, err := scenario.Run(cmd.Context(), s, o)
-				if err != nil {
-					if cmd.Context().Err() != nil {
-						return fmt.Errorf("interrupted during %s (its containers are removed): %w", s.Name, err)
+			for _, ro := range runs {
+				for _, s := range list {
+					t0 := time.Now()
+					label, report := s.Name, filepath.Join(ro.OutDir, s.Name, "report.html")
+					if ro.CockroachImage != "" {
+						label, report = "cockroachdb/"+s.Name, filepath.Join(ro.OutDir, "cockroach", s.Name, "report.html")
 					}
-					fmt.Fprintf(out, "scenario %s: ERROR: %s\n", s.Name, oneLine(err))
-					failed = append(failed, s.Name)
-					continue
-				}
-				if err := checker.Summary(out, res); err != nil {
-					return err
-				}
-				fmt.Fprintf(out, "  wall time %s; report: %s\n", time.Since(t0).Round(time.Second), filepath.Join(o.OutDir, s.Name, "report.html"))
-				if !res.Pass {
-					failed = append(failed, s.Name)
+					res, err := scenario.Run(cmd.Context(), s, ro)
+					if err != nil {
+						if cmd.Context().Err() != nil {
+							return fmt.Errorf("interrupted during %s (its containers are removed): %w", label, err)
+						}
+						fmt.Fprintf(out, "scenario %s: ERROR: %s\n", label, oneLine(err))
+						failed = append(failed, label)
+						continue
+					}
+					if err := checker.Summary(out, res); err != nil {
+						return err
+					}
+					fmt.Fprintf(out, "  wall time %s; report: %s\n", time.Since(t0).Round(time.Second), report)
+					if !res.Pass {
+						failed = append(failed, label)
+					}
 				}
 			}
 			fmt.Fprintf(out, "%d scenarios in %s\n", len(list), time.Since(started).Round(time.Second))
