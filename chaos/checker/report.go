@@ -98,7 +98,8 @@ func HTML(w io.Writer, r *Result) error {
 	if err := Summary(&sum, r); err != nil {
 		return err
 	}
-	n := int(math.Ceil(r.DurationS)) + 1
+	// One point per second, for at most a day: a history from outside may claim anything.
+	n := int(min(max(math.Ceil(r.DurationS), 0), 86400)) + 1
 	regions := make([]string, 0, len(r.Regions))
 	for _, s := range r.Regions {
 		regions = append(regions, s.Region)
@@ -109,7 +110,7 @@ func HTML(w io.Writer, r *Result) error {
 			okR, errR, okW := make([]int, n), make([]int, n), make([]int, n)
 			p99 := make([]float64, n)
 			for _, b := range r.Timeline {
-				if b.Region != reg || b.Second >= n || !slices.Contains(kinds, b.Kind) {
+				if b.Region != reg || b.Second < 0 || b.Second >= n || !slices.Contains(kinds, b.Kind) {
 					continue
 				}
 				if b.Kind == Write {
