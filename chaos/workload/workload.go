@@ -50,8 +50,8 @@ type Options struct {
 	CheckPause time.Duration
 	// WriteTimeout and CheckTimeout bound one call (defaults 5 s and 2 s).
 	WriteTimeout, CheckTimeout time.Duration
-	// Recent is how many of the newest acknowledged writes minimize_latency checks draw from
-	// (default 30): recent writes are the ones a stale read would miss.
+	// Recent is how many of the newest acknowledged writes checks draw from (default 30):
+	// recent writes are the ones a stale replica or cache would miss.
 	Recent int
 }
 
@@ -209,11 +209,7 @@ func writer(ctx context.Context, region string, c relationshipv1connect.Relation
 func checker1(ctx context.Context, region string, c permissionv1connect.PermissionServiceClient, rec *Recorder, o Options, kind checker.Kind, seed uint64) {
 	rng := rand.New(rand.NewPCG(seed, 0x5eed))
 	for ctx.Err() == nil {
-		recent := 0
-		if kind == checker.CheckMin {
-			recent = o.Recent
-		}
-		a, ok := rec.pick(rng, recent)
+		a, ok := rec.pick(rng, o.Recent)
 		if !ok {
 			if sleep(ctx, 100*time.Millisecond) != nil {
 				return
