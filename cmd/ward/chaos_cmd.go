@@ -27,7 +27,14 @@ func newChaosCommand(environ func() []string) *cobra.Command {
 			"availability, lost writes, consistency, staleness and split brain. Needs Docker and the images\n" +
 			"of " + cluster.BuildCommand + ".",
 	}
-	cmd.AddCommand(newChaosRunCommand(environ), newChaosListCommand(), newChaosCheckCommand())
+	cmd.AddCommand(newChaosRunCommand(environ), newChaosListCommand(), newChaosCheckCommand(), &cobra.Command{
+		Use:   "clean",
+		Short: "Remove the containers and networks of chaos runs whose process died (run also does it first)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return cluster.RemoveOrphans(cmd.Context())
+		},
+	})
 	return cmd
 }
 
