@@ -70,8 +70,11 @@ type chart struct {
 }
 
 type line struct {
-	Name, Color, Points string
-	LegendY             int
+	Name, Color string
+	// Segments are polylines' points: a line breaks where a second has no value, rather than
+	// drawing a straight line across the gap.
+	Segments []string
+	LegendY  int
 }
 
 type band struct {
@@ -212,15 +215,24 @@ func newChart(title string, r *Result, n int, logScale bool, ymin, ymax float64,
 		c.Bands = append(c.Bands, band{X: left + plotW*start/xmax, W: w, Label: f.Name, LabelY: top + 12 + 12*(i%3)})
 	}
 	for i, s := range ss {
+		var segs []string
 		var pts []string
+		flush := func() {
+			if len(pts) > 0 {
+				segs = append(segs, strings.Join(pts, " "))
+				pts = nil
+			}
+		}
 		for x, y := range s.y {
 			if math.IsNaN(y) || (logScale && y <= 0) {
+				flush()
 				continue
 			}
 			// A point stands for the middle of its second.
 			pts = append(pts, fmt.Sprintf("%.1f,%.1f", left+plotW*(float64(x)+0.5)/xmax, top+plotH*(1-min(max(scale(y), 0), 1))))
 		}
-		c.Lines = append(c.Lines, line{Name: s.name, Color: s.color, Points: strings.Join(pts, " "), LegendY: top + 10 + 18*i})
+		flush()
+		c.Lines = append(c.Lines, line{Name: s.name, Color: s.color, Segments: segs, LegendY: top + 10 + 18*i})
 	}
 	return c
 }
@@ -251,7 +263,8 @@ svg text { font-size: 12px; }
   {{range .YTicks}}<line x1="` + fmt.Sprint(left) + `" x2="` + fmt.Sprint(left+plotW) + `" y1="{{px .Pos}}" y2="{{px .Pos}}" stroke="#eee"/>
   <text x="` + fmt.Sprint(left-6) + `" y="{{px .Pos}}" text-anchor="end" dominant-baseline="middle">{{.Label}}</text>
   {{end}}{{range .XTicks}}<text x="{{px .Pos}}" y="` + fmt.Sprint(top+plotH+18) + `" text-anchor="middle">{{.Label}}</text>
-  {{end}}{{range .Lines}}<polyline points="{{.Points}}" fill="none" stroke="{{.Color}}" stroke-width="1.5"/>
+  {{end}}{{range .Lines}}{{$color := .Color}}{{range .Segments}}<polyline points="{{.}}" fill="none" stroke="{{$color}}" stroke-width="1.5"/>
+  {{end}}
   <line x1="` + fmt.Sprint(left+plotW+15) + `" x2="` + fmt.Sprint(left+plotW+35) + `" y1="{{.LegendY}}" y2="{{.LegendY}}" stroke="{{.Color}}" stroke-width="2"/>
   <text x="` + fmt.Sprint(left+plotW+40) + `" y="{{.LegendY}}" dominant-baseline="middle">{{.Name}}</text>
   {{end}}
