@@ -351,10 +351,12 @@ func (c *Cluster) etcdEnv(i int) map[string]string {
 		"ETCD_INITIAL_CLUSTER":             strings.Join(initial, ","),
 		"ETCD_INITIAL_ADVERTISE_PEER_URLS": fmt.Sprintf("http://%s:%d", proxyAlias, svcEtcdPeer+i),
 		"ETCD_ADVERTISE_CLIENT_URLS":       fmt.Sprintf("http://%s:%d", proxyAlias, svcEtcd+i),
-		// Round trips between regions reach 80 ms, and the machine is shared: more slack than
-		// etcd's defaults (100 ms, 1 s), still well inside Patroni's ttl.
-		"ETCD_HEARTBEAT_INTERVAL": "200",
-		"ETCD_ELECTION_TIMEOUT":   "2000",
+		// Round trips between regions reach 80 ms, and the machine is shared: a little more
+		// slack than etcd's defaults (100 ms, 1 s). Not much more: a new etcd leader renews
+		// every lease, Patroni's leader key included, so when the etcd leader dies with the
+		// database leader's region, failover waits for the etcd election and then a full ttl.
+		"ETCD_HEARTBEAT_INTERVAL": "150",
+		"ETCD_ELECTION_TIMEOUT":   "1500",
 	}
 }
 
