@@ -21,21 +21,28 @@ type OAuth2Handler struct {
 	log         *slog.Logger
 	mux         *http.ServeMux
 	codeGuesses *addressLimiter // user codes tried at the device verification endpoint
+	corsOrigins []string        // see WithCORSOrigins
 }
 
 // NewOAuth2Handler returns the handler of p's endpoints. Mount it on the public listener at the
 // root: its routes are the oauth2.Path… constants.
-func NewOAuth2Handler(p *oauth2.Provider, log *slog.Logger) *OAuth2Handler {
+func NewOAuth2Handler(p *oauth2.Provider, log *slog.Logger, opts ...OAuth2Option) *OAuth2Handler {
 	h := &OAuth2Handler{p: p, log: log, mux: http.NewServeMux(), codeGuesses: newAddressLimiter()}
-	h.mux.HandleFunc("GET "+oauth2.PathDiscovery, h.discovery)
-	h.mux.HandleFunc("GET "+oauth2.PathJWKS, h.jwks)
+	for _, o := range opts {
+		o.applyOAuth2(h)
+	}
+	h.mux.HandleFunc("GET "+oauth2.PathDiscovery, corsPublic(h.discovery))
+	h.mux.HandleFunc("GET "+oauth2.PathJWKS, corsPublic(h.jwks))
 	h.mux.HandleFunc("GET "+oauth2.PathAuthorize, h.authorize)
 	h.mux.HandleFunc("POST "+oauth2.PathAuthorize, h.authorize)
-	h.mux.HandleFunc("POST "+oauth2.PathToken, h.token)
+	h.mux.HandleFunc("POST "+oauth2.PathToken, h.cors(h.token))
 	h.mux.HandleFunc("POST "+oauth2.PathIntrospect, h.introspect)
-	h.mux.HandleFunc("POST "+oauth2.PathRevoke, h.revoke)
-	h.mux.HandleFunc("GET "+oauth2.PathUserinfo, h.userinfo)
-	h.mux.HandleFunc("POST "+oauth2.PathUserinfo, h.userinfo)
+	h.mux.HandleFunc("POST "+oauth2.PathRevoke, h.cors(h.revoke))
+	h.mux.HandleFunc("GET "+oauth2.PathUserinfo, h.cors(h.userinfo))
+	h.mux.HandleFunc("POST "+oauth2.PathUserinfo, h.cors(h.userinfo))
+	for _, path := range []string{oauth2.PathToken, oauth2.PathRevoke, oauth2.PathUserinfo} {
+		h.mux.HandleFunc("OPTIONS "+path, h.preflight)
+	}
 	h.mux.HandleFunc("POST "+oauth2.PathDeviceAuth, h.deviceAuth)
 	h.mux.HandleFunc("GET "+oauth2.PathDeviceVerify, h.deviceVerify)
 	h.mux.HandleFunc("POST "+oauth2.PathDeviceVerify, h.deviceVerify)

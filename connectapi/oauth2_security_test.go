@@ -3,13 +3,16 @@ package connectapi_test
 import (
 	"context"
 	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 
 	xoauth2 "golang.org/x/oauth2"
 
+	"github.com/wardhq/ward/connectapi"
 	"github.com/wardhq/ward/oauth2"
 )
 
@@ -159,5 +162,41 @@ func TestOAuth2PromptNone(t *testing.T) {
 	wider := e.spaConfig(op, "openid", "profile")
 	if q := e.authorize(b, wider.AuthCodeURL("s", challenge, none), redirectURI); q.Get("error") != "consent_required" {
 		t.Errorf("prompt=none for a scope not consented to: %v; want consent_required", q)
+	}
+}
+
+// CORS: discovery and the JWKS are readable from any origin; the token endpoint only from the
+// configured origins; introspection from none.
+func TestOAuth2CORS(t *testing.T) {
+	e := newOAuth2Env(t, memoryStore(t))
+	srv := httptest.NewServer(connectapi.NewOAuth2Handler(e.p, slog.New(slog.DiscardHandler), connectapi.WithCORSOrigins("https://spa.example.com")))
+	defer srv.Close()
+	do := func(method, path, origin string) *http.Response {
+		req, _ := http.NewRequest(method, srv.URL+path, nil)
+		req.Header.Set("Origin", origin)
+		if method == http.MethodOptions {
+			req.Header.Set("Access-Control-Request-Method", "POST")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	for _, c := range []struct {
+		method, path, origin, want string
+	}{
+		{http.MethodGet, oauth2.PathDiscovery, "https://any.example", "*"},
+		{http.MethodGet, oauth2.PathJWKS, "https://any.example", "*"},
+		{http.MethodOptions, oauth2.PathToken, "https://spa.example.com", "https://spa.example.com"},
+		{http.MethodPost, oauth2.PathToken, "https://spa.example.com", "https://spa.example.com"},
+		{http.MethodOptions, oauth2.PathToken, "https://evil.example", ""},
+		{http.MethodPost, oauth2.PathToken, "https://evil.example", ""},
+		{http.MethodPost, oauth2.PathIntrospect, "https://spa.example.com", ""},
+	} {
+		if got := do(c.method, c.path, c.origin).Header.Get("Access-Control-Allow-Origin"); got != c.want {
+			t.Errorf("%s %s from %s: Access-Control-Allow-Origin %q; want %q", c.method, c.path, c.origin, got, c.want)
+		}
 	}
 }
