@@ -221,7 +221,7 @@ func (p *Provider) Run(ctx context.Context) error {
 			}
 			reading = r
 			p.revoked.polled(started)
-			p.revoked.prune(started.Add(-p.cfg.AccessTokenLifetime - pollMargin - clockLeeway))
+			p.revoked.prune(started.Add(-p.revoked.keep))
 		case ctx.Err() != nil:
 			return nil
 		default:
@@ -252,6 +252,8 @@ func (p *Provider) collectGarbage(ctx context.Context, now time.Time) {
 type revocationSet struct {
 	mu       sync.RWMutex
 	entries  map[revKey]time.Time // → when revoked
+	keep     time.Duration        // how long an entry can matter: an access token's lifetime and margins
+	adds     int                  // since the last pruning by add
 	lastPoll atomic.Int64         // unix nanoseconds when the last successful poll started; 0: never
 }
 
@@ -269,16 +271,24 @@ type revKey struct {
 	a, b string
 }
 
-func newRevocationSet() *revocationSet {
-	return &revocationSet{entries: map[revKey]time.Time{}}
+func newRevocationSet(keep time.Duration) *revocationSet {
+	return &revocationSet{entries: map[revKey]time.Time{}, keep: keep}
 }
+
+// pruneEvery is how many additions trigger a pruning, so that the set stays bounded when Run,
+// which prunes it after each poll, does not run.
+const pruneEvery = 4096
 
 func (s *revocationSet) add(k revKey, at time.Time) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if old, ok := s.entries[k]; !ok || at.After(old) {
 		s.entries[k] = at
 	}
-	s.mu.Unlock()
+	if s.adds++; s.adds >= pruneEvery {
+		s.adds = 0
+		s.pruneLocked(at.Add(-s.keep))
+	}
 }
 
 func (s *revocationSet) addGrant(id string, at time.Time)  { s.add(revKey{kind: revGrant, a: id}, at) }
@@ -325,10 +335,14 @@ func (s *revocationSet) fresh(now time.Time, bound time.Duration) bool {
 // prune forgets revocations made before before: no token they concern can still be active.
 func (s *revocationSet) prune(before time.Time) {
 	s.mu.Lock()
+	s.pruneLocked(before)
+	s.mu.Unlock()
+}
+
+func (s *revocationSet) pruneLocked(before time.Time) {
 	for k, at := range s.entries {
 		if at.Before(before) {
 			delete(s.entries, k)
 		}
 	}
-	s.mu.Unlock()
 }

@@ -188,7 +188,7 @@ func NewProvider(st store.OAuth2Store, cfg Config) (*Provider, error) {
 		st: st, cfg: cfg, issuer: iss, codec: codec, now: cfg.Clock, log: cfg.Logger,
 		secrets: newSecretCache(),
 		clients: expirable.NewLRU[string, *Client](clientCacheSize, nil, cfg.RevocationBound),
-		revoked: newRevocationSet(),
+		revoked: newRevocationSet(cfg.AccessTokenLifetime + pollMargin + clockLeeway),
 	}
 	if cfg.IntrospectionCacheSize > 0 {
 		p.cache, err = lru.New[string, *cachedToken](cfg.IntrospectionCacheSize)
