@@ -2,6 +2,8 @@ package connectapi_test
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -13,7 +15,9 @@ import (
 	xoauth2 "golang.org/x/oauth2"
 
 	"github.com/wardhq/ward/connectapi"
+	"github.com/wardhq/ward/fault"
 	"github.com/wardhq/ward/oauth2"
+	"github.com/wardhq/ward/store"
 )
 
 // A redirect URI that differs from the registered one in any character is refused, and the error
@@ -198,5 +202,37 @@ func TestOAuth2CORS(t *testing.T) {
 		if got := do(c.method, c.path, c.origin).Header.Get("Access-Control-Allow-Origin"); got != c.want {
 			t.Errorf("%s %s from %s: Access-Control-Allow-Origin %q; want %q", c.method, c.path, c.origin, got, c.want)
 		}
+	}
+}
+
+// failingStore fails every token lookup, as a database that is down.
+type failingStore struct{ countingStore }
+
+func (f *failingStore) LookupToken(context.Context, store.TokenKind, string) (*store.TokenRecord, *store.Grant, error) {
+	return nil, nil, fault.Wrap(fault.Unavailable, errors.New("dial tcp 10.0.0.1:5432: connection refused"), "the store is unavailable")
+}
+
+// A store failure is temporarily_unavailable (503) to the client, and its cause stays in the logs.
+func TestOAuth2StoreFailure(t *testing.T) {
+	fs := &failingStore{countingStore{OAuth2Store: memoryStore(t)}}
+	e := newOAuth2Env(t, fs)
+	rsSecret := webClients(e)
+	c, secret := e.createClient(oauth2.Client{ID: "svc", AuthMethod: oauth2.AuthClientSecretBasic,
+		GrantTypes: []oauth2.GrantType{oauth2.GrantClientCredentials}})
+	resp := e.postForm(oauth2.PathToken, url.Values{"grant_type": {"client_credentials"}}, c.ID, secret)
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&tok); err != nil || tok.AccessToken == "" {
+		t.Fatalf("token: %s, %v", resp.Status, err)
+	}
+	resp = e.postForm(oauth2.PathIntrospect, url.Values{"token": {tok.AccessToken}}, "rs", rsSecret)
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(body), "temporarily_unavailable") ||
+		strings.Contains(string(body), "10.0.0.1") {
+		t.Errorf("introspection over a failing store: %s %s; want 503 temporarily_unavailable without the cause", resp.Status, body)
+	}
+	if !strings.Contains(e.logs.String(), "connection refused") {
+		t.Errorf("the cause of a server failure is not logged")
 	}
 }
