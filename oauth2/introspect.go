@@ -30,6 +30,29 @@ type Introspection struct {
 	Extra map[string]any
 }
 
+// IntrospectionStats are counters of a Provider's introspection since it was made, for metrics.
+type IntrospectionStats struct {
+	CacheHits    uint64 // answered from the cache
+	StoreLookups uint64 // answered by reading the store
+	Rejected     uint64 // malformed, or failing their HMAC or signature: answered without the store
+	Polls        uint64 // successful polls of the revocations
+	PollFailures uint64 // failed polls (while they fail, the cache is bypassed)
+}
+
+// introspectionCounters are the atomics behind IntrospectionStats.
+type introspectionCounters struct {
+	cacheHits, storeLookups, rejected, polls, pollFailures atomic.Uint64
+}
+
+// IntrospectionStats returns the introspection counters.
+func (p *Provider) IntrospectionStats() IntrospectionStats {
+	c := &p.stats
+	return IntrospectionStats{
+		CacheHits: c.cacheHits.Load(), StoreLookups: c.storeLookups.Load(), Rejected: c.rejected.Load(),
+		Polls: c.polls.Load(), PollFailures: c.pollFailures.Load(),
+	}
+}
+
 // cachedToken is an active access token as the introspection cache keeps it. It is immutable.
 type cachedToken struct {
 	grantID string
@@ -62,6 +85,7 @@ func (p *Provider) Introspect(ctx context.Context, tok string) (Introspection, e
 	if len(tok) == token.Length && strings.HasPrefix(tok, "ward_") {
 		kind, sig, err := p.codec.Verify(tok)
 		if err != nil {
+			p.stats.rejected.Add(1)
 			return inactive, nil
 		}
 		switch kind {
@@ -82,14 +106,17 @@ func (p *Provider) Introspect(ctx context.Context, tok string) (Introspection, e
 		}
 		claims, err := p.verifyJWT(ctx, tok, accessTokenType, true)
 		if err != nil {
+			p.stats.rejected.Add(1)
 			return inactive, nil
 		}
 		jti, _ := claims["jti"].(string)
 		if jti == "" {
+			p.stats.rejected.Add(1)
 			return inactive, nil
 		}
 		key = jwtKey(jti)
 	} else {
+		p.stats.rejected.Add(1)
 		return inactive, nil
 	}
 	if useCache && key == cacheKey {
@@ -97,6 +124,7 @@ func (p *Provider) Introspect(ctx context.Context, tok string) (Introspection, e
 			return r, nil
 		}
 	}
+	p.stats.storeLookups.Add(1)
 	e, err := p.lookupAccess(ctx, key)
 	if err != nil || e == nil {
 		return inactive, err
@@ -116,6 +144,7 @@ func (p *Provider) cached(cacheKey string, now time.Time) (r Introspection, hit 
 	if !ok {
 		return Introspection{}, false
 	}
+	p.stats.cacheHits.Add(1)
 	if !now.Before(e.result.ExpiresAt) || p.revoked.has(e, now) {
 		return Introspection{}, true
 	}
@@ -221,10 +250,12 @@ func (p *Provider) Run(ctx context.Context) error {
 			}
 			reading = r
 			p.revoked.polled(started)
+			p.stats.polls.Add(1)
 			p.revoked.prune(started.Add(-p.revoked.keep))
 		case ctx.Err() != nil:
 			return nil
 		default:
+			p.stats.pollFailures.Add(1)
 			p.log.Warn("oauth2: cannot poll revocations; introspection reads the store until it can", "error", err)
 		}
 		select {

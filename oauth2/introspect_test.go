@@ -136,6 +136,10 @@ func TestIntrospectionWithoutRunReadsTheStore(t *testing.T) {
 	if counter.n.Load() != 3 {
 		t.Errorf("%d lookups for 3 introspections without Run; want 3", counter.n.Load())
 	}
+	_, _ = p.Introspect(ctx, "not a token")
+	if st := p.IntrospectionStats(); st.StoreLookups != 3 || st.CacheHits != 0 || st.Rejected != 1 || st.Polls != 0 {
+		t.Errorf("stats %+v; want 3 lookups, 1 rejected, no hits, no polls", st)
+	}
 }
 
 func TestIntrospectionOfExpiredTokens(t *testing.T) {
@@ -156,6 +160,9 @@ func TestIntrospectionOfExpiredTokens(t *testing.T) {
 		t.Errorf("expires_in %d; want 60", resp.ExpiresIn)
 	}
 	cachedWithin(t, p, counter, resp.AccessToken)
+	if st := p.IntrospectionStats(); st.CacheHits == 0 || st.Polls == 0 {
+		t.Errorf("stats %+v after a cached answer", st)
+	}
 	offset.Store(int64(time.Minute))
 	if in, _ := p.Introspect(ctx, resp.AccessToken); in.Active {
 		t.Error("a cached token is active after it expired")

@@ -123,6 +123,7 @@ type Provider struct {
 	cache   *lru.Cache[string, *cachedToken] // nil when the cache is off
 	revoked *revocationSet
 	keys    *keyRing
+	stats   introspectionCounters
 }
 
 // NewProvider returns a Provider over st. The error is InvalidArgument naming the field of cfg
