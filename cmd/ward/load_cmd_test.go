@@ -145,7 +145,9 @@ func TestLoadRunOAuth2(t *testing.T) {
 	public, admin, _ := startServer(t)
 	js := filepath.Join(t.TempDir(), "r.json")
 	for _, w := range []string{"token", "introspect", "introspect-http"} {
-		if _, err := ward(t, public, admin, "", "load", "run", "--workload", w, "--duration", "1s", "--concurrency", "4", "--json", js); err != nil {
+		// A generous timeout: under the race detector one bcrypt verification of the client's
+		// secret (before it is cached) takes seconds.
+		if _, err := ward(t, public, admin, "", "load", "run", "--workload", w, "--duration", "1s", "--concurrency", "4", "--timeout", "20s", "--json", js); err != nil {
 			t.Errorf("%s: %v", w, oneLine(err))
 			continue
 		}
