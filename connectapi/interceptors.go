@@ -19,10 +19,11 @@ import (
 // counter by procedure and code, a debug log line per call and, when tracing is on, a span that
 // continues the caller's trace (W3C traceparent).
 type Observer struct {
-	listener string
-	log      *slog.Logger
-	duration *prometheus.HistogramVec
-	tracer   trace.Tracer // nil: no spans
+	listener     string
+	log          *slog.Logger
+	duration     *prometheus.HistogramVec
+	httpDuration *prometheus.HistogramVec // plain-HTTP routes (see WrapHTTP)
+	tracer       trace.Tracer             // nil: no spans
 }
 
 // WithTracer returns a copy of o that also records a span per RPC.
@@ -55,17 +56,25 @@ var _ connect.Interceptor = (*Observer)(nil)
 
 // NewObservers returns one Observer per listener name, sharing their metrics, registered with reg.
 func NewObservers(reg prometheus.Registerer, log *slog.Logger, listeners ...string) (map[string]*Observer, error) {
+	buckets := []float64{.00005, .0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}
 	duration := prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Namespace: "ward", Subsystem: "rpc", Name: "duration_seconds",
 		Help:    "Duration of RPCs by listener, procedure and Connect code; its _count is the request rate.",
-		Buckets: []float64{.00005, .0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		Buckets: buckets,
 	}, []string{"listener", "procedure", "code"})
-	if err := reg.Register(duration); err != nil {
-		return nil, errors.Join(errors.New("registering RPC metrics"), err)
+	httpDuration := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Namespace: "ward", Subsystem: "http", Name: "duration_seconds",
+		Help:    "Duration of plain-HTTP requests (the OAuth2 and OpenID Connect endpoints) by listener, route and status; its _count is the request rate.",
+		Buckets: buckets,
+	}, []string{"listener", "route", "status"})
+	for _, c := range []prometheus.Collector{duration, httpDuration} {
+		if err := reg.Register(c); err != nil {
+			return nil, errors.Join(errors.New("registering request metrics"), err)
+		}
 	}
 	out := make(map[string]*Observer, len(listeners))
 	for _, l := range listeners {
-		out[l] = &Observer{listener: l, log: log, duration: duration}
+		out[l] = &Observer{listener: l, log: log, duration: duration, httpDuration: httpDuration}
 	}
 	return out, nil
 }

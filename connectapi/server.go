@@ -41,7 +41,7 @@ func NewPublicHandler(s Services, obs *Observer) http.Handler {
 	mux.Handle(pingv1connect.NewPingServiceHandler(PingService{}, opts))
 	if s.OAuth2 != nil {
 		for _, route := range s.OAuth2.Routes() {
-			mux.Handle(route, s.OAuth2)
+			mux.Handle(route, obs.WrapHTTP(route, s.OAuth2))
 		}
 		mux.Handle(oauth2v1connect.NewIntrospectionServiceHandler(s.PublicIntrospection, opts))
 		mux.HandleFunc("GET "+PathNoLoginApp, noApp("login", "login_url"))

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -68,6 +69,25 @@ func TestClientsCLI(t *testing.T) {
 	}
 	if !res.Msg.GetActive() || res.Msg.GetClientId() != c.Client.ClientID || strings.Join(res.Msg.GetScopes(), " ") != "read" {
 		t.Errorf("introspection of a fresh token: %v", res.Msg)
+	}
+
+	// The admin listener's metrics count the token endpoint's requests and how introspections
+	// were answered.
+	if _, err := introspection.Introspect(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	metrics := get(t, admin+"/metrics")
+	for _, want := range []string{
+		`ward_http_duration_seconds_count{listener="public",route="/oauth2/token",status="200"} 1`,
+		`ward_oauth2_introspections_total{answer="rejected"} 0`,
+		`ward_oauth2_revocation_polls_total{outcome="ok"}`,
+	} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if strings.Contains(metrics, `ward_oauth2_introspections_total{answer="cache"} 0`) {
+		t.Errorf("a second introspection of a token was not answered from the cache")
 	}
 
 	out, err := ward(t, public, admin, "", "clients", "list")
@@ -221,4 +241,18 @@ func TestLoginCLIErrors(t *testing.T) {
 	if _, err := ward(t, public, admin, "", "login", "accept", "x"); err == nil || !strings.Contains(err.Error(), "--subject is required") {
 		t.Errorf("login accept without --subject: %v", err)
 	}
+}
+
+func get(t *testing.T, u string) string {
+	t.Helper()
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

@@ -126,6 +126,12 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready chan<- 
 		return err
 	}
 	if provider != nil {
+		if err := reg.Register(connectapi.NewOAuth2Collector(provider)); err != nil {
+			for _, l := range listeners {
+				l.Close()
+			}
+			return fmt.Errorf("registering the OAuth2 metrics: %w", err)
+		}
 		services.OAuth2 = connectapi.NewOAuth2Handler(provider, log)
 		services.OAuth2Admin = connectapi.NewOAuth2AdminService(provider, log)
 		services.PublicIntrospection = connectapi.NewIntrospectionService(provider, log, true)
