@@ -143,14 +143,17 @@ func (h *OAuth2Handler) browse(w http.ResponseWriter, r *http.Request, res *oaut
 var pageTemplate = template.Must(template.New("page").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{{.Title}}</title></head>
 <body><h1>{{.Title}}</h1><p>{{.Message}}</p>
-{{if .Form}}<form method="get" action="` + oauth2.PathDeviceVerify + `"><input name="user_code" autocomplete="off" autofocus>
+{{if .Form}}<form method="get" action="` + oauth2.PathDeviceVerify + `"><label for="user_code">Code</label>
+<input id="user_code" name="user_code" autocomplete="off" autofocus>
 <button type="submit">Continue</button></form>{{end}}
 </body></html>
 `))
 
 func (h *OAuth2Handler) page(w http.ResponseWriter, status int, title, message string, form bool) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; form-action 'self'")
+	// No form-action: Chromium applies it to every redirect that follows a form's submission, and
+	// the user code form's redirects to the login app, on another origin.
+	w.Header().Set("Content-Security-Policy", "default-src 'none'")
 	w.Header().Set("X-Frame-Options", "DENY")
 	w.WriteHeader(status)
 	_ = pageTemplate.Execute(w, struct { // the client may be gone; nothing to do about it
