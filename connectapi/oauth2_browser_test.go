@@ -412,8 +412,8 @@ func TestOAuth2BrowserCodeFlow(t *testing.T) {
 }
 
 // A device (a TV) asks for authorization; the user opens the verification page in Chromium,
-// types the user code into ward's form, logs in and consents, and the device's poll gets tokens.
-// A second device, denied, gets access_denied.
+// types the user code into ward's form (a wrong one first), logs in and consents, and the
+// device's poll gets tokens. A second device, denied, gets access_denied.
 func TestOAuth2BrowserDeviceGrant(t *testing.T) {
 	e, app := newBrowserEnv(t)
 	e.createClient(oauth2.Client{
@@ -460,9 +460,20 @@ func TestOAuth2BrowserDeviceGrant(t *testing.T) {
 	if label := read(t, ctx, "the user code field's name", accessibleName(field)); label != "Code" {
 		t.Errorf("the user code field's accessible name is %q; want Code, from its label", label)
 	}
+	// A mistyped code shows ward's error page, naming the problem; the user opens the page again.
+	wrong := "BCDF-GHJK"
+	if wrong == da.UserCode {
+		wrong = "KJHG-FDCB"
+	}
+	do(t, ctx, "typing a wrong user code", chromedp.SendKeys(field, wrong))
+	resp := load(t, ctx, "submitting a wrong user code", chromedp.Click(chromedp.CSS(`button[type="submit"]`)))
+	if body := text(t, ctx, "body"); resp.Status != http.StatusBadRequest || !strings.Contains(body, "the code is unknown or expired") {
+		t.Errorf("a wrong user code: %d, %q; want 400 and a page saying the code is unknown", resp.Status, body)
+	}
+	load(t, ctx, "the verification page again", chromedp.Navigate(da.VerificationURI))
 	do(t, ctx, "typing the user code", chromedp.SendKeys(field, da.UserCode))
 	load(t, ctx, "submitting the user code", chromedp.Click(chromedp.CSS(`button[type="submit"]`)))
-	resp := logInAndAllow(t, ctx, "bob")
+	resp = logInAndAllow(t, ctx, "bob")
 	if title := text(t, ctx, "h1"); resp.Status != http.StatusOK || title != "Device connected" {
 		t.Errorf("the page after consent: %d, heading %q; want 200, Device connected", resp.Status, title)
 	}
