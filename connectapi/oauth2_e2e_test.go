@@ -23,6 +23,8 @@ import (
 	xoauth2 "golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/wardhq/ward/connectapi"
 	"github.com/wardhq/ward/oauth2"
 	"github.com/wardhq/ward/store"
@@ -525,7 +527,11 @@ func TestOAuth2Discovery(t *testing.T) {
 func TestOAuth2OnThePublicListener(t *testing.T) {
 	e := newOAuth2Env(t, memoryStore(t))
 	h := connectapi.NewOAuth2Handler(e.p, slog.New(slog.DiscardHandler))
-	srv := httptest.NewServer(connectapi.NewPublicHandler(connectapi.Services{OAuth2: h}, nil))
+	obs, err := connectapi.NewObservers(prometheus.NewRegistry(), slog.New(slog.DiscardHandler), "public")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(connectapi.NewPublicHandler(connectapi.Services{OAuth2: h}, obs["public"]))
 	defer srv.Close()
 	for _, path := range h.Routes() {
 		resp, err := http.Get(srv.URL + path)

@@ -43,9 +43,11 @@ func NewPublicHandler(s Services, obs *Observer) http.Handler {
 		for _, route := range s.OAuth2.Routes() {
 			mux.Handle(route, obs.WrapHTTP(route, s.OAuth2))
 		}
-		mux.Handle(oauth2v1connect.NewIntrospectionServiceHandler(s.PublicIntrospection, opts))
 		mux.HandleFunc("GET "+PathNoLoginApp, noApp("login", "login_url"))
 		mux.HandleFunc("GET "+PathNoConsentApp, noApp("consent", "consent_url"))
+	}
+	if s.PublicIntrospection != nil {
+		mux.Handle(oauth2v1connect.NewIntrospectionServiceHandler(s.PublicIntrospection, opts))
 	}
 	return mux
 }
@@ -80,6 +82,8 @@ func NewAdminHandler(s Services, obs *Observer, gatherer prometheus.Gatherer, re
 	mux.Handle(schemav1connect.NewSchemaServiceHandler(s.Schemas, opts))
 	if s.OAuth2Admin != nil {
 		mux.Handle(oauth2v1connect.NewOAuth2AdminServiceHandler(s.OAuth2Admin, opts))
+	}
+	if s.AdminIntrospection != nil {
 		mux.Handle(oauth2v1connect.NewIntrospectionServiceHandler(s.AdminIntrospection, opts))
 	}
 	mux.Handle("GET /metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{}))
