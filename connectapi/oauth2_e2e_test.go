@@ -471,6 +471,11 @@ func TestOAuth2DeviceGrant(t *testing.T) {
 		if _, err := cfg.DeviceAccessToken(ctx, da2); retrieveErrorCode(err) != "access_denied" {
 			t.Errorf("denied device: %v; want access_denied", err)
 		}
+		// alice's consent to tv is remembered, but a device flow asks all the same: the user code
+		// may have come from someone else (RFC 8628 §5.4).
+		if n := e.consentSkips.Load(); n != 0 {
+			t.Errorf("a device flow offered the consent app to skip %d times; want 0", n)
+		}
 		da3, err := cfg.DeviceAuth(ctx)
 		if err != nil {
 			t.Fatal(err)

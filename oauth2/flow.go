@@ -103,7 +103,8 @@ type ConsentRequest struct {
 	Client    *Client
 	Subject   string
 	// Skip is true when the subject consented to these scopes for this client before and the
-	// consent is remembered: the app should accept without asking.
+	// consent is remembered: the app should accept without asking. It is never set for a device
+	// flow, whose user must confirm that the device is theirs (RFC 8628 §5.4).
 	Skip               bool
 	RequestedScopes    []string
 	RequestedAudiences []string
@@ -560,7 +561,9 @@ func (p *Provider) afterLogin(ctx context.Context, r BrowserRequest, path string
 	if fd.SessionID == "" {
 		fd.SessionID = randomID() // a sid for the ID token even when the login is not remembered
 	}
-	if !slices.Contains(fd.OIDC.Prompt, "consent") {
+	// A device flow always asks: its user code may come from someone else (remote phishing,
+	// RFC 8628 §5.4), and only the user's own confirmation tells that this device is theirs.
+	if !slices.Contains(fd.OIDC.Prompt, "consent") && !fd.Device {
 		rc, err := p.st.GetConsent(ctx, f.Subject, f.ClientID)
 		switch {
 		case err == nil:
