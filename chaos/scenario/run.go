@@ -99,7 +99,7 @@ func Run(ctx context.Context, s Scenario, o Options) (res *checker.Result, err e
 	}
 
 	rec := workload.NewRecorder()
-	e := &env{c: c, since: rec.Since, deadPG: map[int]bool{}}
+	e := &env{c: c, since: rec.Since, deadPG: map[int]bool{}, deadRegion: map[int]bool{}}
 	obs := &observer{c: c, rec: rec}
 	var targets []workload.Target
 	for _, r := range c.Regions {
@@ -127,13 +127,24 @@ func Run(ctx context.Context, s Scenario, o Options) (res *checker.Result, err e
 	}
 	stopWorkload()
 	wg.Wait()
-	end := rec.Since()
 	for _, undo := range slices.Backward(e.restore) {
 		// Undoing what is already undone (a healed link, a running node) is harmless.
 		_ = undo(context.WithoutCancel(ctx))
 	}
 	if injectErr != nil {
 		return nil, fmt.Errorf("scenario %s: %w", s.Name, injectErr)
+	}
+	log.Info("checking every acknowledged write through every surviving ward node")
+	var alive []workload.Target
+	for i, t := range targets {
+		if !e.deadRegion[i] {
+			alive = append(alive, t)
+		}
+	}
+	workload.Sweep(ctx, alive, rec, 4, workload.Options{})
+	end := rec.Since()
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 
 	log.Info("verifying the acknowledged writes on every surviving database node")

@@ -63,6 +63,7 @@ func All() []Scenario {
 				}
 				e.begin("kill region "+l.Name, true, l.Name)
 				e.deadPG[l.Index] = true
+				e.deadRegion[l.Index] = true
 				return e.c.KillRegion(ctx, l)
 			},
 		},
@@ -168,6 +169,8 @@ type env struct {
 	faults []checker.Fault
 	// deadPG marks the regions whose database node was killed: it is not verified at the end.
 	deadPG map[int]bool
+	// deadRegion marks the regions killed whole: their ward node is not swept at the end.
+	deadRegion map[int]bool
 	// restore undoes faults that a scenario interrupted midway would leave (paused nodes,
 	// cut links), so that the final verification can reach every node.
 	restore []func(context.Context) error

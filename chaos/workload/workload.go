@@ -216,37 +216,47 @@ func checker1(ctx context.Context, region string, c permissionv1connect.Permissi
 			}
 			continue
 		}
-		cons := &relv1.Consistency{Requirement: &relv1.Consistency_MinimizeLatency{MinimizeLatency: true}}
-		if kind == checker.CheckFresh {
-			cons = &relv1.Consistency{Requirement: &relv1.Consistency_AtLeastAsFresh{AtLeastAsFresh: a.token}}
-		}
-		cctx, cancel := context.WithTimeout(ctx, o.CheckTimeout)
-		start := rec.Since()
-		out, err := c.Check(cctx, connect.NewRequest(&permv1.CheckRequest{
-			Consistency: cons,
-			Resource:    &relv1.ObjectReference{Type: Namespace, Id: a.resource},
-			Permission:  "view",
-			Subject:     &relv1.SubjectReference{Type: "user", Id: a.subject},
-		}))
-		end := rec.Since()
-		cancel()
+		err := check(ctx, region, c, rec, o, kind, a)
 		if ctx.Err() != nil {
 			return
 		}
-		op := checker.Op{Region: region, Kind: kind, Start: start, End: end, Tuple: a.tuple, Acked: a.at, OK: err == nil}
-		if kind == checker.CheckFresh {
-			op.Token = a.token
-		}
-		if err != nil {
-			op.Error = errText(err)
-		} else {
-			op.Allowed = out.Msg.GetDecision() == permv1.Decision_DECISION_ALLOWED
-		}
-		rec.add(op, nil)
 		if sleep(ctx, pause(o.CheckPause, err)) != nil {
 			return
 		}
 	}
+}
+
+// check makes one Check of a's tuple in the consistency of kind and records it; it records
+// nothing when ctx ended meanwhile (the scenario is over, not the system failing).
+func check(ctx context.Context, region string, c permissionv1connect.PermissionServiceClient, rec *Recorder, o Options, kind checker.Kind, a ack) error {
+	cons := &relv1.Consistency{Requirement: &relv1.Consistency_MinimizeLatency{MinimizeLatency: true}}
+	if kind == checker.CheckFresh {
+		cons = &relv1.Consistency{Requirement: &relv1.Consistency_AtLeastAsFresh{AtLeastAsFresh: a.token}}
+	}
+	cctx, cancel := context.WithTimeout(ctx, o.CheckTimeout)
+	start := rec.Since()
+	out, err := c.Check(cctx, connect.NewRequest(&permv1.CheckRequest{
+		Consistency: cons,
+		Resource:    &relv1.ObjectReference{Type: Namespace, Id: a.resource},
+		Permission:  "view",
+		Subject:     &relv1.SubjectReference{Type: "user", Id: a.subject},
+	}))
+	end := rec.Since()
+	cancel()
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	op := checker.Op{Region: region, Kind: kind, Start: start, End: end, Tuple: a.tuple, Acked: a.at, OK: err == nil}
+	if kind == checker.CheckFresh {
+		op.Token = a.token
+	}
+	if err != nil {
+		op.Error = errText(err)
+	} else {
+		op.Allowed = out.Msg.GetDecision() == permv1.Decision_DECISION_ALLOWED
+	}
+	rec.add(op, nil)
+	return err
 }
 
 // pause is the pause before the next call: longer after a failure, as a client backs off, so
@@ -279,4 +289,41 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// Sweep checks every acknowledged write once through each target, at least as fresh as the
+// write's token, after the faults: a node whose view of the data diverged (a cache or an
+// in-memory copy that kept a transaction the failover discarded) shows there, whichever writes
+// the random checks happened to draw. It records [checker.CheckFresh] operations into rec, with
+// at most parallel calls in flight per target.
+func Sweep(ctx context.Context, targets []Target, rec *Recorder, parallel int, o Options) {
+	o.defaults()
+	httpClient := newHTTPClient()
+	defer httpClient.CloseIdleConnections()
+	rec.mu.Lock()
+	acked := append([]ack(nil), rec.acked...)
+	rec.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, t := range targets {
+		perms := permissionv1connect.NewPermissionServiceClient(httpClient, t.PublicURL)
+		next := make(chan ack)
+		for range max(parallel, 1) {
+			wg.Go(func() {
+				for a := range next {
+					check(ctx, t.Region, perms, rec, o, checker.CheckFresh, a)
+				}
+			})
+		}
+		wg.Go(func() {
+			defer close(next)
+			for _, a := range acked {
+				select {
+				case next <- a:
+				case <-ctx.Done():
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

@@ -89,3 +89,38 @@ func TestRunRecordsEveryOperation(t *testing.T) {
 		t.Errorf("acked = %d, want %d", got, writes-failed)
 	}
 }
+
+func TestSweepChecksEveryAcknowledgedWrite(t *testing.T) {
+	f := &fakeWard{}
+	mux := http.NewServeMux()
+	mux.Handle(relationshipv1connect.NewRelationshipServiceHandler(f))
+	mux.Handle(permissionv1connect.NewPermissionServiceHandler(f))
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	targets := []workload.Target{{Region: "a", PublicURL: srv.URL, AdminURL: srv.URL}, {Region: "b", PublicURL: srv.URL, AdminURL: srv.URL}}
+
+	rec := workload.NewRecorder()
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	workload.Run(ctx, targets, rec, workload.Options{WritePause: 5 * time.Millisecond, CheckPause: 50 * time.Millisecond})
+	cancel()
+	before := len(rec.Ops())
+	acked := rec.Acked()
+	workload.Sweep(context.Background(), targets, rec, 3, workload.Options{})
+	swept := map[string]int{}
+	for _, op := range rec.Ops()[before:] {
+		if op.Kind != checker.CheckFresh || !op.OK || !op.Allowed {
+			t.Errorf("sweep op %+v", op)
+		}
+		swept[op.Region+" "+op.Tuple]++
+	}
+	for _, tuple := range acked {
+		for _, r := range []string{"a", "b"} {
+			if swept[r+" "+tuple] != 1 {
+				t.Errorf("%s checked %d times in %s, want once", tuple, swept[r+" "+tuple], r)
+			}
+		}
+	}
+	if len(acked) == 0 {
+		t.Fatal("no write was acknowledged")
+	}
+}
