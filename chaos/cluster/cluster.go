@@ -106,12 +106,8 @@ type Cluster struct {
 	log     *slog.Logger
 	docker  *testcontainers.DockerClient
 	nets    []*testcontainers.DockerNetwork
-	proxyC  *testcontainers.DockerContainer
 	toxi    *toxiClient
 	Regions []*Region
-
-	mu     sync.Mutex
-	ctrIDs []string // every container started, for Close
 }
 
 // Region is one region's nodes.
@@ -308,7 +304,6 @@ func (c *Cluster) startProxy(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("toxiproxy: %w", err)
 	}
-	c.proxyC = ctr
 	c.toxi = newToxiClient(fmt.Sprintf("http://127.0.0.1:%d", ports["8474"]))
 	if err := c.toxi.waitUp(ctx); err != nil {
 		return err
@@ -429,9 +424,6 @@ func (c *Cluster) migrate(ctx context.Context) error {
 		tcnetwork.WithNetwork(nil, c.nets[0]),
 		testcontainers.WithCmd("migrate", "up", "--dsn", c.primaryDSN(0), "--dialect", c.dialect()),
 	)
-	if ctr != nil {
-		c.track(ctr.GetContainerID())
-	}
 	if err != nil {
 		return fmt.Errorf("ward migrate: %w", err)
 	}
@@ -518,9 +510,6 @@ func (c *Cluster) run1(ctx context.Context, image string, opts []testcontainers.
 		}
 		all := append(append([]testcontainers.ContainerCustomizer{}, opts...), publish(published)...)
 		ctr, err := testcontainers.Run(ctx, image, all...)
-		if ctr != nil {
-			c.track(ctr.GetContainerID())
-		}
 		if err != nil {
 			lastErr = err
 			if ctr != nil {
@@ -569,12 +558,6 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-func (c *Cluster) track(id string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.ctrIDs = append(c.ctrIDs, id)
 }
 
 // WaitWardReady waits until r's ward node answers /health/ready (at most a minute).

@@ -76,7 +76,8 @@ func (c *Cluster) patroniCluster(ctx context.Context, r *Region) ([]patroniMembe
 	return body.Members, nil
 }
 
-// Role is what a database node answered to pg_is_in_recovery(), "" when it did not answer.
+// Role reports whether the database node at dsn is writable (pg_is_in_recovery() is false),
+// or the error that kept it from answering within timeout.
 func Role(ctx context.Context, dsn string, timeout time.Duration) (primary bool, err error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
