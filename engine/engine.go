@@ -26,6 +26,9 @@ type Engine struct {
 
 	tokens  tokenMemo
 	reverse reverseIndex
+	// The caches keyed by revision, which ForgetCaches empties; cache is nil when caching is off.
+	cache       *cachingDispatcher
+	memberships *memberships
 
 	schemaMu sync.Mutex
 	compiled map[store.Revision]*schema.Schema // by the revision that wrote the schema
@@ -98,17 +101,38 @@ func New(st store.Store, opts ...Option) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{store: st, cfg: cfg, metrics: m, compiled: make(map[store.Revision]*schema.Schema)}
+	e := &Engine{store: st, cfg: cfg, metrics: m, compiled: make(map[store.Revision]*schema.Schema),
+		memberships: newMemberships(cfg.cacheSize / 10)}
 	// The dispatch chain: cache → singleflight → evaluator, whose sub-problems re-enter the chain.
-	eval := &evaluator{reduce: newReducer(cfg.concurrency, cfg.parallelism), memberships: newMemberships(cfg.cacheSize / 10),
+	eval := &evaluator{reduce: newReducer(cfg.concurrency, cfg.parallelism), memberships: e.memberships,
 		metrics: m, tracer: cfg.tracer}
 	var d dispatcher = newSingleflight(eval)
 	if cfg.cacheSize > 0 {
-		d = newCachingDispatcher(d, cfg.cacheSize, m)
+		e.cache = newCachingDispatcher(d, cfg.cacheSize, m)
+		d = e.cache
 	}
 	eval.dispatch = d
 	e.dispatch = d
 	return e, nil
+}
+
+// ForgetCaches drops everything the engine keeps by revision: check results, membership sets and
+// compiled schemas. Call it when revisions stopped naming one history — a PostgreSQL failover
+// discarded commits that this node had read, and the new primary reuses their revision numbers —
+// so that no answer from the lost history is served again.
+func (e *Engine) ForgetCaches() {
+	if e.cache != nil {
+		for _, s := range e.cache.shards {
+			s.Purge()
+		}
+	}
+	if e.memberships.cache != nil {
+		e.memberships.cache.Purge()
+	}
+	e.schemaMu.Lock()
+	clear(e.compiled)
+	e.latest.Store(nil)
+	e.schemaMu.Unlock()
 }
 
 // snapshot is everything one request reads: a revision, its reader and its schema.

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -64,7 +65,16 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready chan<- 
 	}
 	defer stopTracing()
 
-	stores, err := openStores(ctx, cfg, log, reg, tracer)
+	// The mirror reloads when the database's history no longer reaches it — a failover discarded
+	// commits it had applied — and the engine must then forget what it cached by revision.
+	var engineRef atomic.Pointer[engine.Engine]
+	forget := func() {
+		if e := engineRef.Load(); e != nil {
+			log.Warn("the database's history changed under this node: dropping the caches kept by revision")
+			e.ForgetCaches()
+		}
+	}
+	stores, err := openStores(ctx, cfg, log, reg, tracer, forget)
 	if err != nil {
 		return err
 	}
@@ -91,6 +101,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready chan<- 
 	if err != nil {
 		return err
 	}
+	engineRef.Store(eng)
 	obs, err := connectapi.NewObservers(reg, log, "public", "admin")
 	if err != nil {
 		return err
@@ -198,7 +209,7 @@ type stores struct {
 
 // openStores returns the stores cfg names: PostgreSQL or CockroachDB when a DSN is set, after
 // checking that its schema is current, and the embedded stores otherwise.
-func openStores(ctx context.Context, cfg serveConfig, log *slog.Logger, reg prometheus.Registerer, tracer trace.Tracer) (stores, error) {
+func openStores(ctx context.Context, cfg serveConfig, log *slog.Logger, reg prometheus.Registerer, tracer trace.Tracer, onReload func()) (stores, error) {
 	if cfg.DSN == "" {
 		log.Info("using the embedded store: data lives in this process only")
 		return stores{tuples: memory.New(memory.WithRetention(cfg.Retention)), oauth2: memory.NewOAuth2Store()}, nil
@@ -228,7 +239,7 @@ func openStores(ctx context.Context, cfg serveConfig, log *slog.Logger, reg prom
 	if !cfg.Mirror {
 		return stores{tuples: st, oauth2: st.OAuth2(), shared: true}, nil
 	}
-	m, err := mirror.Open(ctx, st, mirror.WithRetention(cfg.Retention), mirror.WithLogger(log))
+	m, err := mirror.Open(ctx, st, mirror.WithRetention(cfg.Retention), mirror.WithLogger(log), mirror.WithOnReload(onReload))
 	if err != nil {
 		st.Close()
 		return stores{}, fmt.Errorf("loading the in-memory copy of the database: %w", err)

@@ -53,6 +53,7 @@ type config struct {
 	retention time.Duration
 	pageSize  int
 	log       *slog.Logger
+	onReload  func()
 }
 
 // WithWait sets how long a read of a snapshot newer than the copy waits for the copy before it
@@ -61,6 +62,12 @@ func WithWait(d time.Duration) Option { return optionFunc(func(c *config) { c.wa
 
 // WithRetention sets how long the copy keeps superseded versions. The default is 10 minutes.
 func WithRetention(d time.Duration) Option { return optionFunc(func(c *config) { c.retention = d }) }
+
+// WithOnReload calls f each time the copy is loaded anew because the source's history no longer
+// reaches it (it fell behind the source's retention, or a failover discarded commits it had
+// applied). Whatever was derived from the old copy by revision — the engine's caches — must be
+// dropped then: f is the place to do it.
+func WithOnReload(f func()) Option { return optionFunc(func(c *config) { c.onReload = f }) }
 
 // WithLogger sets the logger. The default discards.
 func WithLogger(l *slog.Logger) Option { return optionFunc(func(c *config) { c.log = l }) }
@@ -162,6 +169,9 @@ func (s *Store) follow(ctx context.Context) {
 			if fresh, err := s.load(ctx); err == nil {
 				s.copy.Store(fresh)
 				c.mem.Close()
+				if s.cfg.onReload != nil {
+					s.cfg.onReload()
+				}
 				s.broadcast()
 				continue
 			}

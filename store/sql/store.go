@@ -45,6 +45,7 @@ type Store struct {
 	log         *slog.Logger
 
 	schemas   schemaCache
+	commits   commitLog // the transactions of the revisions watches passed (PostgreSQL)
 	optimized atomic.Pointer[optimizedRevision]
 	// collected is the revision below which history is gone, as last seen.
 	collected atomic.Int64
