@@ -92,22 +92,14 @@ func (e *Engine) revisionFor(ctx context.Context, c Consistency) (store.Revision
 		}
 		// The optimized revision is shared by many requests, so its cache entries are warm:
 		// prefer it whenever it already covers the token.
-		opt, err := e.store.OptimizedRevision(ctx, e.cfg.maxStaleness)
-		if err != nil {
-			return store.Revision{}, err
-		}
-		if !opt.Less(want) {
+		if opt, err := e.store.OptimizedRevision(ctx, e.cfg.maxStaleness); err == nil && !opt.Less(want) {
 			return opt, nil
 		}
-		head, err := e.store.HeadRevision(ctx)
-		if err != nil {
-			return store.Revision{}, err
-		}
-		if head.Less(want) {
-			return store.Revision{}, fault.Invalid("consistency.at_least_as_fresh",
-				"snapshot token names revision %s, newer than any commit of this store (%s)", want, head)
-		}
-		return head, nil
+		// Otherwise the token's own snapshot, which satisfies the request without asking for the
+		// newest commit: on PostgreSQL that question goes to the primary, which may be failing
+		// over while a replica or the in-memory copy holds the snapshot. A token newer than every
+		// commit fails when its snapshot is read (FailedPrecondition).
+		return want, nil
 	}
 	return store.Revision{}, fault.Invalid("consistency", "unknown consistency mode %d", c.Mode)
 }

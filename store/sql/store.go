@@ -51,6 +51,8 @@ type Store struct {
 	collected atomic.Int64
 	// knownHead is a revision known to be committed: reads at or below it need no check.
 	knownHead atomic.Int64
+	// primarySeen is when the primary last answered a minimize_latency snapshot query (Unix ns).
+	primarySeen atomic.Int64
 	// reads counts the queries of snapshots, by where they went: [0] the primary, [1] replicas.
 	reads   [2]atomic.Int64
 	metrics metrics
@@ -310,19 +312,53 @@ func (s *Store) OptimizedRevision(ctx context.Context, maxStaleness time.Duratio
 		return o.rev, nil
 	}
 	var rev int64
-	err := s.retry(ctx, "optimized revision", func(ctx context.Context) error {
+	// Asked briefly: while the primary fails over, reads fall back to what this node knows.
+	qctx, cancel := context.WithTimeout(ctx, primaryPatience)
+	err := s.retry(qctx, "optimized revision", func(ctx context.Context) error {
 		// The newest commit before the boundary, or the head if nothing older is retained.
 		return s.primary.QueryRow(ctx, `
 			SELECT coalesce(
 				(SELECT revision FROM ward_commits WHERE committed_at <= $1 ORDER BY revision DESC LIMIT 1),
 				(SELECT revision FROM ward_head))`, boundary).Scan(&rev)
 	})
+	cancel()
 	if err != nil {
+		if known, ok := s.knownWithoutPrimary(); ok && ctx.Err() == nil {
+			return known, nil
+		}
 		return store.Revision{}, err
 	}
+	s.primarySeen.Store(time.Now().UnixNano())
 	r := store.Revision{Major: uint64(rev)}
 	s.optimized.Store(&optimizedRevision{boundary: boundary, rev: r})
 	return r, nil
 }
 
 var errClosed = errors.New("store closed")
+
+// primaryPatience is how long a minimize_latency read waits for the primary to say which snapshot
+// to read before it falls back to the newest revision this node knows to be committed.
+const primaryPatience = 500 * time.Millisecond
+
+// failoverGrace is how long after the primary last answered the fallback is used. With Patroni in
+// synchronous mode, a primary that cannot be reached cannot commit either (its synchronous
+// standby is on the majority side, or it is demoted), so while the failover lasts the newest
+// revision this node saw is the newest acknowledged commit. A node cut off alone from a primary
+// that goes on committing reads older snapshots for up to this long: the bounded price of staying
+// available through a failover. Past it, minimize_latency reads fail until the primary answers.
+const failoverGrace = 30 * time.Second
+
+// knownWithoutPrimary returns the newest revision this node knows to be committed — from its own
+// writes, head reads, watches and replicas — while the primary answered less than failoverGrace
+// ago.
+func (s *Store) knownWithoutPrimary() (store.Revision, bool) {
+	seen := s.primarySeen.Load()
+	if seen == 0 || time.Since(time.Unix(0, seen)) > failoverGrace {
+		return store.Revision{}, false
+	}
+	known := s.knownHead.Load()
+	for _, r := range s.replicas {
+		known = max(known, r.head.Load())
+	}
+	return store.Revision{Major: uint64(known)}, known > 0
+}

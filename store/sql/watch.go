@@ -73,6 +73,7 @@ func (s *Store) Watch(ctx context.Context, after store.Revision) iter.Seq2[store
 					return
 				}
 				cur = int64(cs.Revision.Major)
+				s.sawCommitted(cur)
 				if !s.cockroach {
 					at = &ids[i]
 					s.commits.put(cur, at)
