@@ -29,6 +29,11 @@ func (s *Store) pollReplicas(ctx context.Context) {
 			}
 			cancel()
 			r.head.Store(head)
+			// A hot standby shows only committed transactions: what it has replayed is committed,
+			// and reads up to it need not ask the primary (which may be failing over).
+			if head > 0 {
+				s.sawCommitted(head)
+			}
 		}
 		if time.Since(lastHorizon) > time.Second {
 			var collected int64

@@ -356,9 +356,6 @@ func (s *Store) knownWithoutPrimary() (store.Revision, bool) {
 	if seen == 0 || time.Since(time.Unix(0, seen)) > failoverGrace {
 		return store.Revision{}, false
 	}
-	known := s.knownHead.Load()
-	for _, r := range s.replicas {
-		known = max(known, r.head.Load())
-	}
+	known := s.knownHead.Load() // replicas' heads included: see pollReplicas
 	return store.Revision{Major: uint64(known)}, known > 0
 }
