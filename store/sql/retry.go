@@ -39,7 +39,9 @@ func (s *Store) retry(ctx context.Context, what string, op func(context.Context)
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		backoff = min(backoff*2, time.Second)
+		// Capped low: a failover ends at an instant nobody announces, and writes should resume
+		// within a fraction of a second of it.
+		backoff = min(backoff*2, 250*time.Millisecond)
 	}
 }
 
