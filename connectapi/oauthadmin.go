@@ -337,8 +337,7 @@ func duration(d *durationpb.Duration, field string) (time.Duration, error) {
 	return d.AsDuration(), nil
 }
 
-// claims converts a claims map into a Struct; values that JSON cannot hold are dropped with the
-// error, which the caller reports.
+// claims converts a claims map into a Struct (nil for none); it fails on a value JSON cannot hold.
 func claims(m map[string]any) (*structpb.Struct, error) {
 	if len(m) == 0 {
 		return nil, nil

@@ -2,6 +2,7 @@ package connectapi
 
 import (
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -40,7 +41,7 @@ func (o *Observer) WrapHTTP(route string, next http.Handler) http.Handler {
 	})
 }
 
-// httpStatus returns the label of a status code without allocating for the common ones.
+// httpStatus returns the status code as a label, without allocating for the common ones.
 func httpStatus(code int) string {
 	switch code {
 	case http.StatusOK:
@@ -54,7 +55,7 @@ func httpStatus(code int) string {
 	case http.StatusUnauthorized:
 		return "401"
 	}
-	return http.StatusText(code)
+	return strconv.Itoa(code)
 }
 
 // statusWriter remembers the status a handler wrote.

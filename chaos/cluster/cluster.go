@@ -660,6 +660,8 @@ func removeLabeled(ctx context.Context, docker *testcontainers.DockerClient, lab
 	return errors.Join(errs...)
 }
 
+// alive reports whether the process pid, which labelled a run's resources, still runs; true when
+// that cannot be told, so that nothing is removed by mistake.
 func alive(pid string) bool {
 	n, err := strconv.Atoi(pid)
 	if err != nil || n <= 0 {
@@ -669,7 +671,8 @@ func alive(pid string) bool {
 	if err != nil {
 		return true
 	}
-	return p.Signal(syscall.Signal(0)) == nil
+	// EPERM means it runs under another user: alive. Only a finished process is dead.
+	return !errors.Is(p.Signal(syscall.Signal(0)), os.ErrProcessDone)
 }
 
 // Count returns how many containers and networks of c's run exist.

@@ -100,20 +100,16 @@ func (c *Cluster) SetLatency(ctx context.Context, factor float64) error {
 // Partition cuts region off from the others: the proxies of every link that crosses its border
 // stop, closing their connections and refusing new ones. Links inside each region stay up.
 func (c *Cluster) Partition(ctx context.Context, region *Region) error {
-	return c.crossing(region.Index, func(name string, _ time.Duration) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		p, err := c.toxi.Proxy(name)
-		if err != nil {
-			return fmt.Errorf("toxiproxy: %s: %w", name, err)
-		}
-		return p.Disable()
-	})
+	return c.setBorder(ctx, region, false)
 }
 
 // Heal restores the links that [Cluster.Partition] cut.
 func (c *Cluster) Heal(ctx context.Context, region *Region) error {
+	return c.setBorder(ctx, region, true)
+}
+
+// setBorder enables or disables the proxies of every link that crosses region's border.
+func (c *Cluster) setBorder(ctx context.Context, region *Region, up bool) error {
 	return c.crossing(region.Index, func(name string, _ time.Duration) error {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -122,6 +118,9 @@ func (c *Cluster) Heal(ctx context.Context, region *Region) error {
 		if err != nil {
 			return fmt.Errorf("toxiproxy: %s: %w", name, err)
 		}
-		return p.Enable()
+		if up {
+			return p.Enable()
+		}
+		return p.Disable()
 	})
 }
