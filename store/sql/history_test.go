@@ -9,6 +9,7 @@ import (
 	"github.com/wardhq/ward/fault"
 	"github.com/wardhq/ward/store"
 	"github.com/wardhq/ward/store/mirror"
+	storesql "github.com/wardhq/ward/store/sql"
 	"github.com/wardhq/ward/store/sql/pgtest"
 )
 
@@ -129,11 +130,34 @@ func TestReadsWithoutThePrimary(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	got, err := st.OptimizedRevision(ctx, 10*time.Millisecond) // a new boundary: the primary is asked
+	// Another staleness bound, another grid of boundaries: the primary is asked (or, should the
+	// boundaries meet, the snapshot chosen before is kept, which is the same revision). Half of 20 s
+	// outlasts stopping the server, so the fallback is within the bound.
+	got, err := st.OptimizedRevision(ctx, 20*time.Second)
 	if err != nil || got != rev {
 		t.Errorf("OptimizedRevision without the primary: %v, %v; want %v, the newest commit this node saw", got, err, rev)
 	}
 	if took := time.Since(start); took > 3*time.Second {
 		t.Errorf("OptimizedRevision without the primary took %v", took)
+	}
+}
+
+// TestNoStaleFallback checks that the fallback has a limit: once the primary has not answered for
+// half the staleness bound, a minimize_latency snapshot is refused rather than served stale (this
+// node cannot tell a dead primary from one that others still reach and commit to).
+func TestNoStaleFallback(t *testing.T) {
+	ctx := context.Background()
+	srv := pgtest.Start(t)
+	st := openStore(t, srv.NewMigratedDatabase(t), storesql.WithRetryBudget(time.Second))
+	if _, err := st.OptimizedRevision(ctx, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond)
+	// A bound of 20 ms: its half has passed since the primary last answered.
+	if rev, err := st.OptimizedRevision(ctx, 20*time.Millisecond); fault.CodeOf(err) != fault.Unavailable {
+		t.Errorf("OptimizedRevision past the fallback's limit: %v, %v; want Unavailable", rev, err)
 	}
 }

@@ -51,7 +51,8 @@ type Store struct {
 	collected atomic.Int64
 	// knownHead is a revision known to be committed: reads at or below it need no check.
 	knownHead atomic.Int64
-	// primarySeen is when the primary last answered a minimize_latency snapshot query (Unix ns).
+	// primarySeen is when the primary last answered a query that tells what is committed — an
+	// optimized revision, or a watch's poll (Unix ns).
 	primarySeen atomic.Int64
 	// reads counts the queries of snapshots, by where they went: [0] the primary, [1] replicas.
 	reads   [2]atomic.Int64
@@ -312,20 +313,27 @@ func (s *Store) OptimizedRevision(ctx context.Context, maxStaleness time.Duratio
 		return o.rev, nil
 	}
 	var rev int64
-	// Asked briefly: while the primary fails over, reads fall back to what this node knows.
+	query := func(ctx context.Context) error {
+		return s.retry(ctx, "optimized revision", func(ctx context.Context) error {
+			// The newest commit before the boundary, or the head if nothing older is retained.
+			return s.primary.QueryRow(ctx, `
+				SELECT coalesce(
+					(SELECT revision FROM ward_commits WHERE committed_at <= $1 ORDER BY revision DESC LIMIT 1),
+					(SELECT revision FROM ward_head))`, boundary).Scan(&rev)
+		})
+	}
+	// Asked briefly first: while the primary fails over, reads fall back to what this node knows
+	// for as long as that is fresh enough; past that, the primary is asked with the whole budget.
 	qctx, cancel := context.WithTimeout(ctx, primaryPatience)
-	err := s.retry(qctx, "optimized revision", func(ctx context.Context) error {
-		// The newest commit before the boundary, or the head if nothing older is retained.
-		return s.primary.QueryRow(ctx, `
-			SELECT coalesce(
-				(SELECT revision FROM ward_commits WHERE committed_at <= $1 ORDER BY revision DESC LIMIT 1),
-				(SELECT revision FROM ward_head))`, boundary).Scan(&rev)
-	})
+	err := query(qctx)
 	cancel()
-	if err != nil {
-		if known, ok := s.knownWithoutPrimary(); ok && ctx.Err() == nil {
+	if err != nil && ctx.Err() == nil {
+		if known, ok := s.knownWithoutPrimary(maxStaleness); ok {
 			return known, nil
 		}
+		err = query(ctx)
+	}
+	if err != nil {
 		return store.Revision{}, err
 	}
 	s.primarySeen.Store(time.Now().UnixNano())
@@ -340,20 +348,15 @@ var errClosed = errors.New("store closed")
 // to read before it falls back to the newest revision this node knows to be committed.
 const primaryPatience = 500 * time.Millisecond
 
-// failoverGrace is how long after the primary last answered the fallback is used. With Patroni in
-// synchronous mode, a primary that cannot be reached cannot commit either (its synchronous
-// standby is on the majority side, or it is demoted), so while the failover lasts the newest
-// revision this node saw is the newest acknowledged commit. A node cut off alone from a primary
-// that goes on committing reads older snapshots for up to this long: the bounded price of staying
-// available through a failover. Past it, minimize_latency reads fail until the primary answers.
-const failoverGrace = 30 * time.Second
-
 // knownWithoutPrimary returns the newest revision this node knows to be committed — from its own
-// writes, head reads, watches and replicas — while the primary answered less than failoverGrace
-// ago.
-func (s *Store) knownWithoutPrimary() (store.Revision, bool) {
+// writes, head reads, watches and replicas — while that knowledge is within maxStaleness/2 of the
+// primary's last answer. From here alone a node cannot tell a dead primary (nothing can commit:
+// what it knows is the newest state) from one it is cut off from while others commit; the
+// snapshot it knew half a staleness bound ago is within the bound either way, and past that
+// minimize_latency reads fail until the primary answers again.
+func (s *Store) knownWithoutPrimary(maxStaleness time.Duration) (store.Revision, bool) {
 	seen := s.primarySeen.Load()
-	if seen == 0 || time.Since(time.Unix(0, seen)) > failoverGrace {
+	if seen == 0 || time.Since(time.Unix(0, seen)) > maxStaleness/2 {
 		return store.Revision{}, false
 	}
 	known := s.knownHead.Load() // replicas' heads included: see pollReplicas

@@ -182,6 +182,9 @@ func (s *Store) changesAfter(ctx context.Context, rev int64, at *[16]byte) ([]st
 		}
 		return nil
 	})
+	if err == nil {
+		s.primarySeen.Store(time.Now().UnixNano())
+	}
 	return sets, ids, err
 }
 
