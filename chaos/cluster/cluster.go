@@ -402,8 +402,16 @@ func (c *Cluster) wardCmd(i int) []string {
 	cmd := []string{"serve", "--dsn", c.primaryDSN(i)}
 	if !c.Cockroach() {
 		// CockroachDB serves stale reads from the nearest replica by itself (follower reads).
-		replica := fmt.Sprintf("host=%s port=%d user=ward password=ward dbname=ward sslmode=disable connect_timeout=2", proxyAlias, svcPG+i)
-		cmd = append(cmd, "--replica-dsns", replica)
+		// Reads from the region's own node; while the primary is away, heads from a majority of
+		// all nodes, the region's own first (a DSN listed in both shares its connections).
+		node := func(j int) string {
+			return fmt.Sprintf("host=%s port=%d user=ward password=ward dbname=ward sslmode=disable connect_timeout=2", proxyAlias, svcPG+j)
+		}
+		quorum := []string{node(i)}
+		for k := 1; k < len(c.cfg.Regions); k++ {
+			quorum = append(quorum, node((i+k)%len(c.cfg.Regions)))
+		}
+		cmd = append(cmd, "--replica-dsns", node(i), "--quorum-dsns", strings.Join(quorum, ","))
 	}
 	return append(cmd,
 		"--public-addr", "0.0.0.0:4466",

@@ -228,6 +228,7 @@ func openStores(ctx context.Context, cfg serveConfig, log *slog.Logger, reg prom
 	}
 	st, err := storesql.Open(ctx, cfg.DSN,
 		storesql.WithReplicas(cfg.ReplicaDSNs...),
+		storesql.WithQuorum(cfg.QuorumDSNs...),
 		storesql.WithRetention(cfg.Retention),
 		storesql.WithLogger(log),
 		storesql.WithRegisterer(reg),
@@ -235,7 +236,7 @@ func openStores(ctx context.Context, cfg serveConfig, log *slog.Logger, reg prom
 	if err != nil {
 		return stores{}, fmt.Errorf("opening the database: %w", err)
 	}
-	log.Info("using "+dialectName(st), "replicas", len(cfg.ReplicaDSNs), "mirror", cfg.Mirror)
+	log.Info("using "+dialectName(st), "replicas", len(cfg.ReplicaDSNs), "quorum nodes", len(cfg.QuorumDSNs), "mirror", cfg.Mirror)
 	if !cfg.Mirror {
 		return stores{tuples: st, oauth2: st.OAuth2(), shared: true}, nil
 	}

@@ -2,6 +2,7 @@ package sql
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -14,27 +15,19 @@ type replica struct {
 	head atomic.Int64 // -1 while it does not answer
 }
 
-// pollReplicas keeps each replica's replayed head current, and the collected horizon, until ctx
-// ends. A replica that does not answer is not used until it does.
+// pollReplicas keeps each replica's and quorum node's replayed head current, and the collected
+// horizon, until ctx ends. A node that does not answer is not read from until it does; each is
+// polled on its own, so that one that hangs delays no other.
 func (s *Store) pollReplicas(ctx context.Context) {
+	var wg sync.WaitGroup
+	for _, n := range s.nodes() {
+		wg.Go(func() { s.pollNode(ctx, n) })
+	}
+	defer wg.Wait()
 	tick := time.NewTicker(s.cfg.pollInterval)
 	defer tick.Stop()
 	lastHorizon := time.Time{}
 	for {
-		for _, r := range s.replicas {
-			var head int64
-			qctx, cancel := context.WithTimeout(ctx, time.Second)
-			if err := r.pool.QueryRow(qctx, `SELECT revision FROM ward_head`).Scan(&head); err != nil {
-				head = -1
-			}
-			cancel()
-			r.head.Store(head)
-			// A hot standby shows only committed transactions: what it has replayed is committed,
-			// and reads up to it need not ask the primary (which may be failing over).
-			if head > 0 {
-				s.sawCommitted(head)
-			}
-		}
 		if time.Since(lastHorizon) > time.Second {
 			var collected int64
 			qctx, cancel := context.WithTimeout(ctx, time.Second)
@@ -43,6 +36,31 @@ func (s *Store) pollReplicas(ctx context.Context) {
 				lastHorizon = time.Now()
 			}
 			cancel()
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// pollNode keeps n's head current until ctx ends.
+func (s *Store) pollNode(ctx context.Context, n *replica) {
+	tick := time.NewTicker(s.cfg.pollInterval)
+	defer tick.Stop()
+	for {
+		var head int64
+		qctx, cancel := context.WithTimeout(ctx, time.Second)
+		if err := n.pool.QueryRow(qctx, `SELECT revision FROM ward_head`).Scan(&head); err != nil {
+			head = -1
+		}
+		cancel()
+		n.head.Store(head)
+		// A hot standby shows only committed transactions: what it has replayed is committed,
+		// and reads up to it need not ask the primary (which may be failing over).
+		if head > 0 {
+			s.sawCommitted(head)
 		}
 		select {
 		case <-ctx.Done():

@@ -2,6 +2,7 @@ package sql
 
 import (
 	"errors"
+	"slices"
 	"strconv"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -30,10 +31,19 @@ func (s *Store) register(reg prometheus.Registerer) error {
 			Namespace: "ward", Subsystem: "db", Name: "snapshot_reads_total",
 			Help: "Snapshot queries, by where they went.", ConstLabels: prometheus.Labels{"source": "replica"},
 		}, func() float64 { return float64(s.reads[1].Load()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Namespace: "ward", Subsystem: "db", Name: "quorum_answers_total",
+			Help: "Times a majority of the database nodes answered for a primary that did not.",
+		}, func() float64 { return float64(s.quorumAnswers.Load()) }),
 	}
 	pools := map[string]*pgxpool.Pool{"primary": s.primary}
 	for i, r := range s.replicas {
 		pools["replica"+strconv.Itoa(i)] = r.pool
+	}
+	for i, n := range s.quorum {
+		if !slices.Contains(s.replicas, n) {
+			pools["quorum"+strconv.Itoa(i)] = n.pool
+		}
 	}
 	for name, p := range pools {
 		labels := prometheus.Labels{"pool": name}

@@ -18,7 +18,10 @@ import (
 // it with [Store.OAuth2].
 //
 // These records have no revisions, and every read goes to the primary: a token revoked a moment
-// ago must not be found on a replica that has not replayed the revocation. Steps that must be
+// ago must not be found on a replica that has not replayed the revocation. While the primary is
+// away, the reads that introspection and client authentication need (tokens, revocations,
+// clients, signing keys) go to the quorum node furthest along the WAL, if the Store has quorum
+// nodes (WithQuorum): it holds every acknowledged commit. Steps that must be
 // atomic lock rows: ConsumeToken locks the token's grant and then the token, and every
 // revocation deletes a grant before its tokens, so the two cannot interleave, and locks are taken
 // in one order (grant, then token) throughout. A zero time is stored as NULL.
@@ -135,9 +138,9 @@ func (o *OAuth2Store) CreateClient(ctx context.Context, c *store.OAuth2Client) e
 // GetClient returns the client with this ID.
 func (o *OAuth2Store) GetClient(ctx context.Context, id string) (*store.OAuth2Client, error) {
 	var c *store.OAuth2Client
-	err := o.s.retry(ctx, "get client", func(ctx context.Context) error {
+	err := o.s.readCommitted(ctx, "get client", func(ctx context.Context, q querier) error {
 		var err error
-		c, err = scanClient(o.s.primary.QueryRow(ctx, `SELECT `+clientColumns+` FROM ward_oauth2_clients WHERE id = $1`, id))
+		c, err = scanClient(q.QueryRow(ctx, `SELECT `+clientColumns+` FROM ward_oauth2_clients WHERE id = $1`, id))
 		return err
 	})
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -217,8 +220,8 @@ func (o *OAuth2Store) CreateSigningKey(ctx context.Context, k *store.SigningKey)
 // ListSigningKeys returns every key, newest first.
 func (o *OAuth2Store) ListSigningKeys(ctx context.Context) ([]*store.SigningKey, error) {
 	var out []*store.SigningKey
-	err := o.s.retry(ctx, "list signing keys", func(ctx context.Context) error {
-		rows, err := o.s.primary.Query(ctx, `SELECT id, algorithm, private_key, created_at, retired_at, publish_until
+	err := o.s.readCommitted(ctx, "list signing keys", func(ctx context.Context, q querier) error {
+		rows, err := q.Query(ctx, `SELECT id, algorithm, private_key, created_at, retired_at, publish_until
 			FROM ward_oauth2_signing_keys ORDER BY created_at IS NULL, created_at DESC, id DESC`)
 		if err != nil {
 			return err

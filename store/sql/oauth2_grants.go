@@ -62,9 +62,9 @@ func insertTokens(ctx context.Context, tx pgx.Tx, grantID string, tokens []*stor
 func (o *OAuth2Store) LookupToken(ctx context.Context, kind store.TokenKind, key string) (*store.TokenRecord, *store.Grant, error) {
 	t := &store.TokenRecord{Kind: kind, Key: key}
 	g := &store.Grant{}
-	err := o.s.retry(ctx, "look up token", func(ctx context.Context) error {
+	err := o.s.readCommitted(ctx, "look up token", func(ctx context.Context, q querier) error {
 		var issued, expires, used, authTime, created, grantExpires pgtype.Timestamptz
-		err := o.s.primary.QueryRow(ctx, `
+		err := q.QueryRow(ctx, `
 			SELECT g.id, t.issued_at, t.expires_at, t.used_at, t.data,
 				g.client_id, g.subject, g.scopes, g.audiences, g.auth_time, g.created_at, g.expires_at, g.session
 			FROM ward_oauth2_tokens t JOIN ward_oauth2_grants g ON g.id = t.grant_id
@@ -212,11 +212,11 @@ func revokeGrants(ctx context.Context, tx pgx.Tx, where string, args ...any) (in
 func (o *OAuth2Store) RevokedSince(ctx context.Context, since time.Time) ([]store.Revocation, time.Time, error) {
 	var out []store.Revocation
 	var now time.Time
-	err := o.s.retry(ctx, "revocations", func(ctx context.Context) error {
-		if err := o.s.primary.QueryRow(ctx, `SELECT clock_timestamp()`).Scan(&now); err != nil {
+	err := o.s.readCommitted(ctx, "revocations", func(ctx context.Context, q querier) error {
+		if err := q.QueryRow(ctx, `SELECT clock_timestamp()`).Scan(&now); err != nil {
 			return err
 		}
-		rows, err := o.s.primary.Query(ctx, `SELECT grant_id, token_key, revoked_at FROM ward_oauth2_revocations
+		rows, err := q.Query(ctx, `SELECT grant_id, token_key, revoked_at FROM ward_oauth2_revocations
 			WHERE revoked_at >= $1 ORDER BY revoked_at`, since)
 		if err != nil {
 			return err

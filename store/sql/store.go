@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -33,6 +34,9 @@ import (
 type Store struct {
 	primary  *pgxpool.Pool
 	replicas []*replica
+	// quorum is every node of the PostgreSQL cluster, asked for heads while the primary is away
+	// (see quorum.go); it shares the replicas' entries where the DSNs are the same.
+	quorum []*replica
 	// cockroach is set when the database is CockroachDB: revisions are then commit timestamps
 	// (see cockroach.go) rather than the counter in ward_head.
 	cockroach bool
@@ -54,6 +58,10 @@ type Store struct {
 	// primarySeen is when the primary last answered a query that tells what is committed — an
 	// optimized revision, or a watch's poll (Unix ns).
 	primarySeen atomic.Int64
+	// primaryAway is until when reads go to the quorum without asking the primary (Unix ns), and
+	// quorumAnswers how many times a majority answered for it.
+	primaryAway atomic.Int64
+	quorumAnswers atomic.Int64
 	// reads counts the queries of snapshots, by where they went: [0] the primary, [1] replicas.
 	reads   [2]atomic.Int64
 	metrics metrics
@@ -82,6 +90,7 @@ func (f optionFunc) apply(c *config) { f(c) }
 
 type config struct {
 	replicaDSNs   []string
+	quorumDSNs    []string
 	retention     time.Duration
 	retryBudget   time.Duration
 	pollInterval  time.Duration
@@ -146,18 +155,42 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	for _, o := range opts {
 		o.apply(&cfg)
 	}
-	primary, err := newPool(ctx, dsn, cfg)
+	if n := len(cfg.quorumDSNs); n > 0 && n < 3 {
+		return nil, fault.Invalid("quorum_dsns", "name every node of the database cluster, at least three (got %d): a majority of them must hold every acknowledged commit while one is gone", n)
+	}
+	var primaryParams map[string]string
+	if len(cfg.quorumDSNs) > 0 {
+		// A commit is acknowledged only once a synchronous standby has applied it, not merely
+		// flushed it: then a majority of the nodes shows every acknowledged commit.
+		primaryParams = map[string]string{"synchronous_commit": "remote_apply"}
+	}
+	primary, err := newPool(ctx, dsn, cfg, primaryParams)
 	if err != nil {
 		return nil, fmt.Errorf("primary: %w", err)
 	}
 	s := &Store{primary: primary, cfg: cfg, log: cfg.logger, commit: make(chan struct{})}
+	byDSN := map[string]*replica{}
 	for i, d := range cfg.replicaDSNs {
-		p, err := newPool(ctx, d, cfg)
+		p, err := newPool(ctx, d, cfg, nil)
 		if err != nil {
 			s.closePools()
 			return nil, fmt.Errorf("replica %d: %w", i, err)
 		}
 		s.replicas = append(s.replicas, &replica{pool: p})
+		byDSN[d] = s.replicas[i]
+	}
+	for i, d := range cfg.quorumDSNs {
+		n := byDSN[d]
+		if n == nil {
+			p, err := newPool(ctx, d, cfg, nil)
+			if err != nil {
+				s.closePools()
+				return nil, fmt.Errorf("quorum node %d: %w", i, err)
+			}
+			n = &replica{pool: p}
+			byDSN[d] = n
+		}
+		s.quorum = append(s.quorum, n)
 	}
 	if cfg.registerer != nil {
 		if err := s.register(cfg.registerer); err != nil {
@@ -197,16 +230,23 @@ func (s *Store) detect(ctx context.Context) error {
 	if s.cockroach && len(s.replicas) > 0 {
 		return fault.Invalid("replica_dsns", "replica DSNs are for PostgreSQL: on CockroachDB, minimize_latency reads go to the nearest replica of each range by themselves (follower reads)")
 	}
+	if s.cockroach && len(s.quorum) > 0 {
+		return fault.Invalid("quorum_dsns", "quorum DSNs are for PostgreSQL: CockroachDB serves reads through the loss of a node by itself")
+	}
 	return nil
 }
 
 // Cockroach reports whether the database is CockroachDB.
 func (s *Store) Cockroach() bool { return s.cockroach }
 
-func newPool(ctx context.Context, dsn string, cfg config) (*pgxpool.Pool, error) {
+// newPool connects to dsn; params are session settings added to the DSN's own.
+func newPool(ctx context.Context, dsn string, cfg config, params map[string]string) (*pgxpool.Pool, error) {
 	pc, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		return nil, fault.Wrap(fault.InvalidArgument, err, "the database DSN is not valid")
+	}
+	for k, v := range params {
+		pc.ConnConfig.RuntimeParams[k] = v
 	}
 	if cfg.maxConns > 0 {
 		pc.MaxConns = cfg.maxConns
@@ -242,10 +282,25 @@ func (s *Store) Pool() *pgxpool.Pool { return s.primary }
 
 func (s *Store) closePools() {
 	s.primary.Close()
-	for _, r := range s.replicas {
-		r.pool.Close()
+	for _, n := range s.nodes() {
+		n.pool.Close()
 	}
 }
+
+// nodes returns the replicas and quorum nodes, each once.
+func (s *Store) nodes() []*replica {
+	nodes := slices.Clone(s.replicas)
+	for _, n := range s.quorum {
+		if !slices.Contains(nodes, n) {
+			nodes = append(nodes, n)
+		}
+	}
+	return nodes
+}
+
+// QuorumAnswers returns how many times a majority of the quorum nodes answered because the
+// primary did not.
+func (s *Store) QuorumAnswers() int64 { return s.quorumAnswers.Load() }
 
 // Close stops the background work and closes the pools. It is idempotent.
 func (s *Store) Close() error {
@@ -276,9 +331,23 @@ func (s *Store) HeadRevision(ctx context.Context) (store.Revision, error) {
 		return store.Revision{Major: uint64(rev)}, err
 	}
 	var rev int64
-	err := s.retry(ctx, "head revision", func(ctx context.Context) error {
-		return s.primary.QueryRow(ctx, `SELECT revision FROM ward_head`).Scan(&rev)
-	})
+	query := func(ctx context.Context) error {
+		return s.retry(ctx, "head revision", func(ctx context.Context) error {
+			return s.primary.QueryRow(ctx, `SELECT revision FROM ward_head`).Scan(&rev)
+		})
+	}
+	var err error
+	switch {
+	case len(s.quorum) == 0:
+		err = query(ctx)
+	case s.headFromQuorum():
+		rev, err = s.quorumHead(ctx)
+	default:
+		var gaveUp bool
+		if gaveUp, err = s.askPrimaryBriefly(ctx, query); gaveUp {
+			rev, err = s.quorumHead(ctx)
+		}
+	}
 	if err == nil {
 		s.sawCommitted(rev)
 	}
@@ -322,12 +391,20 @@ func (s *Store) OptimizedRevision(ctx context.Context, maxStaleness time.Duratio
 					(SELECT revision FROM ward_head))`, boundary).Scan(&rev)
 		})
 	}
-	// Asked briefly first: while the primary fails over, reads fall back to what this node knows
-	// for as long as that is fresh enough; past that, the primary is asked with the whole budget.
-	qctx, cancel := context.WithTimeout(ctx, primaryPatience)
-	err := query(qctx)
-	cancel()
-	if err != nil && ctx.Err() == nil {
+	// Asked briefly first: while the primary fails over, reads fall back to the quorum's head,
+	// which is fresh, or to what this node knows for as long as that is fresh enough; past that,
+	// the primary is asked with the whole budget.
+	gaveUp := s.headFromQuorum()
+	var err error
+	if !gaveUp {
+		gaveUp, err = s.askPrimaryBriefly(ctx, query)
+	}
+	if gaveUp {
+		if len(s.quorum) > 0 {
+			if head, err := s.quorumHead(ctx); err == nil {
+				return store.Revision{Major: uint64(head)}, nil
+			}
+		}
 		if known, ok := s.knownWithoutPrimary(maxStaleness); ok {
 			return known, nil
 		}

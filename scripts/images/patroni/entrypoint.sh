@@ -49,8 +49,9 @@ run_patroni() {
 	conf=/var/lib/postgresql/patroni.yml
 	# Patroni also reads PATRONI_* variables, which override the file; the file has every value
 	# so that `docker exec ... patronictl -c $conf` (which does not see what is exported here)
-	# works too. Timings: a dead leader's key expires after ttl (Patroni's minimum, 20 s); the
-	# bound loop_wait + 2 * retry_timeout <= ttl holds.
+	# works too. Timings: a dead leader's key expires after ttl, 10 s (below the 20 s floor of
+	# Patroni 4.0, which the image lowers: see the Dockerfile); the bound
+	# loop_wait + 2 * retry_timeout <= ttl holds.
 	cat >"$conf" <<EOF
 scope: ${PATRONI_SCOPE:-ward}
 namespace: /service/
@@ -65,9 +66,9 @@ etcd3:
 
 bootstrap:
   dcs:
-    ttl: 20
-    loop_wait: 2
-    retry_timeout: 5
+    ttl: 10
+    loop_wait: 1
+    retry_timeout: 4
     maximum_lag_on_failover: 1048576
     synchronous_mode: true
     synchronous_mode_strict: false

@@ -21,6 +21,13 @@ const primaryAlias = "primary"
 // is asynchronous: see [Server.WaitCaughtUp] and [Server.PauseReplay].
 func StartPair(t testing.TB) (primary, replica *Server) {
 	t.Helper()
+	primary, replicas := StartCluster(t, 1)
+	return primary, replicas[0]
+}
+
+// StartCluster is [StartPair] with n replicas of the one primary.
+func StartCluster(t testing.TB, n int) (primary *Server, replicas []*Server) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	defer cancel()
 	nw, err := network.New(ctx, network.WithLabels(ownerLabels()))
@@ -28,32 +35,50 @@ func StartPair(t testing.TB) (primary, replica *Server) {
 	if err != nil {
 		t.Fatalf("pgtest: create a network: %v", err)
 	}
-	// Both start at once: the replica's entry point retries its base backup until the primary
+	// All start at once: a replica's entry point retries its base backup until the primary
 	// answers.
 	logger := tclog.TestLogger(t)
 	var wg sync.WaitGroup
-	var primaryErr, replicaErr error
+	servers := make([]*Server, n+1)
+	errs := make([]error, n+1)
 	wg.Go(func() {
-		primary, primaryErr = start(ctx, logger, network.WithNetwork([]string{primaryAlias}, nw))
+		servers[0], errs[0] = start(ctx, logger, network.WithNetwork([]string{primaryAlias}, nw))
 	})
-	wg.Go(func() {
-		replica, replicaErr = start(ctx, logger,
-			network.WithNetwork(nil, nw),
-			testcontainers.WithEnv(map[string]string{"PG_PRIMARY_HOST": primaryAlias}))
-	})
+	for i := 1; i <= n; i++ {
+		wg.Go(func() {
+			servers[i], errs[i] = start(ctx, logger,
+				network.WithNetwork(nil, nw),
+				testcontainers.WithEnv(map[string]string{"PG_PRIMARY_HOST": primaryAlias}))
+		})
+	}
 	wg.Wait()
-	for _, s := range []*Server{primary, replica} {
+	for _, s := range servers {
 		if s != nil {
 			t.Cleanup(func() { s.cleanup(t) })
 		}
 	}
-	if primaryErr != nil {
-		t.Fatalf("pgtest: primary: %v", primaryErr)
+	for i, err := range errs {
+		if err == nil {
+			continue
+		}
+		if i == 0 {
+			t.Fatalf("pgtest: primary: %v", err)
+		}
+		t.Fatalf("pgtest: replica %d: %v", i, err)
 	}
-	if replicaErr != nil {
-		t.Fatalf("pgtest: replica: %v", replicaErr)
+	return servers[0], servers[1:]
+}
+
+// RequireSynchronousStandby makes the primary s wait, at each commit, for one of its standbys
+// (synchronous_standby_names = 'ANY 1 (*)'), from now on.
+func (s *Server) RequireSynchronousStandby(ctx context.Context) error {
+	if err := s.exec(ctx, "ALTER SYSTEM SET synchronous_standby_names = 'ANY 1 (*)'"); err != nil {
+		return fmt.Errorf("synchronous standby: %w", err)
 	}
-	return primary, replica
+	if err := s.exec(ctx, "SELECT pg_reload_conf()"); err != nil {
+		return fmt.Errorf("synchronous standby: %w", err)
+	}
+	return nil
 }
 
 // PauseReplay pauses the replay of WAL on a replica (pg_wal_replay_pause) and returns once it

@@ -1,0 +1,158 @@
+package sql
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/wardhq/ward/fault"
+)
+
+// Reads through a failover. While a PostgreSQL primary is gone — killed, stalled, or cut off —
+// nothing can tell a node which revision is the newest committed one, and a fully consistent read
+// would have to fail until a standby is promoted. With synchronous replication it need not: every
+// commit ward acknowledged has been applied on the primary and on a synchronous standby
+// (ward's sessions ask for synchronous_commit = remote_apply when quorum nodes are configured),
+// and WAL is one line, so the standby applied everything before it too. Any majority of the
+// cluster's nodes includes one of those two, so the newest revision replayed across a majority is
+// at least every acknowledged one: a head as good as the primary's for "fully consistent", and a
+// node that has it to read from.
+//
+// What the quorum may show beyond that is what PostgreSQL shows too: a commit that the primary
+// applied but no standby acknowledged is visible on the primary before the client hears of it, and
+// is discarded if the primary is lost. Watches detect such discarded history (see commitLog).
+
+// quorumAway is how long heads skip the primary after it failed to answer within
+// primaryPatience: during a failover, each read would otherwise wait out the patience first.
+// quorumTimeout bounds one round of asking the quorum nodes.
+const (
+	quorumAway    = time.Second
+	quorumTimeout = 2 * time.Second
+)
+
+// WithQuorum names every node of the PostgreSQL cluster — the primary and each standby, one DSN
+// each — so that reads go on while the primary does not answer: their snapshot is then the newest
+// revision a majority of the nodes has replayed, read from a node that has it. It needs
+// synchronous replication with at least one synchronous standby (Patroni's synchronous_mode, or
+// synchronous_standby_names), and at least three nodes. Nodes that are also read replicas share
+// their connections.
+func WithQuorum(dsns ...string) Option {
+	return optionFunc(func(c *config) { c.quorumDSNs = append(c.quorumDSNs, dsns...) })
+}
+
+// headFromQuorum reports whether heads are read from the quorum nodes without asking the primary
+// first: when there are quorum nodes and the primary failed to answer within the last quorumAway.
+func (s *Store) headFromQuorum() bool {
+	return len(s.quorum) > 0 && time.Now().UnixNano() < s.primaryAway.Load()
+}
+
+// askPrimaryBriefly runs query against the primary within primaryPatience. When the primary did
+// not answer, it counts as away for quorumAway and gaveUp is set: the caller falls back.
+func (s *Store) askPrimaryBriefly(ctx context.Context, query func(context.Context) error) (gaveUp bool, err error) {
+	qctx, cancel := context.WithTimeout(ctx, primaryPatience)
+	err = query(qctx)
+	cancel()
+	if err == nil || ctx.Err() != nil || !awayError(err) {
+		return false, err
+	}
+	if time.Now().UnixNano() >= s.primaryAway.Swap(time.Now().Add(quorumAway).UnixNano()) {
+		s.log.WarnContext(ctx, "the primary did not answer in time; falling back", "patience", primaryPatience, "error", err)
+	}
+	return true, err
+}
+
+// awayError reports whether err says that the primary did not answer, rather than that it refused.
+func awayError(err error) bool {
+	c := fault.CodeOf(err)
+	return c == fault.Unavailable || c == fault.DeadlineExceeded || c == fault.Canceled || transient(err)
+}
+
+// quorumHead returns the newest revision replayed across a majority of the quorum nodes (see
+// askQuorum).
+func (s *Store) quorumHead(ctx context.Context) (int64, error) {
+	head, _, err := s.askQuorum(ctx)
+	return head, err
+}
+
+// askQuorum asks every quorum node at once for its replayed head and WAL position, and returns,
+// once a majority has answered, the newest head and the node furthest along the WAL among them:
+// each holds every acknowledged commit. The nodes' heads are recorded for choosing where to read.
+// It fails with Unavailable when fewer than a majority answer.
+func (s *Store) askQuorum(ctx context.Context) (head int64, furthest *replica, err error) {
+	ctx, cancel := context.WithTimeout(ctx, quorumTimeout)
+	defer cancel()
+	type answer struct {
+		node *replica
+		head int64
+		lsn  int64
+		err  error
+	}
+	answers := make(chan answer, len(s.quorum))
+	for _, n := range s.quorum {
+		go func() {
+			a := answer{node: n}
+			a.err = n.pool.QueryRow(ctx, `
+				SELECT revision, (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END
+					- '0/0'::pg_lsn)::bigint
+				FROM ward_head`).Scan(&a.head, &a.lsn)
+			if a.err != nil {
+				a.head = -1
+			}
+			n.head.Store(a.head)
+			answers <- a
+		}()
+	}
+	need := len(s.quorum)/2 + 1
+	head = -1
+	var ok, failed int
+	var lsn int64 = -1
+	var lastErr error
+	for range s.quorum {
+		a := <-answers
+		if a.err != nil {
+			failed++
+			lastErr = a.err
+		} else {
+			ok++
+			head = max(head, a.head)
+			if a.lsn > lsn {
+				lsn, furthest = a.lsn, a.node
+			}
+		}
+		if ok == need {
+			s.quorumAnswers.Add(1)
+			s.sawCommitted(head)
+			return head, furthest, nil
+		}
+		if failed > len(s.quorum)-need {
+			break
+		}
+	}
+	return 0, nil, fault.Wrap(fault.Unavailable, lastErr,
+		fmt.Sprintf("the primary does not answer, and only %d of %d database nodes did (a majority is %d); retry later", ok, len(s.quorum), need))
+}
+
+// readCommitted runs op, a read of tables that revisions do not version (the OAuth2 server's), on
+// the primary; while the primary is away, on the quorum node furthest along the WAL, which holds
+// every acknowledged commit. Without quorum nodes it is s.retry on the primary.
+func (s *Store) readCommitted(ctx context.Context, what string, op func(ctx context.Context, q querier) error) error {
+	onPrimary := func(ctx context.Context) error {
+		return s.retry(ctx, what, func(ctx context.Context) error { return op(ctx, s.primary) })
+	}
+	if len(s.quorum) == 0 {
+		return onPrimary(ctx)
+	}
+	if !s.headFromQuorum() {
+		gaveUp, err := s.askPrimaryBriefly(ctx, onPrimary)
+		if !gaveUp {
+			return err
+		}
+	}
+	return s.retry(ctx, what, func(ctx context.Context) error {
+		_, n, err := s.askQuorum(ctx)
+		if err != nil {
+			return err
+		}
+		return op(ctx, n.pool)
+	})
+}
