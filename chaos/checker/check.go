@@ -31,16 +31,17 @@ type Result struct {
 	// count towards availability.
 	Regions []RegionSummary `json:"regions"`
 	// ReadAvailability and WriteAvailability are the shares of successful reads (checks of
-	// both kinds) and writes made in surviving regions, all regions together.
+	// both kinds, introspections) and writes (tuple writes, token requests) made in surviving
+	// regions, all regions together.
 	ReadAvailability  float64 `json:"read_availability"`
 	WriteAvailability float64 `json:"write_availability"`
 
-	// LongestWriteGapS is the longest time between two successful writes (or from the last
-	// one to the end), from the first successful write on, in any region.
+	// LongestWriteGapS is the longest time between two successful writes of one kind (or from
+	// the last one to the end), from the first successful one on, in any region.
 	LongestWriteGapS    float64 `json:"longest_write_gap_s"`
 	LongestWriteGapFrom float64 `json:"longest_write_gap_from_s"`
-	// WriteResumeS is, for each fault with LeaderLoss, how long writes took to come back; -1
-	// when they never did.
+	// WriteResumeS is, for each fault with LeaderLoss, how long writes took to come back —
+	// every kind of write the workload made; -1 when one never did.
 	WriteResumeS map[string]float64 `json:"write_resume_s,omitempty"`
 
 	AckedWrites int         `json:"acked_writes"`
@@ -51,6 +52,9 @@ type Result struct {
 	// ConsistencyViolations are CheckFresh operations that did not see the write their token
 	// covers.
 	ConsistencyViolations []Op `json:"consistency_violations"`
+	// InactiveTokens are introspections that found an issued token inactive.
+	InactiveTokens []Op `json:"inactive_tokens"`
+	IssuedTokens   int  `json:"issued_tokens"`
 	// StaleReads are CheckMin operations that missed a write acknowledged longer than
 	// MaxStaleness before the check started.
 	StaleReads []Op `json:"stale_reads"`
@@ -115,7 +119,7 @@ func Check(h *History, t Thresholds) *Result {
 	r := &Result{
 		Scenario: h.Scenario, Thresholds: t, DurationS: seconds(h.Duration), Faults: h.Faults,
 		StalenessBound: seconds(h.MaxStaleness), LostWrites: []LostWrite{},
-		ConsistencyViolations: []Op{}, StaleReads: []Op{}, SplitBrain: []SplitBrain{},
+		ConsistencyViolations: []Op{}, InactiveTokens: []Op{}, StaleReads: []Op{}, SplitBrain: []SplitBrain{},
 	}
 	r.availability(h)
 	r.writeGaps(h)
@@ -143,7 +147,7 @@ func (r *Result) availability(h *History) {
 			s.Excluded++
 			continue
 		}
-		if op.Kind == Write {
+		if op.Kind.write() {
 			s.Writes++
 			writes++
 			if op.OK {
@@ -180,22 +184,28 @@ func share(ok, n int) float64 {
 }
 
 func (r *Result) writeGaps(h *History) {
-	var acks []time.Duration
+	acks := map[Kind][]time.Duration{Write: nil} // tuple writes are always judged
 	for _, op := range h.Ops {
-		if op.Kind == Write && op.OK {
-			acks = append(acks, op.End)
-		}
-	}
-	slices.Sort(acks)
-	if len(acks) > 0 {
-		acks = append(acks, max(h.Duration, acks[len(acks)-1]))
-		for i := 1; i < len(acks); i++ {
-			if gap := seconds(acks[i] - acks[i-1]); gap > r.LongestWriteGapS {
-				r.LongestWriteGapS, r.LongestWriteGapFrom = gap, seconds(acks[i-1])
+		if op.Kind.write() {
+			if op.OK {
+				acks[op.Kind] = append(acks[op.Kind], op.End)
+			} else if _, ok := acks[op.Kind]; !ok {
+				acks[op.Kind] = nil
 			}
 		}
-	} else {
-		r.LongestWriteGapS = seconds(h.Duration)
+	}
+	for _, at := range acks {
+		if len(at) == 0 {
+			r.LongestWriteGapS = seconds(h.Duration)
+			continue
+		}
+		slices.Sort(at)
+		at = append(at, max(h.Duration, at[len(at)-1]))
+		for i := 1; i < len(at); i++ {
+			if gap := seconds(at[i] - at[i-1]); gap > r.LongestWriteGapS {
+				r.LongestWriteGapS, r.LongestWriteGapFrom = gap, seconds(at[i-1])
+			}
+		}
 	}
 	for _, f := range h.Faults {
 		if !f.LeaderLoss {
@@ -204,13 +214,22 @@ func (r *Result) writeGaps(h *History) {
 		if r.WriteResumeS == nil {
 			r.WriteResumeS = map[string]float64{}
 		}
-		resume := -1.0
-		for _, op := range h.Ops {
-			if op.Kind == Write && op.OK && op.Start >= f.Start {
-				if d := seconds(op.End - f.Start); resume < 0 || d < resume {
-					resume = d
+		// The time until every kind of write has succeeded again.
+		resume := 0.0
+		for kind := range acks {
+			first := -1.0
+			for _, op := range h.Ops {
+				if op.Kind == kind && op.OK && op.Start >= f.Start {
+					if d := seconds(op.End - f.Start); first < 0 || d < first {
+						first = d
+					}
 				}
 			}
+			if first < 0 {
+				resume = -1
+				break
+			}
+			resume = max(resume, first)
 		}
 		r.WriteResumeS[faultKey(f)] = resume
 	}
@@ -226,6 +245,11 @@ func (r *Result) lostWrites(h *History) {
 		}
 	}
 	r.AckedWrites = len(acked)
+	for _, op := range h.Ops {
+		if op.Kind == IssueToken && op.OK {
+			r.IssuedTokens++
+		}
+	}
 	for _, n := range h.Final {
 		if n.Error != "" {
 			r.Unverified = append(r.Unverified, n.Node)
@@ -254,6 +278,8 @@ func (r *Result) reads(h *History) {
 		switch op.Kind {
 		case CheckFresh:
 			r.ConsistencyViolations = append(r.ConsistencyViolations, op)
+		case Introspect:
+			r.InactiveTokens = append(r.InactiveTokens, op)
 		case CheckMin:
 			age := op.Start - op.Acked
 			r.MaxStalenessS = max(r.MaxStalenessS, seconds(age))
@@ -347,6 +373,10 @@ func (r *Result) judge(h *History, t Thresholds) {
 	if n := len(r.ConsistencyViolations); n > 0 {
 		v := r.ConsistencyViolations[0]
 		fail("%d checks at least as fresh as a write's token did not see it (first: %s in %s at %.1fs)", n, v.Tuple, v.Region, seconds(v.Start))
+	}
+	if n := len(r.InactiveTokens); n > 0 {
+		v := r.InactiveTokens[0]
+		fail("%d introspections found an issued token inactive (first: %s in %s at %.1fs, issued at %.1fs)", n, v.Tuple, v.Region, seconds(v.Start), seconds(v.Acked))
 	}
 	if n := len(r.StaleReads); n > 0 {
 		v := r.StaleReads[0]

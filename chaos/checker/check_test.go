@@ -176,3 +176,51 @@ func wantFailure(t *testing.T, r *checker.Result, substr string) {
 	}
 	t.Errorf("no failure says %q: %v", substr, r.Failures)
 }
+
+// TestTokens adds the OAuth2 workload to the clean history: a token found inactive is reported,
+// and token requests that come back later than writes set the time writes resumed.
+func TestTokens(t *testing.T) {
+	ms := time.Millisecond
+	base := load(t, "clean")
+	withTokens := func(ops ...checker.Op) *checker.History {
+		h := *base
+		h.Ops = append(append([]checker.Op(nil), base.Ops...), ops...)
+		return &h
+	}
+	issued := checker.Op{Region: "a", Kind: checker.IssueToken, Start: 1000 * ms, End: 1010 * ms, OK: true, Tuple: "token:01"}
+	active := checker.Op{Region: "b", Kind: checker.Introspect, Start: 1100 * ms, End: 1105 * ms, OK: true, Allowed: true, Tuple: "token:01", Acked: 1010 * ms}
+	// Token requests fail from the kill at 4 s until 12 s: 8.01 s after it, later than writes.
+	failed := checker.Op{Region: "a", Kind: checker.IssueToken, Start: 5000 * ms, End: 5500 * ms, Error: "unavailable"}
+	resumed := checker.Op{Region: "a", Kind: checker.IssueToken, Start: 12000 * ms, End: 12010 * ms, OK: true, Tuple: "token:02"}
+
+	r := checker.Check(withTokens(issued, active, failed, resumed), checker.DefaultThresholds)
+	if r.IssuedTokens != 2 || len(r.InactiveTokens) != 0 {
+		t.Errorf("issued = %d, inactive = %v; want 2 and none", r.IssuedTokens, r.InactiveTokens)
+	}
+	if got := r.WriteResumeS["kill pg-a@4.0s"]; got < 8.0 || got > 8.02 {
+		t.Errorf("write resume = %v, want 8.01 (token requests came back last)", got)
+	}
+	// The longest gap is now between the two tokens: 1.01 s to 12.01 s.
+	if r.LongestWriteGapS < 10.99 || r.LongestWriteGapS > 11.01 {
+		t.Errorf("longest write gap = %v, want 11", r.LongestWriteGapS)
+	}
+	if r.WriteAvailability >= 1 {
+		t.Errorf("write availability = %v with a failed token request", r.WriteAvailability)
+	}
+	if !r.Pass {
+		t.Errorf("resumed within the bound, no inactive token, yet: %v", r.Failures)
+	}
+
+	inactive := active
+	inactive.Allowed = false
+	r = checker.Check(withTokens(issued, inactive), checker.DefaultThresholds)
+	if len(r.InactiveTokens) != 1 || r.Pass {
+		t.Errorf("inactive tokens = %+v, pass = %v", r.InactiveTokens, r.Pass)
+	}
+	wantFailure(t, r, "issued token inactive")
+
+	never := checker.Check(withTokens(issued, failed), checker.DefaultThresholds)
+	if never.WriteResumeS["kill pg-a@4.0s"] != -1 || never.Pass {
+		t.Errorf("token requests that never came back: resume = %v, pass = %v", never.WriteResumeS, never.Pass)
+	}
+}

@@ -30,7 +30,18 @@ const (
 	// CheckMin is a Check of an acknowledged write's tuple with minimize_latency: it may miss the
 	// write only while the write is younger than the server's max staleness.
 	CheckMin Kind = "check_min"
+	// IssueToken is a token request of the OAuth2 server (client_credentials grant); Tuple
+	// names the token issued (a fingerprint, not the token). It counts as a write.
+	IssueToken Kind = "token"
+	// Introspect is an introspection of an issued access token (Tuple names it, Acked is when it
+	// was issued); Allowed is the answer's "active". Issued tokens live far longer than a
+	// scenario, so each must be active everywhere.
+	Introspect Kind = "introspect"
 )
+
+// write reports whether operations of kind k change what the database holds: they need the
+// primary, and resume only after a failover.
+func (k Kind) write() bool { return k == Write || k == IssueToken }
 
 // Role is what a poll found a database node to be.
 type Role string

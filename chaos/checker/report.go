@@ -43,6 +43,9 @@ func Summary(w io.Writer, r *Result) error {
 		fmt.Fprintf(&b, "  writes resumed after %s: %.1fs\n", k, r.WriteResumeS[k])
 	}
 	fmt.Fprintf(&b, "  acknowledged writes: %d, lost: %d; consistency violations: %d\n", r.AckedWrites, len(r.LostWrites), len(r.ConsistencyViolations))
+	if r.IssuedTokens > 0 {
+		fmt.Fprintf(&b, "  issued tokens: %d, found inactive: %d\n", r.IssuedTokens, len(r.InactiveTokens))
+	}
 	fmt.Fprintf(&b, "  minimize_latency staleness: at most %.2fs seen (bound %.1fs), %d reads beyond it\n", r.MaxStalenessS, r.StalenessBound, len(r.StaleReads))
 	fmt.Fprintf(&b, "  split brain: %d of %d poll rounds\n", len(r.SplitBrain), r.PollRounds)
 	for _, f := range r.Failures {
@@ -116,7 +119,7 @@ func HTML(w io.Writer, r *Result) error {
 				if b.Region != reg || b.Second < 0 || b.Second >= n || !slices.Contains(kinds, b.Kind) {
 					continue
 				}
-				if b.Kind == Write {
+				if b.Kind.write() {
 					okW[b.Second] += b.OK
 				} else {
 					okR[b.Second] += b.OK
@@ -137,20 +140,20 @@ func HTML(w io.Writer, r *Result) error {
 			return math.NaN()
 		}
 		return 100 * float64(ok) / float64(ok+errs)
-	}, CheckFresh, CheckMin)
-	writes := perSecond(func(_, _, ok int, _ float64) float64 { return float64(ok) }, Write)
+	}, CheckFresh, CheckMin, Introspect)
+	writes := perSecond(func(_, _, ok int, _ float64) float64 { return float64(ok) }, Write, IssueToken)
 	latency := perSecond(func(_, _, _ int, p99 float64) float64 {
 		if p99 <= 0 {
 			return math.NaN()
 		}
 		return p99
-	}, CheckFresh, CheckMin)
+	}, CheckFresh, CheckMin, Introspect)
 	writeLatency := perSecond(func(_, _, _ int, p99 float64) float64 {
 		if p99 <= 0 {
 			return math.NaN()
 		}
 		return p99
-	}, Write)
+	}, Write, IssueToken)
 	page := struct {
 		Title, Summary string
 		Charts         []chart

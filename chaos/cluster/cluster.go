@@ -108,6 +108,9 @@ type Cluster struct {
 	nets    []*testcontainers.DockerNetwork
 	toxi    *toxiClient
 	Regions []*Region
+	// tokenSecret is the ward nodes' OAuth2 token secret: every node must have the same. It is
+	// passed in the environment, where `docker inspect` shows it but a process list does not.
+	tokenSecret string
 }
 
 // Region is one region's nodes.
@@ -199,7 +202,9 @@ func Start(ctx context.Context, cfg Config) (c *Cluster, err error) {
 	}
 	id := make([]byte, 4)
 	_, _ = rand.Read(id)
-	c = &Cluster{cfg: cfg, run: "wchaos-" + hex.EncodeToString(id), log: cfg.Log, docker: docker}
+	secret := make([]byte, 32)
+	_, _ = rand.Read(secret)
+	c = &Cluster{cfg: cfg, run: "wchaos-" + hex.EncodeToString(id), log: cfg.Log, docker: docker, tokenSecret: hex.EncodeToString(secret)}
 	defer func() {
 		if err != nil {
 			cctx, ccancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
@@ -257,7 +262,7 @@ func (c *Cluster) start(ctx context.Context) error {
 	g, gctx := errgroup.WithContext(ctx)
 	for i, r := range c.Regions {
 		g.Go(func() (err error) {
-			r.Ward, err = c.startNode(gctx, i, "ward", WardImage, nil, c.wardCmd(i), []int{4466, 4467})
+			r.Ward, err = c.startNode(gctx, i, "ward", WardImage, map[string]string{"WARD_TOKEN_SECRETS": c.tokenSecret}, c.wardCmd(i), []int{4466, 4467})
 			if err != nil {
 				return err
 			}
@@ -417,6 +422,8 @@ func (c *Cluster) wardCmd(i int) []string {
 		"--public-addr", "0.0.0.0:4466",
 		"--admin-addr", "0.0.0.0:4467",
 		"--max-staleness", c.cfg.MaxStaleness.String(),
+		// One issuer for all nodes: a token taken from one is introspected at another.
+		"--issuer", "http://ward.chaos.test",
 		"--shutdown-timeout", "5s",
 		"--log-format", "json",
 		"--log-level", "warn",

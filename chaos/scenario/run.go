@@ -97,6 +97,11 @@ func Run(ctx context.Context, s Scenario, o Options) (res *checker.Result, err e
 	if err := workload.WriteSchema(ctx, c.Regions[0].AdminURL()); err != nil {
 		return nil, err
 	}
+	client, err := workload.CreateOAuth2Client(ctx, c.Regions[0].AdminURL())
+	if err != nil {
+		return nil, err
+	}
+	wopts := workload.Options{OAuth2: &client}
 
 	rec := workload.NewRecorder()
 	e := &env{c: c, since: rec.Since, deadPG: map[int]bool{}, deadRegion: map[int]bool{}}
@@ -107,7 +112,7 @@ func Run(ctx context.Context, s Scenario, o Options) (res *checker.Result, err e
 	}
 	wctx, stopWorkload := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	wg.Go(func() { workload.Run(wctx, targets, rec, workload.Options{}) })
+	wg.Go(func() { workload.Run(wctx, targets, rec, wopts) })
 	octx, stopObserver := context.WithCancel(ctx)
 	var owg sync.WaitGroup
 	if !c.Cockroach() {
@@ -141,7 +146,7 @@ func Run(ctx context.Context, s Scenario, o Options) (res *checker.Result, err e
 			alive = append(alive, t)
 		}
 	}
-	workload.Sweep(ctx, alive, rec, 4, workload.Options{})
+	workload.Sweep(ctx, alive, rec, 4, wopts)
 	end := rec.Since()
 	if err := ctx.Err(); err != nil {
 		return nil, err

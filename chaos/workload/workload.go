@@ -50,9 +50,15 @@ type Options struct {
 	CheckPause time.Duration
 	// WriteTimeout and CheckTimeout bound one call (defaults 5 s and 2 s).
 	WriteTimeout, CheckTimeout time.Duration
-	// Recent is how many of the newest acknowledged writes checks draw from (default 30):
-	// recent writes are the ones a stale replica or cache would miss.
+	// Recent is how many of the newest acknowledged writes (and issued tokens) checks (and
+	// introspections) draw from (default 30): recent ones are what a stale replica or cache
+	// would miss.
 	Recent int
+	// OAuth2, when set, adds the token workload: in each region a client that takes access
+	// tokens with these credentials and one that introspects the tokens of every region.
+	OAuth2 *OAuth2Client
+	// TokenPause is the pause between a region's token requests (default 100 ms).
+	TokenPause time.Duration
 }
 
 func (o *Options) defaults() {
@@ -71,14 +77,18 @@ func (o *Options) defaults() {
 	if o.Recent == 0 {
 		o.Recent = 30
 	}
+	if o.TokenPause == 0 {
+		o.TokenPause = 100 * time.Millisecond
+	}
 }
 
 // Recorder collects the operations of all clients, with times relative to its creation.
 type Recorder struct {
-	t0    time.Time
-	mu    sync.Mutex
-	ops   []checker.Op
-	acked []ack
+	t0     time.Time
+	mu     sync.Mutex
+	ops    []checker.Op
+	acked  []ack
+	tokens []issued
 }
 
 type ack struct {
@@ -152,8 +162,9 @@ func WriteSchema(ctx context.Context, adminURL string) error {
 }
 
 // Run sends the workload to every target until ctx ends, recording into rec. Each region has
-// one writer and two checkers (at_least_as_fresh and minimize_latency), each making one call at
-// a time. Checks draw from the writes of all regions, so that tokens travel between regions.
+// one writer and two checkers (at_least_as_fresh and minimize_latency), and with o.OAuth2 a
+// token client and an introspector, each making one call at a time. Checks draw from the writes
+// of all regions, so that tokens travel between regions; introspections likewise.
 func Run(ctx context.Context, targets []Target, rec *Recorder, o Options) {
 	o.defaults()
 	httpClient := newHTTPClient()
@@ -165,6 +176,10 @@ func Run(ctx context.Context, targets []Target, rec *Recorder, o Options) {
 		wg.Go(func() { writer(ctx, t.Region, rels, rec, o) })
 		wg.Go(func() { checker1(ctx, t.Region, perms, rec, o, checker.CheckFresh, uint64(2*i)) })
 		wg.Go(func() { checker1(ctx, t.Region, perms, rec, o, checker.CheckMin, uint64(2*i+1)) })
+		if o.OAuth2 != nil {
+			wg.Go(func() { tokenIssuer(ctx, t.Region, t, *o.OAuth2, httpClient, rec, o) })
+			wg.Go(func() { introspector(ctx, t.Region, t, *o.OAuth2, httpClient, rec, o, uint64(i)) })
+		}
 	}
 	wg.Wait()
 }
@@ -294,23 +309,25 @@ func sleep(ctx context.Context, d time.Duration) error {
 // Sweep checks every acknowledged write once through each target, at least as fresh as the
 // write's token, after the faults: a node whose view of the data diverged (a cache or an
 // in-memory copy that kept a transaction the failover discarded) shows there, whichever writes
-// the random checks happened to draw. It records [checker.CheckFresh] operations into rec, with
-// at most parallel calls in flight per target.
+// the random checks happened to draw. With o.OAuth2 it introspects every issued token through
+// each target too. It records [checker.CheckFresh] and [checker.Introspect] operations into rec,
+// with at most parallel calls in flight per target.
 func Sweep(ctx context.Context, targets []Target, rec *Recorder, parallel int, o Options) {
 	o.defaults()
 	httpClient := newHTTPClient()
 	defer httpClient.CloseIdleConnections()
 	rec.mu.Lock()
 	acked := append([]ack(nil), rec.acked...)
+	tokens := append([]issued(nil), rec.tokens...)
 	rec.mu.Unlock()
 	var wg sync.WaitGroup
 	for _, t := range targets {
 		perms := permissionv1connect.NewPermissionServiceClient(httpClient, t.PublicURL)
-		next := make(chan ack)
+		next := make(chan func())
 		for range max(parallel, 1) {
 			wg.Go(func() {
-				for a := range next {
-					check(ctx, t.Region, perms, rec, o, checker.CheckFresh, a)
+				for call := range next {
+					call()
 				}
 			})
 		}
@@ -318,7 +335,17 @@ func Sweep(ctx context.Context, targets []Target, rec *Recorder, parallel int, o
 			defer close(next)
 			for _, a := range acked {
 				select {
-				case next <- a:
+				case next <- func() { check(ctx, t.Region, perms, rec, o, checker.CheckFresh, a) }:
+				case <-ctx.Done():
+					return
+				}
+			}
+			if o.OAuth2 == nil {
+				return
+			}
+			for _, is := range tokens {
+				select {
+				case next <- func() { introspect(ctx, t.Region, t, *o.OAuth2, httpClient, rec, o, is) }:
 				case <-ctx.Done():
 					return
 				}

@@ -60,7 +60,7 @@ type Store struct {
 	primarySeen atomic.Int64
 	// primaryAway is until when reads go to the quorum without asking the primary (Unix ns), and
 	// quorumAnswers how many times a majority answered for it.
-	primaryAway atomic.Int64
+	primaryAway   atomic.Int64
 	quorumAnswers atomic.Int64
 	// reads counts the queries of snapshots, by where they went: [0] the primary, [1] replicas.
 	reads   [2]atomic.Int64
