@@ -422,8 +422,9 @@ func (c *Cluster) wardCmd(i int) []string {
 		"--public-addr", "0.0.0.0:4466",
 		"--admin-addr", "0.0.0.0:4467",
 		"--max-staleness", c.cfg.MaxStaleness.String(),
-		// One issuer for all nodes: a token taken from one is introspected at another.
-		"--issuer", "http://ward.chaos.test",
+		// One issuer for all nodes, as behind a load balancer that terminates TLS: a token taken
+		// from one is introspected at another.
+		"--issuer", "https://ward.chaos.test",
 		"--shutdown-timeout", "5s",
 		"--log-format", "json",
 		"--log-level", "warn",
