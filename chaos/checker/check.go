@@ -37,7 +37,8 @@ type Result struct {
 	WriteAvailability float64 `json:"write_availability"`
 
 	// LongestWriteGapS is the longest time between two successful writes of one kind (or from
-	// the last one to the end), from the first successful one on, in any region.
+	// the last one to the end of the last attempt), from the first successful one on, in any
+	// region.
 	LongestWriteGapS    float64 `json:"longest_write_gap_s"`
 	LongestWriteGapFrom float64 `json:"longest_write_gap_from_s"`
 	// WriteResumeS is, for each fault with LeaderLoss, how long writes took to come back —
@@ -185,8 +186,12 @@ func share(ok, n int) float64 {
 
 func (r *Result) writeGaps(h *History) {
 	acks := map[Kind][]time.Duration{Write: nil} // tuple writes are always judged
+	// A gap runs until the next success, or at the end until the last attempt: after the
+	// workload stops (the sweep, the verification) nobody writes.
+	last := map[Kind]time.Duration{}
 	for _, op := range h.Ops {
 		if op.Kind.write() {
+			last[op.Kind] = max(last[op.Kind], op.End)
 			if op.OK {
 				acks[op.Kind] = append(acks[op.Kind], op.End)
 			} else if _, ok := acks[op.Kind]; !ok {
@@ -194,13 +199,13 @@ func (r *Result) writeGaps(h *History) {
 			}
 		}
 	}
-	for _, at := range acks {
+	for kind, at := range acks {
 		if len(at) == 0 {
 			r.LongestWriteGapS = seconds(h.Duration)
 			continue
 		}
 		slices.Sort(at)
-		at = append(at, max(h.Duration, at[len(at)-1]))
+		at = append(at, max(last[kind], at[len(at)-1]))
 		for i := 1; i < len(at); i++ {
 			if gap := seconds(at[i] - at[i-1]); gap > r.LongestWriteGapS {
 				r.LongestWriteGapS, r.LongestWriteGapFrom = gap, seconds(at[i-1])

@@ -224,3 +224,18 @@ func TestTokens(t *testing.T) {
 		t.Errorf("token requests that never came back: resume = %v, pass = %v", never.WriteResumeS, never.Pass)
 	}
 }
+
+// TestWriteGapEndsAtLastAttempt: after the workload stops (the sweep takes the history on), no
+// write is attempted, and that is no gap; writes failing until the end are.
+func TestWriteGapEndsAtLastAttempt(t *testing.T) {
+	h := *load(t, "clean")
+	h.Duration = 60 * time.Second
+	if r := checker.Check(&h, checker.DefaultThresholds); r.LongestWriteGapS < 6.98 || r.LongestWriteGapS > 7.0 {
+		t.Errorf("longest write gap = %v with a long sweep after the workload, want 6.99", r.LongestWriteGapS)
+	}
+	h.Ops = append(append([]checker.Op(nil), h.Ops...),
+		checker.Op{Region: "a", Kind: checker.Write, Start: 20 * time.Second, End: 20500 * time.Millisecond, Error: "unavailable"})
+	if r := checker.Check(&h, checker.DefaultThresholds); r.LongestWriteGapS < 11.47 || r.LongestWriteGapS > 11.49 {
+		t.Errorf("longest write gap = %v with writes failing from 9.02 s to 20.5 s, want 11.48", r.LongestWriteGapS)
+	}
+}

@@ -73,11 +73,7 @@ func (r *Recorder) addToken(op checker.Op, t *issued) {
 func (r *Recorder) pickToken(rng *rand.Rand, n int) (issued, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if len(r.tokens) == 0 {
-		return issued{}, false
-	}
-	from := max(0, len(r.tokens)-n)
-	return r.tokens[from+rng.IntN(len(r.tokens)-from)], true
+	return pickRecent(rng, r.tokens, n)
 }
 
 // tokenName is how a token appears in the history: "token:" and a prefix of its SHA-256, so

@@ -134,14 +134,20 @@ func (r *Recorder) add(op checker.Op, a *ack) {
 func (r *Recorder) pick(rng *rand.Rand, n int) (ack, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if len(r.acked) == 0 {
-		return ack{}, false
+	return pickRecent(rng, r.acked, n)
+}
+
+// pickRecent returns a random element among the newest n of items (all if n <= 0).
+func pickRecent[T any](rng *rand.Rand, items []T, n int) (T, bool) {
+	if len(items) == 0 {
+		var zero T
+		return zero, false
 	}
 	from := 0
 	if n > 0 {
-		from = max(0, len(r.acked)-n)
+		from = max(0, len(items)-n)
 	}
-	return r.acked[from+rng.IntN(len(r.acked)-from)], true
+	return items[from+rng.IntN(len(items)-from)], true
 }
 
 // newHTTPClient returns the client that all of a run's API clients share; a region's calls
