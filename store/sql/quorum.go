@@ -11,11 +11,12 @@ import (
 // Reads through a failover. While a PostgreSQL primary is gone — killed, stalled, or cut off —
 // nothing can tell a node which revision is the newest committed one, and a fully consistent read
 // would have to fail until a standby is promoted. With synchronous replication it need not: every
-// commit ward acknowledged has been applied on the primary and on a synchronous standby
+// commit ward acknowledged has been applied on the primary and on its synchronous standbys
 // (ward's sessions ask for synchronous_commit = remote_apply when quorum nodes are configured),
-// and WAL is one line, so the standby applied everything before it too. Any majority of the
-// cluster's nodes includes one of those two, so the newest revision replayed across a majority is
-// at least every acknowledged one: a head as good as the primary's for "fully consistent", and a
+// and WAL is one line, so each of them applied everything before it too. When those nodes are
+// more than half of the cluster — with three nodes, one synchronous standby; with five, two —
+// any majority includes one of them, so the newest revision replayed across a majority is at
+// least every acknowledged one: a head as good as the primary's for "fully consistent", and a
 // node that has it to read from.
 //
 // What the quorum may show beyond that is what PostgreSQL shows too: a commit that the primary
@@ -32,9 +33,10 @@ const (
 
 // WithQuorum names every node of the PostgreSQL cluster — the primary and each standby, one DSN
 // each — so that reads go on while the primary does not answer: their snapshot is then the newest
-// revision a majority of the nodes has replayed, read from a node that has it. It needs
-// synchronous replication with at least one synchronous standby (Patroni's synchronous_mode, or
-// synchronous_standby_names), and at least three nodes. Nodes that are also read replicas share
+// revision a majority of the nodes has replayed, read from a node that has it. It needs at least
+// three nodes and synchronous replication in which the primary and its synchronous standbys are
+// more than half of them (Patroni's synchronous_mode with three nodes; synchronous_node_count: 2,
+// or synchronous_standby_names = 'ANY 2 (*)', with five). Nodes that are also read replicas share
 // their connections.
 func WithQuorum(dsns ...string) Option {
 	return optionFunc(func(c *config) { c.quorumDSNs = append(c.quorumDSNs, dsns...) })

@@ -421,8 +421,9 @@ func (s *Store) OptimizedRevision(ctx context.Context, maxStaleness time.Duratio
 
 var errClosed = errors.New("store closed")
 
-// primaryPatience is how long a minimize_latency read waits for the primary to say which snapshot
-// to read before it falls back to the newest revision this node knows to be committed.
+// primaryPatience is how long a read waits for the primary to say which snapshot to read before it
+// falls back: to the quorum nodes when there are some, and for minimize_latency to the newest
+// revision this node knows to be committed.
 const primaryPatience = 500 * time.Millisecond
 
 // knownWithoutPrimary returns the newest revision this node knows to be committed — from its own
