@@ -171,6 +171,8 @@ func (c serveConfig) validate() error {
 		return fmt.Errorf("max_staleness must not be negative")
 	case c.Retention < 2*c.MaxStaleness:
 		return fmt.Errorf("retention (%s) must be at least twice max_staleness (%s)", c.Retention, c.MaxStaleness)
+	case c.DSN == "" && (len(c.ReplicaDSNs) > 0 || len(c.QuorumDSNs) > 0):
+		return fmt.Errorf("replica_dsns and quorum_dsns name nodes of the database at dsn, which is not set")
 	}
 	if _, err := parseLevel(c.LogLevel); err != nil {
 		return err

@@ -270,4 +270,11 @@ func TestConfigPrecedence(t *testing.T) {
 	if _, err := loadServeConfig(cmd.Flags(), func() []string { return nil }); err == nil {
 		t.Error("max_depth 0 was accepted")
 	}
+	cmd = newServeCommand(func() []string { return nil })
+	if err := cmd.ParseFlags([]string{"--quorum-dsns", "host=a,host=b,host=c"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := loadServeConfig(cmd.Flags(), func() []string { return nil }); err == nil || !strings.Contains(err.Error(), "quorum_dsns") {
+		t.Errorf("quorum_dsns without dsn: %v", err)
+	}
 }
