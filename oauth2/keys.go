@@ -111,7 +111,7 @@ func (k *keyRing) load(ctx context.Context) (*keySet, error) {
 	}
 	jwks.Keys = []json.RawMessage{}
 	for _, st := range stored {
-		key, err := parseSigningKey(st)
+		key, err := p.parseSigningKey(st)
 		if err != nil {
 			return nil, err
 		}
@@ -158,14 +158,19 @@ func (p *Provider) newSigningKey() (*store.SigningKey, error) {
 	}
 	var kid [16]byte
 	rand.Read(kid[:]) // never fails (crypto/rand, Go 1.24+)
+	id := base64.RawURLEncoding.EncodeToString(kid[:])
 	return &store.SigningKey{
-		ID: base64.RawURLEncoding.EncodeToString(kid[:]), Algorithm: p.cfg.SigningAlgorithm,
-		PrivateKey: der, CreatedAt: p.now().UTC(),
+		ID: id, Algorithm: p.cfg.SigningAlgorithm, PrivateKey: p.sealer.seal(id, der), CreatedAt: p.now().UTC(),
 	}, nil
 }
 
-func parseSigningKey(st *store.SigningKey) (*signingKey, error) {
-	raw, err := x509.ParsePKCS8PrivateKey(st.PrivateKey)
+// parseSigningKey opens a stored signing key (see keyseal.go) and makes its public JWK.
+func (p *Provider) parseSigningKey(st *store.SigningKey) (*signingKey, error) {
+	der, err := p.sealer.open(st.ID, st.PrivateKey)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := x509.ParsePKCS8PrivateKey(der)
 	if err != nil {
 		return nil, fault.Wrap(fault.Internal, err, "a stored signing key is unreadable")
 	}
@@ -219,7 +224,7 @@ func (p *Provider) ListSigningKeys(ctx context.Context) ([]SigningKeyInfo, error
 	}
 	out := make([]SigningKeyInfo, 0, len(stored))
 	for _, st := range stored {
-		k, err := parseSigningKey(st)
+		k, err := p.parseSigningKey(st)
 		if err != nil {
 			return nil, err
 		}
@@ -260,7 +265,7 @@ func (p *Provider) RotateSigningKey(ctx context.Context) (*SigningKeyInfo, error
 	if _, err := p.keys.current(ctx, 0); err != nil {
 		return nil, err
 	}
-	k, err := parseSigningKey(sk)
+	k, err := p.parseSigningKey(sk)
 	if err != nil {
 		return nil, err
 	}

@@ -81,7 +81,9 @@ type Config struct {
 	DeviceDoneURL string
 
 	// TokenSecrets are the HMAC secrets of the opaque tokens ([token.NewCodec]): the first signs,
-	// all verify. Required; each at least [token.MinSecretLength] bytes.
+	// all verify. They also seal the signing keys in the store (the first seals, all open): a
+	// secret must stay listed while a signing key sealed under it is in use. Required; each at
+	// least [token.MinSecretLength] bytes.
 	TokenSecrets [][]byte
 
 	// IntrospectionCacheSize is how many active access tokens Introspect keeps; default 100 000.
@@ -115,6 +117,7 @@ type Provider struct {
 	cfg    Config
 	issuer *url.URL
 	codec  *token.Codec
+	sealer *keySealer // of the signing keys' private parts
 	now    func() time.Time
 	log    *slog.Logger
 
@@ -160,6 +163,10 @@ func NewProvider(st store.OAuth2Store, cfg Config) (*Provider, error) {
 	if err != nil {
 		return nil, fault.InField("token_secrets", err)
 	}
+	sealer, err := newKeySealer(cfg.TokenSecrets)
+	if err != nil {
+		return nil, fault.Wrap(fault.Internal, err, "cannot derive the signing keys' encryption keys")
+	}
 	setDefault(&cfg.AccessTokenLifetime, DefaultAccessTokenLifetime)
 	setDefault(&cfg.RefreshTokenLifetime, DefaultRefreshTokenLifetime)
 	setDefault(&cfg.IDTokenLifetime, DefaultIDTokenLifetime)
@@ -186,7 +193,7 @@ func NewProvider(st store.OAuth2Store, cfg Config) (*Provider, error) {
 		cfg.Logger = slog.Default()
 	}
 	p := &Provider{
-		st: st, cfg: cfg, issuer: iss, codec: codec, now: cfg.Clock, log: cfg.Logger,
+		st: st, cfg: cfg, issuer: iss, codec: codec, sealer: sealer, now: cfg.Clock, log: cfg.Logger,
 		secrets: newSecretCache(),
 		clients: expirable.NewLRU[string, *Client](clientCacheSize, nil, cfg.RevocationBound),
 		revoked: newRevocationSet(cfg.AccessTokenLifetime + pollMargin + clockLeeway),

@@ -59,6 +59,10 @@ func (s *Store) askPrimaryBriefly(ctx context.Context, query func(context.Contex
 	}
 	if time.Now().UnixNano() >= s.primaryAway.Swap(time.Now().Add(quorumAway).UnixNano()) {
 		s.log.WarnContext(ctx, "the primary did not answer in time; falling back", "patience", primaryPatience, "error", err)
+		// The pool's idle connections lead to a node that is stalled or gone: a write handed one
+		// would wait on it even after a standby is promoted. Closed, the next write dials anew and
+		// the multi-host DSN finds whichever node is writable then.
+		s.primary.Reset()
 	}
 	return true, err
 }
