@@ -67,6 +67,9 @@ type Result struct {
 	// SplitBrain lists the poll rounds in which more than one node was writable.
 	SplitBrain []SplitBrain `json:"split_brain"`
 	PollRounds int          `json:"poll_rounds"`
+	// IsolatedRounds counts the poll rounds with a node out of recovery that could not commit
+	// (see [Isolated]): reported, not a failure.
+	IsolatedRounds int `json:"isolated_rounds"`
 
 	// Timeline has one point per second, region and kind.
 	Timeline []Bucket `json:"timeline"`
@@ -297,8 +300,9 @@ func (r *Result) reads(h *History) {
 
 func (r *Result) splitBrain(h *History) {
 	type round struct {
-		at      time.Duration
-		writers []string
+		at       time.Duration
+		writers  []string
+		isolated bool
 	}
 	rounds := map[int]*round{}
 	for _, s := range h.Samples {
@@ -307,12 +311,18 @@ func (r *Result) splitBrain(h *History) {
 			rd = &round{at: s.At}
 			rounds[s.Round] = rd
 		}
-		if s.Role == Primary {
+		switch s.Role {
+		case Primary:
 			rd.writers = append(rd.writers, s.Node)
+		case Isolated:
+			rd.isolated = true
 		}
 	}
 	r.PollRounds = len(rounds)
 	for n, rd := range rounds {
+		if rd.isolated {
+			r.IsolatedRounds++
+		}
 		if len(rd.writers) > 1 {
 			slices.Sort(rd.writers)
 			r.SplitBrain = append(r.SplitBrain, SplitBrain{Round: n, AtS: seconds(rd.at), Nodes: rd.writers})

@@ -239,3 +239,23 @@ func TestWriteGapEndsAtLastAttempt(t *testing.T) {
 		t.Errorf("longest write gap = %v with writes failing from 9.02 s to 20.5 s, want 11.48", r.LongestWriteGapS)
 	}
 }
+
+// TestIsolatedPrimaryIsNoSplitBrain: a node out of recovery that cannot commit (a stalled leader
+// awake after a failover) next to the new primary is counted, and is no second writer; two that
+// commit are.
+func TestIsolatedPrimaryIsNoSplitBrain(t *testing.T) {
+	h := *load(t, "clean")
+	h.Samples = []checker.Sample{
+		{Round: 7, At: 3 * time.Second, Node: "pg-a", Role: checker.Isolated},
+		{Round: 7, At: 3 * time.Second, Node: "pg-b", Role: checker.Primary},
+		{Round: 7, At: 3 * time.Second, Node: "pg-c", Role: checker.Replica},
+	}
+	r := checker.Check(&h, checker.DefaultThresholds)
+	if len(r.SplitBrain) != 0 || r.IsolatedRounds != 1 || !r.Pass {
+		t.Errorf("split brain %v, isolated rounds %d, pass %v; want none, 1, true", r.SplitBrain, r.IsolatedRounds, r.Pass)
+	}
+	h.Samples[0].Role = checker.Primary
+	if r := checker.Check(&h, checker.DefaultThresholds); len(r.SplitBrain) != 1 || r.Pass {
+		t.Errorf("two committing primaries: split brain %v, pass %v", r.SplitBrain, r.Pass)
+	}
+}

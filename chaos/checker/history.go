@@ -48,10 +48,14 @@ type Role string
 
 // The roles of a database node.
 const (
-	// Primary: pg_is_in_recovery() is false — the node accepts writes.
+	// Primary: pg_is_in_recovery() is false and a write commits — the node accepts writes.
 	Primary Role = "primary"
 	// Replica: pg_is_in_recovery() is true.
 	Replica Role = "replica"
+	// Isolated: pg_is_in_recovery() is false, but a write did not commit in time — a primary
+	// that cannot acknowledge writes, such as a stalled leader that woke up after a failover,
+	// in strict synchronous mode, until Patroni demotes it. It is no second writer.
+	Isolated Role = "isolated"
 	// Unreachable: the poll got no answer in time (the node is down, paused or cut off from
 	// the harness).
 	Unreachable Role = "unreachable"

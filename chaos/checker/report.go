@@ -47,7 +47,7 @@ func Summary(w io.Writer, r *Result) error {
 		fmt.Fprintf(&b, "  issued tokens: %d, found inactive: %d\n", r.IssuedTokens, len(r.InactiveTokens))
 	}
 	fmt.Fprintf(&b, "  minimize_latency staleness: at most %.2fs seen (bound %.1fs), %d reads beyond it\n", r.MaxStalenessS, r.StalenessBound, len(r.StaleReads))
-	fmt.Fprintf(&b, "  split brain: %d of %d poll rounds\n", len(r.SplitBrain), r.PollRounds)
+	fmt.Fprintf(&b, "  split brain: %d of %d poll rounds (a primary that could not commit in %d)\n", len(r.SplitBrain), r.PollRounds, r.IsolatedRounds)
 	for _, f := range r.Failures {
 		fmt.Fprintf(&b, "  FAIL: %s\n", f)
 	}

@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -12,12 +13,20 @@ import (
 	"github.com/wardhq/ward/chaos/workload"
 )
 
-// pollInterval is how often the observer asks every database node whether it is writable.
-const pollInterval = 250 * time.Millisecond
+// pollInterval is how often the observer asks every database node whether it is writable, and
+// probeTimeout how long a node out of recovery has to commit the probe write.
+const (
+	pollInterval = 250 * time.Millisecond
+	probeTimeout = time.Second
+)
 
-// observer polls each database node's pg_is_in_recovery() in rounds, over the ports published
-// to the harness (outside the proxies, so a partition does not hide a node from it), to find
-// moments with more than one writable node.
+// observer polls each database node in rounds, over the ports published to the harness (outside
+// the proxies, so a partition does not hide a node from it), to find moments with more than one
+// writable node. A node out of recovery (pg_is_in_recovery() false) is writable when it also
+// commits a probe write — an upsert of its row in ward_chaos_probe, acknowledged as any commit
+// (synchronous_commit on) — within probeTimeout; otherwise it is a primary that cannot
+// acknowledge writes ([checker.Isolated]): in strict synchronous mode, a stalled leader that
+// wakes up after a failover, until Patroni demotes it.
 type observer struct {
 	c   *cluster.Cluster
 	rec *workload.Recorder
@@ -62,8 +71,8 @@ func (o *observer) run(ctx context.Context) {
 }
 
 // poll asks one node, over a connection kept from round to round (made again after a failure).
-func (o *observer) poll(ctx context.Context, conn **pgx.Conn, r *cluster.Region) checker.Role {
-	ctx, cancel := context.WithTimeout(ctx, 2*pollInterval)
+func (o *observer) poll(parent context.Context, conn **pgx.Conn, r *cluster.Region) checker.Role {
+	ctx, cancel := context.WithTimeout(parent, 2*pollInterval)
 	defer cancel()
 	if *conn == nil {
 		c, err := pgx.Connect(ctx, r.PGDSN())
@@ -81,7 +90,36 @@ func (o *observer) poll(ctx context.Context, conn **pgx.Conn, r *cluster.Region)
 	if recovery {
 		return checker.Replica
 	}
+	pctx, cancelProbe := context.WithTimeout(parent, probeTimeout)
+	defer cancelProbe()
+	_, err := (*conn).Exec(pctx, `INSERT INTO ward_chaos_probe (node, at) VALUES ($1, now())
+		ON CONFLICT (node) DO UPDATE SET at = excluded.at`, r.Name)
+	if err != nil {
+		// Cancelled while waiting for a standby, the commit stays local to the node, whose
+		// connection pgx has closed: a new one is made next round.
+		closeConn(*conn)
+		*conn = nil
+		if parent.Err() == nil && pctx.Err() != nil {
+			return checker.Isolated
+		}
+		return checker.Unreachable
+	}
 	return checker.Primary
+}
+
+// createProbeTable creates ward_chaos_probe on the writable node at dsn.
+func createProbeTable(ctx context.Context, dsn string) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return fmt.Errorf("creating the probe table: %w", err)
+	}
+	defer closeConn(conn)
+	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS ward_chaos_probe (node text PRIMARY KEY, at timestamptz NOT NULL)`); err != nil {
+		return fmt.Errorf("creating the probe table: %w", err)
+	}
+	return nil
 }
 
 func (o *observer) result() []checker.Sample {

@@ -102,6 +102,15 @@ func Run(ctx context.Context, s Scenario, o Options) (res *checker.Result, err e
 		return nil, err
 	}
 	wopts := workload.Options{OAuth2: &client}
+	if !c.Cockroach() {
+		l, err := c.Leader(ctx, 30*time.Second)
+		if err != nil {
+			return nil, err
+		}
+		if err := createProbeTable(ctx, l.PGDSN()); err != nil {
+			return nil, err
+		}
+	}
 
 	rec := workload.NewRecorder()
 	e := &env{c: c, since: rec.Since, deadPG: map[int]bool{}, deadRegion: map[int]bool{}}

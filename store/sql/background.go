@@ -12,15 +12,15 @@ import (
 // replica is a read replica and the newest revision it was last seen to have replayed.
 type replica struct {
 	pool *pgxpool.Pool
-	head atomic.Int64 // -1 while it does not answer
+	head atomic.Int64 // -1 while it does not answer, or is not a standby
 }
 
-// pollReplicas keeps each replica's and quorum node's replayed head current, and the collected
-// horizon, until ctx ends. A node that does not answer is not read from until it does; each is
-// polled on its own, so that one that hangs delays no other.
+// pollReplicas keeps each replica's replayed head current, and the collected horizon, until ctx
+// ends. A replica that does not answer is not read from until it does; each is polled on its
+// own, so that one that hangs delays no other.
 func (s *Store) pollReplicas(ctx context.Context) {
 	var wg sync.WaitGroup
-	for _, n := range s.nodes() {
+	for _, n := range s.replicas {
 		wg.Go(func() { s.pollNode(ctx, n) })
 	}
 	defer wg.Wait()
@@ -45,14 +45,17 @@ func (s *Store) pollReplicas(ctx context.Context) {
 	}
 }
 
-// pollNode keeps n's head current until ctx ends.
+// pollNode keeps n's head current until ctx ends. A node out of recovery is no replica to read
+// from: it is the primary, reached through its own pool, or a primary that a failover left
+// behind, whose newest commits may be ones nobody acknowledged.
 func (s *Store) pollNode(ctx context.Context, n *replica) {
 	tick := time.NewTicker(s.cfg.pollInterval)
 	defer tick.Stop()
 	for {
 		var head int64
+		var standby bool
 		qctx, cancel := context.WithTimeout(ctx, time.Second)
-		if err := n.pool.QueryRow(qctx, `SELECT revision FROM ward_head`).Scan(&head); err != nil {
+		if err := n.pool.QueryRow(qctx, `SELECT revision, pg_is_in_recovery() FROM ward_head`).Scan(&head, &standby); err != nil || !standby {
 			head = -1
 		}
 		cancel()

@@ -214,20 +214,20 @@ func (r *reader) found(v store.SchemaVersion) (store.SchemaVersion, error) {
 	return v, nil
 }
 
-// replicaFor returns the pool of a read replica that has replayed rev, or else of a quorum node
-// that has (read heads of quorum nodes are current while the primary is away), or nil.
+// replicaFor returns the pool of a read replica that has replayed rev or, while the primary is
+// away, of the quorum node chosen last if it has (see askQuorum); otherwise nil.
 func (s *Store) replicaFor(rev int64) *pgxpool.Pool {
+	if s.headFromQuorum() {
+		if c := s.quorumBest.Load(); c != nil && c.head >= rev {
+			return c.node.pool
+		}
+	}
 	if n := len(s.replicas); n > 0 {
 		start := int(s.nextReplica.Add(1))
 		for i := range n {
 			if r := s.replicas[(start+i)%n]; r.head.Load() >= rev {
 				return r.pool
 			}
-		}
-	}
-	for _, n := range s.quorum {
-		if n.head.Load() >= rev {
-			return n.pool
 		}
 	}
 	return nil

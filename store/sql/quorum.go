@@ -15,9 +15,11 @@ import (
 // (ward's sessions ask for synchronous_commit = remote_apply when quorum nodes are configured),
 // and WAL is one line, so each of them applied everything before it too. When those nodes are
 // more than half of the cluster — with three nodes, one synchronous standby; with five, two —
-// any majority includes one of them, so the newest revision replayed across a majority is at
-// least every acknowledged one: a head as good as the primary's for "fully consistent", and a
-// node that has it to read from.
+// any majority includes one of them, and the node of a majority furthest along the newest
+// timeline has every acknowledged commit: its head is as good as the primary's for "fully
+// consistent", and it can serve the reads. That holds only while every acknowledged commit has
+// reached a synchronous standby: a primary that may acknowledge commits alone when no standby is
+// there (Patroni's synchronous_mode without synchronous_mode_strict) breaks it.
 //
 // What the quorum may show beyond that is what PostgreSQL shows too: a commit that the primary
 // applied but no standby acknowledged is visible on the primary before the client hears of it, and
@@ -32,12 +34,11 @@ const (
 )
 
 // WithQuorum names every node of the PostgreSQL cluster — the primary and each standby, one DSN
-// each — so that reads go on while the primary does not answer: their snapshot is then the newest
-// revision a majority of the nodes has replayed, read from a node that has it. It needs at least
-// three nodes and synchronous replication in which the primary and its synchronous standbys are
-// more than half of them (Patroni's synchronous_mode with three nodes; synchronous_node_count: 2,
-// or synchronous_standby_names = 'ANY 2 (*)', with five). Nodes that are also read replicas share
-// their connections.
+// each — so that reads go on while the primary does not answer: they then go to the node of a
+// majority furthest along the newest timeline. It needs at least three nodes and strict
+// synchronous replication in which the primary and its synchronous standbys are more than half of
+// them (with Patroni: synchronous_mode and synchronous_mode_strict; on five nodes also
+// synchronous_node_count: 2). Nodes that are also read replicas share their connections.
 func WithQuorum(dsns ...string) Option {
 	return optionFunc(func(c *config) { c.quorumDSNs = append(c.quorumDSNs, dsns...) })
 }
@@ -73,45 +74,51 @@ func awayError(err error) bool {
 	return c == fault.Unavailable || c == fault.DeadlineExceeded || c == fault.Canceled || transient(err)
 }
 
-// quorumHead returns the newest revision replayed across a majority of the quorum nodes (see
+// quorumHead returns the head of the quorum node that holds every acknowledged commit (see
 // askQuorum).
 func (s *Store) quorumHead(ctx context.Context) (int64, error) {
 	head, _, err := s.askQuorum(ctx)
 	return head, err
 }
 
-// askQuorum asks every quorum node at once for its replayed head and WAL position, and returns,
-// once a majority has answered, the newest head and the node furthest along the WAL among them:
-// each holds every acknowledged commit. The nodes' heads are recorded for choosing where to read.
-// It fails with Unavailable when fewer than a majority answer.
-func (s *Store) askQuorum(ctx context.Context) (head int64, furthest *replica, err error) {
+// askQuorum asks every quorum node at once where it stands — its timeline, its position in the
+// WAL, the head it shows — and returns, once a majority has answered, the one furthest along the
+// newest timeline among them, and its head: it holds every acknowledged commit. Comparing
+// positions alone would not do: a stalled primary that wakes up after a failover, or a standby
+// not yet rewound, stands on the old timeline, where the WAL after the fork holds commits nobody
+// acknowledged, and may be further along it than the new primary is on its own. While the primary
+// is away, reads go to that node (see replicaFor). It fails with Unavailable when fewer than a
+// majority answer.
+//
+// A standby's timeline is the one its WAL receiver streams; one that is not streaming counts as
+// timeline 0, below any other (seeing standbys' timelines needs the pg_read_all_stats role, or
+// superuser). A primary's is the one it writes.
+func (s *Store) askQuorum(ctx context.Context) (head int64, best *replica, err error) {
 	ctx, cancel := context.WithTimeout(ctx, quorumTimeout)
 	defer cancel()
 	type answer struct {
-		node *replica
-		head int64
-		lsn  int64
-		err  error
+		node     *replica
+		head     int64
+		timeline int64
+		lsn      int64
+		err      error
 	}
 	answers := make(chan answer, len(s.quorum))
 	for _, n := range s.quorum {
 		go func() {
 			a := answer{node: n}
 			a.err = n.pool.QueryRow(ctx, `
-				SELECT revision, (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END
-					- '0/0'::pg_lsn)::bigint
-				FROM ward_head`).Scan(&a.head, &a.lsn)
-			if a.err != nil {
-				a.head = -1
-			}
-			n.head.Store(a.head)
+				SELECT h.revision,
+					CASE WHEN r.standby THEN coalesce((SELECT received_tli FROM pg_stat_wal_receiver), 0)
+						ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END,
+					(CASE WHEN r.standby THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END - '0/0'::pg_lsn)::bigint
+				FROM ward_head h, (SELECT pg_is_in_recovery() AS standby) r`).Scan(&a.head, &a.timeline, &a.lsn)
 			answers <- a
 		}()
 	}
 	need := len(s.quorum)/2 + 1
-	head = -1
 	var ok, failed int
-	var lsn int64 = -1
+	var top answer
 	var lastErr error
 	for range s.quorum {
 		a := <-answers
@@ -120,15 +127,15 @@ func (s *Store) askQuorum(ctx context.Context) (head int64, furthest *replica, e
 			lastErr = a.err
 		} else {
 			ok++
-			head = max(head, a.head)
-			if a.lsn > lsn {
-				lsn, furthest = a.lsn, a.node
+			if top.node == nil || a.timeline > top.timeline || a.timeline == top.timeline && a.lsn > top.lsn {
+				top = a
 			}
 		}
 		if ok == need {
 			s.quorumAnswers.Add(1)
-			s.sawCommitted(head)
-			return head, furthest, nil
+			s.quorumBest.Store(&quorumChoice{node: top.node, head: top.head})
+			s.sawCommitted(top.head)
+			return top.head, top.node, nil
 		}
 		if failed > len(s.quorum)-need {
 			break
@@ -136,6 +143,12 @@ func (s *Store) askQuorum(ctx context.Context) (head int64, furthest *replica, e
 	}
 	return 0, nil, fault.Wrap(fault.Unavailable, lastErr,
 		fmt.Sprintf("the primary does not answer, and only %d of %d database nodes did (a majority is %d); retry later", ok, len(s.quorum), need))
+}
+
+// quorumChoice is the node askQuorum chose last, and the head it showed then.
+type quorumChoice struct {
+	node *replica
+	head int64
 }
 
 // readCommitted runs op, a read of tables that revisions do not version (the OAuth2 server's), on

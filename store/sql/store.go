@@ -62,6 +62,8 @@ type Store struct {
 	// quorumAnswers how many times a majority answered for it.
 	primaryAway   atomic.Int64
 	quorumAnswers atomic.Int64
+	// quorumBest is the quorum node reads go to while the primary is away.
+	quorumBest atomic.Pointer[quorumChoice]
 	// reads counts the queries of snapshots, by where they went: [0] the primary, [1] replicas.
 	reads   [2]atomic.Int64
 	metrics metrics

@@ -49,9 +49,11 @@ run_patroni() {
 	conf=/var/lib/postgresql/patroni.yml
 	# Patroni also reads PATRONI_* variables, which override the file; the file has every value
 	# so that `docker exec ... patronictl -c $conf` (which does not see what is exported here)
-	# works too. Timings: a dead leader's key expires after ttl, 10 s (below the 20 s floor of
+	# works too. Timings: a dead leader's key expires after ttl, 8 s (below the 20 s floor of
 	# Patroni 4.0, which the image lowers: see the Dockerfile); the bound
-	# loop_wait + 2 * retry_timeout <= ttl holds.
+	# loop_wait + 2 * retry_timeout <= ttl holds. Strict synchronous mode: a primary never
+	# acknowledges a commit that no standby has, even when no standby is there (it waits), so
+	# that a majority of the nodes always holds every acknowledged commit (ward's quorum_dsns).
 	cat >"$conf" <<EOF
 scope: ${PATRONI_SCOPE:-ward}
 namespace: /service/
@@ -66,12 +68,12 @@ etcd3:
 
 bootstrap:
   dcs:
-    ttl: 10
+    ttl: 8
     loop_wait: 1
-    retry_timeout: 4
+    retry_timeout: 3
     maximum_lag_on_failover: 1048576
     synchronous_mode: true
-    synchronous_mode_strict: false
+    synchronous_mode_strict: true
     postgresql:
       use_pg_rewind: true
       use_slots: true
