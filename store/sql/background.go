@@ -46,16 +46,19 @@ func (s *Store) pollReplicas(ctx context.Context) {
 }
 
 // pollNode keeps n's head current until ctx ends. A node out of recovery is no replica to read
-// from: it is the primary, reached through its own pool, or a primary that a failover left
-// behind, whose newest commits may be ones nobody acknowledged.
+// from: it is the primary, reached through its own pool, or a primary that a failover deposed,
+// whose newest commits may be ones nobody acknowledged.
 func (s *Store) pollNode(ctx context.Context, n *replica) {
 	tick := time.NewTicker(s.cfg.pollInterval)
 	defer tick.Stop()
 	for {
-		var head int64
+		var head, tli int64
 		var standby bool
 		qctx, cancel := context.WithTimeout(ctx, time.Second)
-		if err := n.pool.QueryRow(qctx, `SELECT revision, pg_is_in_recovery() FROM ward_head`).Scan(&head, &standby); err != nil || !standby {
+		err := n.pool.QueryRow(qctx, `SELECT revision, pg_is_in_recovery(), `+timelineSQL+` FROM ward_head`).Scan(&head, &standby, &tli)
+		// With quorum nodes, a standby must also stream the newest timeline seen: one that does
+		// not may be a deposed primary, demoted but not yet rewound.
+		if err != nil || !standby || len(s.quorum) > 0 && tli < s.timeline.Load() {
 			head = -1
 		}
 		cancel()

@@ -2,8 +2,13 @@ package sql
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strconv"
 	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/wardhq/ward/fault"
 )
@@ -60,10 +65,6 @@ func (s *Store) askPrimaryBriefly(ctx context.Context, query func(context.Contex
 	}
 	if time.Now().UnixNano() >= s.primaryAway.Swap(time.Now().Add(quorumAway).UnixNano()) {
 		s.log.WarnContext(ctx, "the primary did not answer in time; falling back", "patience", primaryPatience, "error", err)
-		// The pool's idle connections lead to a node that is stalled or gone: a write handed one
-		// would wait on it even after a standby is promoted. Closed, the next write dials anew and
-		// the multi-host DSN finds whichever node is writable then.
-		s.primary.Reset()
 	}
 	return true, err
 }
@@ -108,11 +109,12 @@ func (s *Store) askQuorum(ctx context.Context) (head int64, best *replica, err e
 		go func() {
 			a := answer{node: n}
 			a.err = n.pool.QueryRow(ctx, `
-				SELECT h.revision,
-					CASE WHEN r.standby THEN coalesce((SELECT received_tli FROM pg_stat_wal_receiver), 0)
-						ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END,
-					(CASE WHEN r.standby THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END - '0/0'::pg_lsn)::bigint
-				FROM ward_head h, (SELECT pg_is_in_recovery() AS standby) r`).Scan(&a.head, &a.timeline, &a.lsn)
+				SELECT h.revision, `+timelineSQL+`,
+					(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END - '0/0'::pg_lsn)::bigint
+				FROM ward_head h`).Scan(&a.head, &a.timeline, &a.lsn)
+			if a.err == nil {
+				s.sawTimeline(a.timeline)
+			}
 			answers <- a
 		}()
 	}
@@ -144,6 +146,58 @@ func (s *Store) askQuorum(ctx context.Context) (head int64, best *replica, err e
 	return 0, nil, fault.Wrap(fault.Unavailable, lastErr,
 		fmt.Sprintf("the primary does not answer, and only %d of %d database nodes did (a majority is %d); retry later", ok, len(s.quorum), need))
 }
+
+// timelineSQL is the timeline a node is on: the one a primary writes, the one a standby's WAL
+// receiver streams (0 when it is not streaming, or the role may not see it).
+const timelineSQL = `CASE WHEN pg_is_in_recovery() THEN coalesce((SELECT received_tli FROM pg_stat_wal_receiver), 0)
+	ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END`
+
+// sawTimeline records that a node stands on timeline tli.
+func (s *Store) sawTimeline(tli int64) {
+	for {
+		seen := s.timeline.Load()
+		if tli <= seen || s.timeline.CompareAndSwap(seen, tli) {
+			return
+		}
+	}
+}
+
+// errDeposed refuses a connection to a primary on an older timeline than one already seen.
+var errDeposed = errors.New("a primary on an older timeline than one already seen: deposed by a failover")
+
+// refuseDeposed vets each connection of the primary pool: a primary on an older timeline than one
+// this node has seen is one a failover deposed — a stalled primary that woke up — whose newest
+// commits nobody acknowledged, and that lacks those the new primary acknowledged. Until Patroni
+// demotes it, it still takes connections, and reads there would miss acknowledged writes; refused,
+// the multi-host DSN goes on to the next host.
+func (s *Store) refuseDeposed(ctx context.Context, c *pgconn.PgConn) error {
+	res, err := c.Exec(ctx, `SELECT `+timelineSQL).ReadAll()
+	if err != nil {
+		return err
+	}
+	tli, err := strconv.ParseInt(string(res[0].Rows[0][0]), 10, 64)
+	if err != nil {
+		return fmt.Errorf("reading the timeline: %w", err)
+	}
+	if tli > 0 && tli < s.timeline.Load() {
+		s.log.WarnContext(ctx, "refusing a deposed primary", "host", c.Conn().RemoteAddr().String(), "timeline", tli, "newest_timeline", s.timeline.Load())
+		return errDeposed
+	}
+	s.sawTimeline(tli)
+	s.connTimelines.Store(c, tli)
+	return nil
+}
+
+// keepConn is the primary pool's check of a connection it is about to hand out: one made to a
+// primary that has since been deposed — it was stalled, and woke up with its connections intact —
+// is closed, and the pool makes another (which refuseDeposed vets).
+func (s *Store) keepConn(_ context.Context, c *pgx.Conn) (bool, error) {
+	tli, ok := s.connTimelines.Load(c.PgConn())
+	return !ok || tli.(int64) == 0 || tli.(int64) >= s.timeline.Load(), nil
+}
+
+// forgetConn drops what refuseDeposed recorded of a connection the pool closes.
+func (s *Store) forgetConn(c *pgx.Conn) { s.connTimelines.Delete(c.PgConn()) }
 
 // quorumChoice is the node askQuorum chose last, and the head it showed then.
 type quorumChoice struct {

@@ -22,6 +22,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/otel/trace"
@@ -62,8 +64,13 @@ type Store struct {
 	// quorumAnswers how many times a majority answered for it.
 	primaryAway   atomic.Int64
 	quorumAnswers atomic.Int64
-	// quorumBest is the quorum node reads go to while the primary is away.
+	// quorumBest is the quorum node reads go to while the primary is away, and timeline the
+	// newest timeline seen on any node (with quorum nodes only; see quorum.go).
 	quorumBest atomic.Pointer[quorumChoice]
+	timeline   atomic.Int64
+	// connTimelines is the timeline of each connection of the primary pool (*pgconn.PgConn to
+	// int64), with quorum nodes only.
+	connTimelines sync.Map
 	// reads counts the queries of snapshots, by where they went: [0] the primary, [1] replicas.
 	reads   [2]atomic.Int64
 	metrics metrics
@@ -166,14 +173,19 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 		// flushed it: then a majority of the nodes shows every acknowledged commit.
 		primaryParams = map[string]string{"synchronous_commit": "remote_apply"}
 	}
-	primary, err := newPool(ctx, dsn, cfg, primaryParams)
+	s := &Store{cfg: cfg, log: cfg.logger, commit: make(chan struct{})}
+	var guard *connGuard
+	if len(cfg.quorumDSNs) > 0 {
+		guard = &connGuard{validate: s.refuseDeposed, prepare: s.keepConn, closing: s.forgetConn}
+	}
+	primary, err := newPool(ctx, dsn, cfg, primaryParams, guard)
 	if err != nil {
 		return nil, fmt.Errorf("primary: %w", err)
 	}
-	s := &Store{primary: primary, cfg: cfg, log: cfg.logger, commit: make(chan struct{})}
+	s.primary = primary
 	byDSN := map[string]*replica{}
 	for i, d := range cfg.replicaDSNs {
-		p, err := newPool(ctx, d, cfg, nil)
+		p, err := newPool(ctx, d, cfg, nil, nil)
 		if err != nil {
 			s.closePools()
 			return nil, fmt.Errorf("replica %d: %w", i, err)
@@ -184,7 +196,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	for i, d := range cfg.quorumDSNs {
 		n := byDSN[d]
 		if n == nil {
-			p, err := newPool(ctx, d, cfg, nil)
+			p, err := newPool(ctx, d, cfg, nil, nil)
 			if err != nil {
 				s.closePools()
 				return nil, fmt.Errorf("quorum node %d: %w", i, err)
@@ -241,14 +253,37 @@ func (s *Store) detect(ctx context.Context) error {
 // Cockroach reports whether the database is CockroachDB.
 func (s *Store) Cockroach() bool { return s.cockroach }
 
-// newPool connects to dsn; params are session settings added to the DSN's own.
-func newPool(ctx context.Context, dsn string, cfg config, params map[string]string) (*pgxpool.Pool, error) {
+// connGuard is how a pool vets the servers it connects to and the connections it hands out.
+type connGuard struct {
+	// validate vets each server after the DSN's own checks (target_session_attrs), so that a
+	// multi-host DSN goes on to the next host when it refuses one.
+	validate pgconn.ValidateConnectFunc
+	prepare  func(context.Context, *pgx.Conn) (bool, error)
+	closing  func(*pgx.Conn)
+}
+
+// newPool connects to dsn; params are session settings added to the DSN's own; guard, if set,
+// vets servers and connections.
+func newPool(ctx context.Context, dsn string, cfg config, params map[string]string, guard *connGuard) (*pgxpool.Pool, error) {
 	pc, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		return nil, fault.Wrap(fault.InvalidArgument, err, "the database DSN is not valid")
 	}
 	for k, v := range params {
 		pc.ConnConfig.RuntimeParams[k] = v
+	}
+	if guard != nil {
+		if own := pc.ConnConfig.ValidateConnect; own != nil {
+			pc.ConnConfig.ValidateConnect = func(ctx context.Context, c *pgconn.PgConn) error {
+				if err := own(ctx, c); err != nil {
+					return err
+				}
+				return guard.validate(ctx, c)
+			}
+		} else {
+			pc.ConnConfig.ValidateConnect = guard.validate
+		}
+		pc.PrepareConn, pc.BeforeClose = guard.prepare, guard.closing
 	}
 	if cfg.maxConns > 0 {
 		pc.MaxConns = cfg.maxConns
