@@ -60,6 +60,14 @@ func (r *reader) do(ctx context.Context, what string, op func(context.Context) e
 // than the history kept. On CockroachDB a snapshot slightly ahead of the cluster clock, as a
 // commit's own is, becomes readable within microseconds: the read waits for it.
 func (r *reader) check(ctx context.Context) error {
+	if r.q == nil && r.s.headFromQuorum() {
+		// The primary is away: the read goes to the quorum's choice, which must have the snapshot.
+		if c := r.s.quorumBest.Load(); c == nil || c.head < r.rev {
+			if _, err := r.s.quorumHead(ctx); err != nil {
+				return err
+			}
+		}
+	}
 	switch {
 	case r.q != nil || r.rev <= r.s.knownHead.Load():
 	case r.s.cockroach:

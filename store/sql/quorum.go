@@ -135,7 +135,7 @@ func (s *Store) askQuorum(ctx context.Context) (head int64, best *replica, err e
 		}
 		if ok == need {
 			s.quorumAnswers.Add(1)
-			s.quorumBest.Store(&quorumChoice{node: top.node, head: top.head})
+			s.chose(&quorumChoice{node: top.node, head: top.head, timeline: top.timeline, at: time.Now()})
 			s.sawCommitted(top.head)
 			return top.head, top.node, nil
 		}
@@ -199,10 +199,27 @@ func (s *Store) keepConn(_ context.Context, c *pgx.Conn) (bool, error) {
 // forgetConn drops what refuseDeposed recorded of a connection the pool closes.
 func (s *Store) forgetConn(c *pgx.Conn) { s.connTimelines.Delete(c.PgConn()) }
 
-// quorumChoice is the node askQuorum chose last, and the head it showed then.
+// quorumChoice is the node askQuorum chose, with the head and timeline it showed then.
 type quorumChoice struct {
-	node *replica
-	head int64
+	node     *replica
+	head     int64
+	timeline int64
+	at       time.Time
+}
+
+// chose records c as the node reads go to while the primary is away, unless a concurrent round
+// recorded a newer one a moment ago (an older choice gives way, in case its node is gone).
+func (s *Store) chose(c *quorumChoice) {
+	for {
+		old := s.quorumBest.Load()
+		newer := old != nil && (old.timeline > c.timeline || old.timeline == c.timeline && old.head > c.head)
+		if newer && c.at.Sub(old.at) < primaryPatience {
+			return
+		}
+		if s.quorumBest.CompareAndSwap(old, c) {
+			return
+		}
+	}
 }
 
 // readCommitted runs op, a read of tables that revisions do not version (the OAuth2 server's), on
