@@ -74,7 +74,7 @@ func addServeFlags(fs *pflag.FlagSet) {
 	fs.String("config", "", "YAML configuration file")
 	fs.String("dsn", "", "PostgreSQL or CockroachDB database, as a URL or key=value DSN (multi-host DSNs follow failovers); empty: the embedded store")
 	fs.StringSlice("replica-dsns", nil, "read replicas of the database, comma-separated, used for snapshots they have replayed")
-	fs.StringSlice("quorum-dsns", nil, "every node of a PostgreSQL cluster with synchronous replication (at least three), comma-separated: while the primary does not answer, reads take the newest revision a majority of them replayed")
+	fs.StringSlice("quorum-dsns", nil, "every node of a PostgreSQL cluster in strict synchronous replication (at least three), comma-separated: while the primary does not answer, reads go to the node of a majority furthest along the newest timeline")
 	fs.Bool("mirror", d.Mirror, "with a database: keep an in-memory copy of the tuples, kept current from the change log, and check against it")
 	fs.String("public-addr", d.PublicAddr, "address of the public listener (checks)")
 	fs.String("admin-addr", d.AdminAddr, "address of the admin listener (writes, schema, metrics, health)")

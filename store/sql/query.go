@@ -48,26 +48,41 @@ func (r *reader) source() querier {
 }
 
 // do runs a read, retrying transient failures unless it belongs to a transaction, which
-// Transact retries as a whole.
+// Transact retries as a whole. With quorum nodes, a read bound for the primary is given
+// primaryPatience, and then goes to the quorum's choice (see quorum.go).
 func (r *reader) do(ctx context.Context, what string, op func(context.Context) error) error {
 	if r.q != nil {
 		return op(ctx)
 	}
+	if len(r.s.quorum) > 0 && !r.s.headFromQuorum() && r.s.replicaFor(r.rev) == nil {
+		gaveUp, err := r.s.askPrimaryBriefly(ctx, func(ctx context.Context) error { return r.s.retry(ctx, what, op) })
+		if !gaveUp {
+			return err
+		}
+	}
+	if err := r.quorumHasSnapshot(ctx); err != nil {
+		return err
+	}
 	return r.s.retry(ctx, what, op)
+}
+
+// quorumHasSnapshot makes sure, while the primary is away, that the quorum's choice, where the
+// read will go, has the snapshot: otherwise it asks the quorum again.
+func (r *reader) quorumHasSnapshot(ctx context.Context) error {
+	if !r.s.headFromQuorum() {
+		return nil
+	}
+	if c := r.s.quorumBest.Load(); c != nil && c.head >= r.rev {
+		return nil
+	}
+	_, err := r.s.quorumHead(ctx)
+	return err
 }
 
 // check fails a read of a snapshot that is not readable: newer than the newest commit, or older
 // than the history kept. On CockroachDB a snapshot slightly ahead of the cluster clock, as a
 // commit's own is, becomes readable within microseconds: the read waits for it.
 func (r *reader) check(ctx context.Context) error {
-	if r.q == nil && r.s.headFromQuorum() {
-		// The primary is away: the read goes to the quorum's choice, which must have the snapshot.
-		if c := r.s.quorumBest.Load(); c == nil || c.head < r.rev {
-			if _, err := r.s.quorumHead(ctx); err != nil {
-				return err
-			}
-		}
-	}
 	switch {
 	case r.q != nil || r.rev <= r.s.knownHead.Load():
 	case r.s.cockroach:
