@@ -30,7 +30,7 @@ import (
 // applied but no standby acknowledged is visible on the primary before the client hears of it, and
 // is discarded if the primary is lost. Watches detect such discarded history (see commitLog).
 
-// quorumAway is how long heads skip the primary after it failed to answer within
+// quorumAway is how long reads skip the primary after it failed to answer within
 // primaryPatience: during a failover, each read would otherwise wait out the patience first.
 // quorumTimeout bounds one round of asking the quorum nodes.
 const (
@@ -48,7 +48,7 @@ func WithQuorum(dsns ...string) Option {
 	return optionFunc(func(c *config) { c.quorumDSNs = append(c.quorumDSNs, dsns...) })
 }
 
-// headFromQuorum reports whether heads are read from the quorum nodes without asking the primary
+// headFromQuorum reports whether heads and reads go to the quorum without asking the primary
 // first: when there are quorum nodes and the primary failed to answer within the last quorumAway.
 func (s *Store) headFromQuorum() bool {
 	return len(s.quorum) > 0 && time.Now().UnixNano() < s.primaryAway.Load()
