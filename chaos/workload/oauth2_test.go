@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -13,8 +12,6 @@ import (
 
 	"github.com/wardhq/ward/chaos/checker"
 	"github.com/wardhq/ward/chaos/workload"
-	"github.com/wardhq/ward/proto/ward/permission/v1/permissionv1connect"
-	"github.com/wardhq/ward/proto/ward/relationship/v1/relationshipv1connect"
 )
 
 // fakeTokens is an OAuth2 token and introspection endpoint for one client: every fourth token
@@ -59,16 +56,11 @@ func (f *fakeTokens) introspect(w http.ResponseWriter, r *http.Request) {
 }
 
 func TestTokenWorkload(t *testing.T) {
-	f := &fakeWard{}
 	tokens := &fakeTokens{issued: map[string]bool{}}
-	mux := http.NewServeMux()
-	mux.Handle(relationshipv1connect.NewRelationshipServiceHandler(f))
-	mux.Handle(permissionv1connect.NewPermissionServiceHandler(f))
-	mux.HandleFunc("POST /oauth2/token", tokens.token)
-	mux.HandleFunc("POST /oauth2/introspect", tokens.introspect)
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
-	targets := []workload.Target{{Region: "a", PublicURL: srv.URL, AdminURL: srv.URL}, {Region: "b", PublicURL: srv.URL, AdminURL: srv.URL}}
+	targets := twoRegions(serveFake(t, func(mux *http.ServeMux) {
+		mux.HandleFunc("POST /oauth2/token", tokens.token)
+		mux.HandleFunc("POST /oauth2/introspect", tokens.introspect)
+	}))
 	o := workload.Options{WritePause: 5 * time.Millisecond, CheckPause: 5 * time.Millisecond, TokenPause: 5 * time.Millisecond,
 		OAuth2: &workload.OAuth2Client{ID: "c", Secret: "s"}}
 

@@ -43,18 +43,34 @@ func (f *fakeWard) Check(_ context.Context, r *connect.Request[permv1.CheckReque
 	return connect.NewResponse(&permv1.CheckResponse{Decision: d}), nil
 }
 
-func TestRunRecordsEveryOperation(t *testing.T) {
+// serveFake serves a fakeWard, and what extra adds to its mux, until the test ends; it returns
+// the server's URL.
+func serveFake(t *testing.T, extra func(*http.ServeMux)) string {
+	t.Helper()
 	f := &fakeWard{}
 	mux := http.NewServeMux()
 	mux.Handle(relationshipv1connect.NewRelationshipServiceHandler(f))
 	mux.Handle(permissionv1connect.NewPermissionServiceHandler(f))
+	if extra != nil {
+		extra(mux)
+	}
 	srv := httptest.NewServer(mux)
-	defer srv.Close()
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// twoRegions is two targets served by one server.
+func twoRegions(url string) []workload.Target {
+	return []workload.Target{{Region: "a", PublicURL: url, AdminURL: url}, {Region: "b", PublicURL: url, AdminURL: url}}
+}
+
+func TestRunRecordsEveryOperation(t *testing.T) {
+	url := serveFake(t, nil)
 
 	rec := workload.NewRecorder()
 	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
-	workload.Run(ctx, []workload.Target{{Region: "a", PublicURL: srv.URL, AdminURL: srv.URL}}, rec,
+	workload.Run(ctx, []workload.Target{{Region: "a", PublicURL: url, AdminURL: url}}, rec,
 		workload.Options{WritePause: 5 * time.Millisecond, CheckPause: 5 * time.Millisecond})
 
 	var writes, failed, fresh, min int
@@ -91,13 +107,7 @@ func TestRunRecordsEveryOperation(t *testing.T) {
 }
 
 func TestSweepChecksEveryAcknowledgedWrite(t *testing.T) {
-	f := &fakeWard{}
-	mux := http.NewServeMux()
-	mux.Handle(relationshipv1connect.NewRelationshipServiceHandler(f))
-	mux.Handle(permissionv1connect.NewPermissionServiceHandler(f))
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
-	targets := []workload.Target{{Region: "a", PublicURL: srv.URL, AdminURL: srv.URL}, {Region: "b", PublicURL: srv.URL, AdminURL: srv.URL}}
+	targets := twoRegions(serveFake(t, nil))
 
 	rec := workload.NewRecorder()
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
