@@ -54,29 +54,20 @@ func (r *reader) do(ctx context.Context, what string, op func(context.Context) e
 	if r.q != nil {
 		return op(ctx)
 	}
-	if len(r.s.quorum) > 0 && !r.s.headFromQuorum() && r.s.replicaFor(r.rev) == nil {
-		gaveUp, err := r.s.askPrimaryBriefly(ctx, func(ctx context.Context) error { return r.s.retry(ctx, what, op) })
-		if !gaveUp {
+	if r.s.replicaFor(r.rev) != nil {
+		return r.s.retry(ctx, what, op)
+	}
+	toQuorum, err := r.s.tryPrimary(ctx, func(ctx context.Context) error { return r.s.retry(ctx, what, op) })
+	if !toQuorum {
+		return err
+	}
+	// The read goes to the quorum's choice: ask again unless it has the snapshot.
+	if c := r.s.quorumBest.Load(); c == nil || c.head < r.rev {
+		if _, err := r.s.quorumHead(ctx); err != nil {
 			return err
 		}
 	}
-	if err := r.quorumHasSnapshot(ctx); err != nil {
-		return err
-	}
 	return r.s.retry(ctx, what, op)
-}
-
-// quorumHasSnapshot makes sure, while the primary is away, that the quorum's choice, where the
-// read will go, has the snapshot: otherwise it asks the quorum again.
-func (r *reader) quorumHasSnapshot(ctx context.Context) error {
-	if !r.s.headFromQuorum() {
-		return nil
-	}
-	if c := r.s.quorumBest.Load(); c != nil && c.head >= r.rev {
-		return nil
-	}
-	_, err := r.s.quorumHead(ctx)
-	return err
 }
 
 // check fails a read of a snapshot that is not readable: newer than the newest commit, or older

@@ -54,6 +54,20 @@ func (s *Store) headFromQuorum() bool {
 	return len(s.quorum) > 0 && time.Now().UnixNano() < s.primaryAway.Load()
 }
 
+// tryPrimary runs query on the primary and reports whether the caller must go to the quorum
+// instead: never without quorum nodes (query then has the whole retry budget), at once while the
+// primary is away, and when it does not answer within primaryPatience.
+func (s *Store) tryPrimary(ctx context.Context, query func(context.Context) error) (toQuorum bool, err error) {
+	switch {
+	case len(s.quorum) == 0:
+		return false, query(ctx)
+	case s.headFromQuorum():
+		return true, nil
+	default:
+		return s.askPrimaryBriefly(ctx, query)
+	}
+}
+
 // askPrimaryBriefly runs query against the primary within primaryPatience. When the primary did
 // not answer, it counts as away for quorumAway and gaveUp is set: the caller falls back.
 func (s *Store) askPrimaryBriefly(ctx context.Context, query func(context.Context) error) (gaveUp bool, err error) {
@@ -229,14 +243,8 @@ func (s *Store) readCommitted(ctx context.Context, what string, op func(ctx cont
 	onPrimary := func(ctx context.Context) error {
 		return s.retry(ctx, what, func(ctx context.Context) error { return op(ctx, s.primary) })
 	}
-	if len(s.quorum) == 0 {
-		return onPrimary(ctx)
-	}
-	if !s.headFromQuorum() {
-		gaveUp, err := s.askPrimaryBriefly(ctx, onPrimary)
-		if !gaveUp {
-			return err
-		}
+	if toQuorum, err := s.tryPrimary(ctx, onPrimary); !toQuorum {
+		return err
 	}
 	return s.retry(ctx, what, func(ctx context.Context) error {
 		_, n, err := s.askQuorum(ctx)

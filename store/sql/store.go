@@ -373,17 +373,9 @@ func (s *Store) HeadRevision(ctx context.Context) (store.Revision, error) {
 			return s.primary.QueryRow(ctx, `SELECT revision FROM ward_head`).Scan(&rev)
 		})
 	}
-	var err error
-	switch {
-	case len(s.quorum) == 0:
-		err = query(ctx)
-	case s.headFromQuorum():
+	toQuorum, err := s.tryPrimary(ctx, query)
+	if toQuorum {
 		rev, err = s.quorumHead(ctx)
-	default:
-		var gaveUp bool
-		if gaveUp, err = s.askPrimaryBriefly(ctx, query); gaveUp {
-			rev, err = s.quorumHead(ctx)
-		}
 	}
 	if err == nil {
 		s.sawCommitted(rev)
