@@ -33,10 +33,12 @@ type Services struct {
 }
 
 // NewPublicHandler returns the public listener's routes: permission checks and the no-op ping.
-// Nothing that writes is mounted here.
-func NewPublicHandler(s Services, obs *Observer) http.Handler {
+// Nothing that writes is mounted here. Every request is bounded in size and time (see
+// [ListenerOption]).
+func NewPublicHandler(s Services, obs *Observer, lopts ...ListenerOption) http.Handler {
+	lc := newListenerConfig(lopts)
 	mux := http.NewServeMux()
-	opts := handlerOptions(obs)
+	opts := connect.WithHandlerOptions(handlerOptions(obs), lc.connectOptions())
 	mux.Handle(permissionv1connect.NewPermissionServiceHandler(s.Permissions, opts))
 	mux.Handle(pingv1connect.NewPingServiceHandler(PingService{}, opts))
 	if s.OAuth2 != nil {
@@ -49,7 +51,7 @@ func NewPublicHandler(s Services, obs *Observer) http.Handler {
 	if s.PublicIntrospection != nil {
 		mux.Handle(oauth2v1connect.NewIntrospectionServiceHandler(s.PublicIntrospection, opts))
 	}
-	return mux
+	return lc.wrap(mux)
 }
 
 // Where the OAuth2 server sends browsers when no login or consent app is configured.
@@ -72,10 +74,13 @@ func noApp(kind, key string) http.HandlerFunc {
 }
 
 // NewAdminHandler returns the admin listener's routes: everything public, the write and schema
-// APIs, /metrics from gatherer, and the health routes. ready reports whether the store answers.
-func NewAdminHandler(s Services, obs *Observer, gatherer prometheus.Gatherer, ready func(context.Context) error, log *slog.Logger) http.Handler {
+// APIs, /metrics from gatherer, the health routes, and the profiles if [WithPprof] asks for them.
+// ready reports whether the store answers. Every request is bounded in size and time, and
+// served only under an allowed Host (see [AllowHosts] and [WithAdminHosts]).
+func NewAdminHandler(s Services, obs *Observer, gatherer prometheus.Gatherer, ready func(context.Context) error, log *slog.Logger, lopts ...ListenerOption) http.Handler {
+	lc := newListenerConfig(lopts)
 	mux := http.NewServeMux()
-	opts := handlerOptions(obs)
+	opts := connect.WithHandlerOptions(handlerOptions(obs), lc.connectOptions())
 	mux.Handle(permissionv1connect.NewPermissionServiceHandler(s.Permissions, opts))
 	mux.Handle(pingv1connect.NewPingServiceHandler(PingService{}, opts))
 	mux.Handle(relationshipv1connect.NewRelationshipServiceHandler(s.Relationships, opts))
@@ -87,10 +92,12 @@ func NewAdminHandler(s Services, obs *Observer, gatherer prometheus.Gatherer, re
 		mux.Handle(oauth2v1connect.NewIntrospectionServiceHandler(s.AdminIntrospection, opts))
 	}
 	mux.Handle("GET /metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{}))
-	// Profiles, for operators: the admin listener is never exposed to end users.
-	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
-	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
-	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	if lc.pprof {
+		// Profiles, for operators: the admin listener is never exposed to end users.
+		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	}
 	mux.HandleFunc("GET /health/alive", func(w http.ResponseWriter, r *http.Request) {
 		writeHealth(w, http.StatusOK, "ok", "")
 	})
@@ -104,7 +111,7 @@ func NewAdminHandler(s Services, obs *Observer, gatherer prometheus.Gatherer, re
 		}
 		writeHealth(w, http.StatusOK, "ok", "")
 	})
-	return mux
+	return AllowHosts(lc.wrap(mux), lc.adminHosts)
 }
 
 func writeHealth(w http.ResponseWriter, code int, status, reason string) {

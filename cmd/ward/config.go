@@ -1,8 +1,10 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"os"
 	"slices"
 	"strings"
@@ -14,6 +16,8 @@ import (
 	"github.com/knadh/koanf/providers/posflag"
 	"github.com/knadh/koanf/v2"
 	"github.com/spf13/pflag"
+
+	"github.com/wardhq/ward/connectapi"
 )
 
 // serveConfig is the configuration of `ward serve`. Each field can be set in the YAML file given
@@ -46,6 +50,13 @@ type serveConfig struct {
 	JWTAccessTokens     bool          `koanf:"jwt_access_tokens"`
 	AccessTokenLifetime time.Duration `koanf:"access_token_lifetime"`
 	RevocationBound     time.Duration `koanf:"revocation_bound"`
+
+	// Request limits and the admin listener's exposure (issue 11).
+	MaxRequestBytes int64         `koanf:"max_request_bytes"`
+	ReadTimeout     time.Duration `koanf:"read_timeout"`
+	RequestTimeout  time.Duration `koanf:"request_timeout"`
+	Pprof           bool          `koanf:"pprof"`
+	AdminHosts      []string      `koanf:"admin_hosts"`
 }
 
 func defaultServeConfig() serveConfig {
@@ -65,6 +76,10 @@ func defaultServeConfig() serveConfig {
 
 		AccessTokenLifetime: time.Hour,
 		RevocationBound:     time.Second,
+
+		MaxRequestBytes: connectapi.DefaultMaxRequestBytes,
+		ReadTimeout:     connectapi.DefaultReadTimeout,
+		RequestTimeout:  connectapi.DefaultRequestTimeout,
 	}
 }
 
@@ -96,6 +111,12 @@ func addServeFlags(fs *pflag.FlagSet) {
 	fs.Duration("access-token-lifetime", d.AccessTokenLifetime, "how long OAuth2 access tokens live")
 	fs.Duration("revocation-bound", d.RevocationBound, "the longest a token revoked on another node may still introspect as active here")
 	fs.String("otlp-traces-endpoint", "", "send OpenTelemetry traces over OTLP/HTTP to this URL (such as http://collector:4318/v1/traces); empty: no tracing")
+	// Request limits and the admin listener's exposure.
+	fs.Int64("max-request-bytes", d.MaxRequestBytes, "largest request body and Connect message, compressed or decompressed, either listener accepts (bytes); the OAuth2 form endpoints take at most 64 KiB")
+	fs.Duration("read-timeout", d.ReadTimeout, "how long a client may take to send a request's body once its headers are in; a slower one is disconnected")
+	fs.Duration("request-timeout", d.RequestTimeout, "longest a unary RPC may run before it fails with deadline_exceeded; streaming RPCs (Watch) are exempt")
+	fs.Bool("pprof", false, "serve Go's profiles at /debug/pprof/ on the admin listener")
+	fs.StringSlice("admin-hosts", nil, "host names, comma-separated, under which the admin listener answers besides loopback addresses, localhost and its own IP address; requests with any other Host are refused (DNS rebinding)")
 }
 
 // loadServeConfig merges defaults, the config file, the environment and the flags that were set.
@@ -179,6 +200,52 @@ func (c serveConfig) validate() error {
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("log_format must be text or json, not %q", c.LogFormat)
+	}
+	// Request limits and the admin listener's exposure.
+	switch {
+	case c.MaxRequestBytes < minRequestBytes || c.MaxRequestBytes > maxRequestBytes:
+		return fmt.Errorf("max_request_bytes must be between %d and %d, not %d", minRequestBytes, maxRequestBytes, c.MaxRequestBytes)
+	case c.ReadTimeout <= 0:
+		return fmt.Errorf("read_timeout must be positive, not %s", c.ReadTimeout)
+	case c.RequestTimeout <= 0:
+		return fmt.Errorf("request_timeout must be positive, not %s", c.RequestTimeout)
+	}
+	for _, h := range c.AdminHosts {
+		if err := validateHostName(h); err != nil {
+			return fmt.Errorf("admin_hosts: %w", err)
+		}
+	}
+	return nil
+}
+
+// Bounds of max_request_bytes: a check request must fit, and a gRPC message's length is 32 bits.
+const (
+	minRequestBytes = 4 << 10
+	maxRequestBytes = 1<<31 - 1
+)
+
+// validateHostName accepts what a Host header holds without its port: a DNS name or an IP
+// address, without scheme, port, path or wildcard.
+func validateHostName(h string) error {
+	if h == "" {
+		return errors.New("a host name is empty")
+	}
+	if _, err := netip.ParseAddr(strings.Trim(h, "[]")); err == nil {
+		return nil
+	}
+	if len(h) > 253 {
+		return fmt.Errorf("%q is longer than 253 bytes", h)
+	}
+	bad := fmt.Errorf("%q is not a host name (want a DNS name such as ward-admin.internal, or an IP address; no scheme, port or wildcard)", h)
+	for _, label := range strings.Split(strings.TrimSuffix(h, "."), ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return bad
+		}
+		for _, r := range label {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+				return bad
+			}
+		}
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"runtime"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -148,9 +149,15 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready chan<- 
 		services.PublicIntrospection = connectapi.NewIntrospectionService(provider, log, true)
 		services.AdminIntrospection = connectapi.NewIntrospectionService(provider, log, false)
 	}
+	limits := []connectapi.ListenerOption{
+		connectapi.WithMaxRequestBytes(cfg.MaxRequestBytes),
+		connectapi.WithReadTimeout(cfg.ReadTimeout),
+		connectapi.WithRequestTimeout(cfg.RequestTimeout),
+	}
+	adminOpts := append(slices.Clone(limits), connectapi.WithPprof(cfg.Pprof), connectapi.WithAdminHosts(cfg.AdminHosts...))
 	servers := []*http.Server{
-		newHTTPServer(connectapi.NewPublicHandler(services, obs["public"]), log),
-		newHTTPServer(connectapi.NewAdminHandler(services, obs["admin"], reg, st.Ping, log), log),
+		newHTTPServer(connectapi.NewPublicHandler(services, obs["public"], limits...), log),
+		newHTTPServer(connectapi.NewAdminHandler(services, obs["admin"], reg, st.Ping, log, adminOpts...), log),
 	}
 	if ready != nil {
 		ready <- [2]string{listeners[0].Addr().String(), listeners[1].Addr().String()}
@@ -268,12 +275,33 @@ func newTracer(ctx context.Context, endpoint string) (trace.Tracer, func(), erro
 	return tp.Tracer("github.com/wardhq/ward"), stop, nil
 }
 
+// newHTTPServer returns the server of one listener. Its timeouts and HTTP/2 limits bound what a
+// connection may hold; the body's read deadline, per request so that Watch streams are not cut,
+// is the handler's (connectapi.BodyReadDeadline).
 func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    http.DefaultMaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		HTTP2: &http.HTTP2Config{
+			// Streams of one connection served at once; gRPC clients open more connections
+			// beyond it. Each stream holds at most a message (max_request_bytes) in memory.
+			MaxConcurrentStreams: 100,
+			// What a connection and a stream may have sent and not yet had read: small
+			// messages need no more, and a client that sends faster waits for window updates.
+			MaxReceiveBufferPerConnection: 1 << 20,
+			MaxReceiveBufferPerStream:     256 << 10,
+			MaxReadFrameSize:              64 << 10,
+			MaxDecoderHeaderTableSize:     4 << 10,
+			MaxEncoderHeaderTableSize:     4 << 10,
+			// A peer that reads nothing of what is sent to it (a Watch stream's reader gone
+			// quiet) is dropped, and so is one that stops answering pings.
+			WriteByteTimeout: 30 * time.Second,
+			SendPingTimeout:  time.Minute,
+			PingTimeout:      15 * time.Second,
+		},
 	}
 	// gRPC needs HTTP/2; without TLS that is h2c, which net/http serves natively.
 	srv.Protocols = new(http.Protocols)
