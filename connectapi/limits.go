@@ -54,8 +54,11 @@ func BodyReadDeadline(next http.Handler, timeout time.Duration) http.Handler {
 			http.Error(w, "ward: cannot bound the time to read this request", http.StatusInternalServerError)
 			return
 		}
-		r.Body = &deadlineBody{ReadCloser: r.Body, rc: rc}
-		next.ServeHTTP(w, r)
+		// A copy, as http.MaxBytesHandler makes one: the server keeps its own view of the
+		// body, by which it closes a connection whose body was left half read.
+		r2 := *r
+		r2.Body = &deadlineBody{ReadCloser: r.Body, rc: rc}
+		next.ServeHTTP(w, &r2)
 	})
 }
 

@@ -17,9 +17,16 @@ import (
 // admin base URLs and a function that stops it and returns serve's error.
 func startServer(t *testing.T) (public, admin string, stop func() error) {
 	t.Helper()
+	return startServerWith(t, func(*serveConfig) {})
+}
+
+// startServerWith is startServer with the configuration changed by edit.
+func startServerWith(t *testing.T, edit func(*serveConfig)) (public, admin string, stop func() error) {
+	t.Helper()
 	cfg := defaultServeConfig()
 	cfg.PublicAddr, cfg.AdminAddr = "127.0.0.1:0", "127.0.0.1:0"
 	cfg.ShutdownTimeout = 5 * time.Second
+	edit(&cfg)
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan [2]string, 1)
 	done := make(chan error, 1)
