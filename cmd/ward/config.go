@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -14,6 +15,8 @@ import (
 	"github.com/knadh/koanf/providers/posflag"
 	"github.com/knadh/koanf/v2"
 	"github.com/spf13/pflag"
+
+	"github.com/wardhq/ward/engine"
 )
 
 // serveConfig is the configuration of `ward serve`. Each field can be set in the YAML file given
@@ -46,6 +49,11 @@ type serveConfig struct {
 	JWTAccessTokens     bool          `koanf:"jwt_access_tokens"`
 	AccessTokenLifetime time.Duration `koanf:"access_token_lifetime"`
 	RevocationBound     time.Duration `koanf:"revocation_bound"`
+
+	// Bounded work of lookups and Expand, and signed page tokens.
+	MaxLookupCost        int64    `koanf:"max_lookup_cost"`
+	MaxConcurrentLookups int      `koanf:"max_concurrent_lookups"`
+	PageTokenSecrets     []string `koanf:"page_token_secrets"`
 }
 
 func defaultServeConfig() serveConfig {
@@ -65,6 +73,9 @@ func defaultServeConfig() serveConfig {
 
 		AccessTokenLifetime: time.Hour,
 		RevocationBound:     time.Second,
+
+		MaxLookupCost:        engine.DefaultMaxLookupCost,
+		MaxConcurrentLookups: 4 * runtime.GOMAXPROCS(0),
 	}
 }
 
@@ -96,6 +107,10 @@ func addServeFlags(fs *pflag.FlagSet) {
 	fs.Duration("access-token-lifetime", d.AccessTokenLifetime, "how long OAuth2 access tokens live")
 	fs.Duration("revocation-bound", d.RevocationBound, "the longest a token revoked on another node may still introspect as active here")
 	fs.String("otlp-traces-endpoint", "", "send OpenTelemetry traces over OTLP/HTTP to this URL (such as http://collector:4318/v1/traces); empty: no tracing")
+	// Bounded work of lookups and Expand, and signed page tokens.
+	fs.Int64("max-lookup-cost", d.MaxLookupCost, "most work one LookupResources, LookupSubjects or Expand may do (tuples read plus candidates checked) before it fails with resource_exhausted")
+	fs.Int("max-concurrent-lookups", d.MaxConcurrentLookups, "lookups, Expands and CheckBulks run at once; one more waits up to a second, then fails with resource_exhausted")
+	fs.StringSlice("page-token-secrets", nil, "HMAC secrets that sign page tokens (at least 16 bytes each; the first signs, all verify); empty: derived from token_secrets, or random per process without them")
 }
 
 // loadServeConfig merges defaults, the config file, the environment and the flags that were set.
@@ -179,6 +194,18 @@ func (c serveConfig) validate() error {
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("log_format must be text or json, not %q", c.LogFormat)
+	}
+	// Bounded work of lookups and Expand, and signed page tokens.
+	switch {
+	case c.MaxLookupCost < 1:
+		return fmt.Errorf("max_lookup_cost must be at least 1, not %d", c.MaxLookupCost)
+	case c.MaxConcurrentLookups < 1:
+		return fmt.Errorf("max_concurrent_lookups must be at least 1, not %d", c.MaxConcurrentLookups)
+	}
+	for i, sec := range c.PageTokenSecrets {
+		if len(sec) < 16 {
+			return fmt.Errorf("page_token_secrets[%d] has %d bytes; a page token secret needs at least 16", i, len(sec))
+		}
 	}
 	return nil
 }
