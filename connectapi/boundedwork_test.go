@@ -135,12 +135,12 @@ func TestPageTokensForgedOrForAnotherRequest(t *testing.T) {
 	_, err = perms.LookupSubjects(ctx, connect.NewRequest(&permv1.LookupSubjectsRequest{Consistency: fully, Resource: &relv1.ObjectReference{Type: "doc", Id: "d00001"},
 		Permission: "view", SubjectType: "user", PageToken: tok}))
 	wantCode(t, err, connect.CodeInvalidArgument, "the page token was not made for this request")
-	read, err := rels.ReadRelationships(ctx, connect.NewRequest(&relv1.ReadRelationshipsRequest{Consistency: fully, 
+	read, err := rels.ReadRelationships(ctx, connect.NewRequest(&relv1.ReadRelationshipsRequest{Consistency: fully,
 		Filter: &relv1.RelationshipFilter{ResourceType: "doc", SubjectFilter: &relv1.SubjectFilter{Type: "user", Id: "alice"}}, PageSize: 2}))
 	if err != nil || read.Msg.GetNextPageToken() == "" {
 		t.Fatalf("read: %v, %v", read, err)
 	}
-	_, err = rels.ReadRelationships(ctx, connect.NewRequest(&relv1.ReadRelationshipsRequest{Consistency: fully, 
+	_, err = rels.ReadRelationships(ctx, connect.NewRequest(&relv1.ReadRelationshipsRequest{Consistency: fully,
 		Filter: &relv1.RelationshipFilter{ResourceType: "doc", SubjectFilter: &relv1.SubjectFilter{Type: "user", Id: "bob"}}, PageSize: 2,
 		PageToken: read.Msg.GetNextPageToken()}))
 	wantCode(t, err, connect.CodeInvalidArgument, "the page token was not made for this request")
@@ -246,7 +246,9 @@ type gatedStore struct {
 	entered chan struct{}
 }
 
-func (g *gatedStore) Snapshot(rev store.Revision) store.Reader { return gatedReader{g.Store.Snapshot(rev), g} }
+func (g *gatedStore) Snapshot(rev store.Revision) store.Reader {
+	return gatedReader{g.Store.Snapshot(rev), g}
+}
 
 type gatedReader struct {
 	store.Reader
