@@ -60,6 +60,11 @@ func (e *Engine) CheckBulk(ctx context.Context, c Consistency, items []CheckItem
 	if len(items) > MaxBulkItems {
 		return nil, "", fault.Invalid("items", "%d items; at most %d are allowed", len(items), MaxBulkItems)
 	}
+	release, err := e.acquire(ctx, "CheckBulk")
+	if err != nil {
+		return nil, "", err
+	}
+	defer release()
 	snap, err := e.snapshotFor(ctx, c)
 	if err != nil {
 		return nil, "", err
@@ -79,7 +84,7 @@ func (e *Engine) CheckBulk(ctx context.Context, c Consistency, items []CheckItem
 	}
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
-		return nil, "", err
+		return nil, "", (&budget{what: "CheckBulk"}).stopped(err)
 	}
 	return results, snap.token, nil
 }

@@ -26,6 +26,10 @@ type Engine struct {
 
 	tokens  tokenMemo
 	reverse reverseIndex
+	pages   pageKeys
+	// lookups holds one slot per expensive call in flight (lookups, Expand, CheckBulk).
+	lookups    chan struct{}
+	candidates *candidateCache
 	// The caches keyed by revision, which ForgetCaches empties; cache is nil when caching is off.
 	cache       *cachingDispatcher
 	memberships *memberships
@@ -55,7 +59,36 @@ type config struct {
 	parallelism  int
 	registerer   prometheus.Registerer
 	tracer       trace.Tracer
+
+	pageSecrets       [][]byte
+	maxLookupCost     int64
+	maxConcurrent     int
+	concurrentWait    time.Duration
+	candidateSetLimit int
 }
+
+// WithPageTokenSecrets sets the keys that sign page tokens: the first signs, all verify. Every
+// node that serves the pages of one read needs the same keys. By default the engine makes a
+// random key, which only it accepts.
+func WithPageTokenSecrets(secrets ...[]byte) Option {
+	return optionFunc(func(c *config) { c.pageSecrets = secrets })
+}
+
+// WithMaxLookupCost bounds the work of one LookupResources, LookupSubjects or Expand: tuples
+// read plus candidates checked. A request that would exceed it fails with ResourceExhausted.
+// The default is [DefaultMaxLookupCost].
+func WithMaxLookupCost(n int64) Option { return optionFunc(func(c *config) { c.maxLookupCost = n }) }
+
+// WithMaxConcurrentLookups bounds how many lookups, Expands and CheckBulks run at once. A call
+// that finds every slot taken waits up to wait for one, then fails with ResourceExhausted. The
+// default is 4 × GOMAXPROCS calls and a wait of 1 second.
+func WithMaxConcurrentLookups(n int, wait time.Duration) Option {
+	return optionFunc(func(c *config) { c.maxConcurrent, c.concurrentWait = n, wait })
+}
+
+// DefaultMaxLookupCost is the default of [WithMaxLookupCost]: ten times the tuples of the
+// load-test dataset, so that only a lookup over a large part of a big store reaches it.
+const DefaultMaxLookupCost = 1_000_000
 
 // WithMaxDepth bounds how many dispatches deep a check may recurse; deeper checks fail with
 // ResourceExhausted. The default is 50.
@@ -90,18 +123,33 @@ func WithRegisterer(r prometheus.Registerer) Option {
 
 // New returns an engine over st.
 func New(st store.Store, opts ...Option) (*Engine, error) {
-	cfg := config{maxDepth: 50, maxStaleness: 5 * time.Second, cacheSize: 1_000_000, concurrency: 8, parallelism: runtime.GOMAXPROCS(0)}
+	cfg := config{maxDepth: 50, maxStaleness: 5 * time.Second, cacheSize: 1_000_000, concurrency: 8, parallelism: runtime.GOMAXPROCS(0),
+		maxLookupCost: DefaultMaxLookupCost, maxConcurrent: 4 * runtime.GOMAXPROCS(0), concurrentWait: time.Second,
+		candidateSetLimit: 4 * DefaultMaxLookupCost}
 	for _, o := range opts {
 		o.apply(&cfg)
 	}
 	if cfg.maxDepth < 1 || cfg.concurrency < 1 || cfg.cacheSize < 0 || cfg.maxStaleness < 0 || cfg.parallelism < 0 {
 		return nil, errors.New("engine: max depth and concurrency must be positive; cache size, max staleness and parallelism not negative")
 	}
+	if cfg.maxLookupCost < 1 || cfg.maxConcurrent < 1 || cfg.concurrentWait < 0 {
+		return nil, errors.New("engine: max lookup cost and max concurrent lookups must be positive, the wait not negative")
+	}
+	pages := randomPageKeys()
+	if len(cfg.pageSecrets) > 0 {
+		pages = pageKeys(cfg.pageSecrets)
+		for _, k := range pages {
+			if len(k) < 16 {
+				return nil, errors.New("engine: a page token secret must have at least 16 bytes")
+			}
+		}
+	}
 	m, err := newMetrics(cfg.registerer)
 	if err != nil {
 		return nil, err
 	}
 	e := &Engine{store: st, cfg: cfg, metrics: m, compiled: make(map[store.Revision]*schema.Schema),
+		pages: pages, lookups: make(chan struct{}, cfg.maxConcurrent), candidates: newCandidateCache(cfg.candidateSetLimit),
 		memberships: newMemberships(cfg.cacheSize / 10)}
 	// The dispatch chain: cache → singleflight → evaluator, whose sub-problems re-enter the chain.
 	eval := &evaluator{reduce: newReducer(cfg.concurrency, cfg.parallelism), memberships: e.memberships,
@@ -129,6 +177,7 @@ func (e *Engine) ForgetCaches() {
 	if e.memberships.cache != nil {
 		e.memberships.cache.Purge()
 	}
+	e.candidates.purge()
 	e.schemaMu.Lock()
 	clear(e.compiled)
 	e.latest.Store(nil)

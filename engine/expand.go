@@ -31,8 +31,22 @@ type Tree struct {
 	Children []*Tree
 }
 
-// Expand returns the userset tree of resource#permission at the snapshot c selects.
+// Expand returns the userset tree of resource#permission at the snapshot c selects. Every tuple
+// read counts against the budget of WithMaxLookupCost, which so bounds the tree's size: a tree
+// that would pass it fails with ResourceExhausted rather than being returned cut short, since a
+// partial tree would read as a smaller set of subjects than the real one.
 func (e *Engine) Expand(ctx context.Context, c Consistency, resource store.ObjectRef, permission string) (*Tree, Token, error) {
+	b := e.newBudget("Expand")
+	t, tok, err := e.expand(ctx, b, c, resource, permission)
+	return t, tok, b.stopped(err)
+}
+
+func (e *Engine) expand(ctx context.Context, b *budget, c Consistency, resource store.ObjectRef, permission string) (*Tree, Token, error) {
+	release, err := e.acquire(ctx, "Expand")
+	if err != nil {
+		return nil, "", err
+	}
+	defer release()
 	snap, err := e.snapshotFor(ctx, c)
 	if err != nil {
 		return nil, "", err
@@ -43,7 +57,7 @@ func (e *Engine) Expand(ctx context.Context, c Consistency, resource store.Objec
 	if err := validateUserset(snap.schema, resource.Type, permission, "resource.type", "permission"); err != nil {
 		return nil, "", err
 	}
-	x := expander{snap: snap, maxDepth: e.cfg.maxDepth}
+	x := expander{snap: snap, budget: b, maxDepth: e.cfg.maxDepth}
 	t, err := x.userset(ctx, (*pathNode)(nil).child(resource, permission), resource, permission)
 	if err != nil {
 		return nil, "", err
@@ -53,6 +67,7 @@ func (e *Engine) Expand(ctx context.Context, c Consistency, resource store.Objec
 
 type expander struct {
 	snap     *snapshot
+	budget   *budget
 	maxDepth int
 }
 
@@ -85,6 +100,9 @@ func (x *expander) relation(ctx context.Context, path *pathNode, resource store.
 	f := store.TupleFilter{ResourceType: resource.Type, ResourceIDs: []string{resource.ID}, Relation: rel.Name}
 	for tu, err := range x.snap.reader.QueryTuples(ctx, f, store.QueryOptions{}) {
 		if err != nil {
+			return nil, err
+		}
+		if err := x.budget.spend(1); err != nil {
 			return nil, err
 		}
 		t.Subjects = append(t.Subjects, tu.Subject)
@@ -132,6 +150,9 @@ func (x *expander) expr(ctx context.Context, path *pathNode, resource store.Obje
 		var targets []store.ObjectRef
 		for tu, err := range x.snap.reader.QueryTuples(ctx, f, store.QueryOptions{}) {
 			if err != nil {
+				return nil, err
+			}
+			if err := x.budget.spend(1); err != nil {
 				return nil, err
 			}
 			if def := x.snap.schema.Definitions[tu.Subject.Type]; def != nil && def.HasRelationOrPermission(e.Computed) {

@@ -26,33 +26,24 @@ func FuzzParseToken(f *testing.F) {
 	})
 }
 
-// FuzzDecodeCursor does the same for page tokens.
-func FuzzDecodeCursor(f *testing.F) {
-	f.Add(encodeCursor(cursor{rev: store.Revision{Major: 3}, after: "document:a#viewer@user:b"}))
+// FuzzPageToken checks that any text is either refused with InvalidArgument or is a token the
+// keys signed for this request, whose cursor signs back to the same token.
+func FuzzPageToken(f *testing.F) {
+	keys := pageKeys{[]byte("fuzz page token key, 32 bytes..")}
+	bind := binding("LookupResources", "document", "view", "user:alice")
+	f.Add(keys.sign(bind, cursor{rev: store.Revision{Major: 3}, after: "document:a#viewer@user:b"}))
+	f.Add(keys.sign(binding("LookupResources", "document", "view", "user:bob"), cursor{rev: store.Revision{Major: 3}, after: "a"}))
 	f.Fuzz(func(t *testing.T, s string) {
-		c, err := decodeCursor(s)
+		c, err := keys.open(bind, s)
 		if err != nil {
 			if fault.CodeOf(err) != fault.InvalidArgument {
-				t.Fatalf("decodeCursor(%q): %v is not InvalidArgument", s, err)
+				t.Fatalf("open(%q): %v is not InvalidArgument", s, err)
 			}
 			return
 		}
-		back, err := decodeCursor(encodeCursor(c))
+		back, err := keys.open(bind, keys.sign(bind, c))
 		if err != nil || back != c {
 			t.Fatalf("cursor %+v does not round-trip: %+v, %v", c, back, err)
 		}
 	})
-}
-
-func TestTokenRejectsTampering(t *testing.T) {
-	tok := []byte(encodeToken(store.Revision{Major: 1000}))
-	for i := range tok {
-		bad := append([]byte(nil), tok...)
-		bad[i] ^= 0x01
-		if rev, err := ParseToken(Token(bad)); err == nil && rev == (store.Revision{Major: 1000}) {
-			continue // a flip that base64 ignores (padding bits) still names the same revision
-		} else if err == nil {
-			t.Errorf("tampered token %q was accepted as revision %v", bad, rev)
-		}
-	}
 }

@@ -27,7 +27,19 @@ type LookupResult struct {
 
 // LookupResources returns the IDs of the objects of resourceType on which subject has permission.
 func (e *Engine) LookupResources(ctx context.Context, c Consistency, resourceType, permission string, subject store.Subject, p Page) (*LookupResult, error) {
-	snap, after, size, err := e.pageStart(ctx, c, p)
+	b := e.newBudget("LookupResources")
+	res, err := e.lookupResources(ctx, b, c, resourceType, permission, subject, p)
+	return res, b.stopped(err)
+}
+
+func (e *Engine) lookupResources(ctx context.Context, b *budget, c Consistency, resourceType, permission string, subject store.Subject, p Page) (*LookupResult, error) {
+	release, err := e.acquire(ctx, "LookupResources")
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	bind := binding("LookupResources", resourceType, permission, subject.String())
+	snap, after, size, err := e.pageStart(ctx, c, p, bind)
 	if err != nil {
 		return nil, err
 	}
@@ -37,24 +49,38 @@ func (e *Engine) LookupResources(ctx context.Context, c Consistency, resourceTyp
 	if err := validateSubject(snap.schema, subject); err != nil {
 		return nil, err
 	}
-	w := reverseWalk{snap: snap, edges: e.reverse.of(snap.schema), reached: make(map[userset]bool)}
-	candidates, err := w.run(ctx, subject, resourceType, permission)
+	sorted, err := e.candidatesOf(snap, bind, func() (map[string]bool, error) {
+		w := reverseWalk{snap: snap, budget: b, edges: e.reverse.of(snap.schema), reached: make(map[userset]bool)}
+		return w.run(ctx, subject, resourceType, permission)
+	})
 	if err != nil {
 		return nil, err
 	}
-	ids, err := e.filter(ctx, snap, candidates, after, size, func(id string) CheckItem {
+	ids, err := e.filter(ctx, snap, b, sorted, after, "", size, func(id string) CheckItem {
 		return CheckItem{Resource: store.ObjectRef{Type: resourceType, ID: id}, Permission: permission, Subject: subject}
 	})
 	if err != nil {
 		return nil, err
 	}
-	return page(snap, ids, size), nil
+	return e.page(snap, bind, ids, size), nil
 }
 
 // LookupSubjects returns the IDs of the subjects of subjectType that have permission on resource.
 // A wildcard grant is reported as "*", with the subjects it does not cover in Excluded.
 func (e *Engine) LookupSubjects(ctx context.Context, c Consistency, resource store.ObjectRef, permission, subjectType string, p Page) (*LookupResult, error) {
-	snap, after, size, err := e.pageStart(ctx, c, p)
+	b := e.newBudget("LookupSubjects")
+	res, err := e.lookupSubjects(ctx, b, c, resource, permission, subjectType, p)
+	return res, b.stopped(err)
+}
+
+func (e *Engine) lookupSubjects(ctx context.Context, b *budget, c Consistency, resource store.ObjectRef, permission, subjectType string, p Page) (*LookupResult, error) {
+	release, err := e.acquire(ctx, "LookupSubjects")
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	bind := binding("LookupSubjects", resource.String(), permission, subjectType)
+	snap, after, size, err := e.pageStart(ctx, c, p, bind)
 	if err != nil {
 		return nil, err
 	}
@@ -67,28 +93,33 @@ func (e *Engine) LookupSubjects(ctx context.Context, c Consistency, resource sto
 	if err := validateSchemaType(snap.schema, subjectType, "subject_type"); err != nil {
 		return nil, err
 	}
-	w := forwardWalk{snap: snap, subjectType: subjectType, visited: make(map[userset]bool), found: make(map[string]bool)}
-	if err := w.run(ctx, resource, permission); err != nil {
+	sorted, err := e.candidatesOf(snap, bind, func() (map[string]bool, error) {
+		w := forwardWalk{snap: snap, budget: b, subjectType: subjectType, visited: make(map[userset]bool), found: make(map[string]bool)}
+		return w.found, w.run(ctx, resource, permission)
+	})
+	if err != nil {
 		return nil, err
 	}
 	item := func(id string) CheckItem {
 		return CheckItem{Resource: resource, Permission: permission, Subject: store.Subject{Type: subjectType, ID: id}}
 	}
 	var excluded []string
-	if w.found[store.Wildcard] {
-		allowed, err := e.check(ctx, snap, item(store.Wildcard))
+	drop := ""
+	// Later pages start after an ID returned, so past the wildcard: only the first decides it.
+	if _, wild := slices.BinarySearch(sorted, store.Wildcard); wild && after == "" {
+		allowed, err := e.checkSpent(ctx, snap, b, item(store.Wildcard))
 		if err != nil {
 			return nil, err
 		}
 		if !allowed {
-			delete(w.found, store.Wildcard)
-		} else if after == "" {
+			drop = store.Wildcard
+		} else {
 			// The wildcard's exceptions are the concrete candidates that fail their check.
-			for id := range w.found {
+			for _, id := range sorted {
 				if id == store.Wildcard {
 					continue
 				}
-				ok, err := e.check(ctx, snap, item(id))
+				ok, err := e.checkSpent(ctx, snap, b, item(id))
 				if err != nil {
 					return nil, err
 				}
@@ -96,27 +127,54 @@ func (e *Engine) LookupSubjects(ctx context.Context, c Consistency, resource sto
 					excluded = append(excluded, id)
 				}
 			}
-			slices.Sort(excluded)
 		}
 	}
-	ids, err := e.filter(ctx, snap, w.found, after, size, item)
+	ids, err := e.filter(ctx, snap, b, sorted, after, drop, size, item)
 	if err != nil {
 		return nil, err
 	}
-	res := page(snap, ids, size)
+	res := e.page(snap, bind, ids, size)
 	res.Excluded = excluded
 	return res, nil
 }
 
-// filter checks the candidates after the cursor, in order, until it has size+1 that pass.
-func (e *Engine) filter(ctx context.Context, snap *snapshot, candidates map[string]bool, after string, size int, item func(string) CheckItem) ([]string, error) {
-	sorted := make([]string, 0, len(candidates))
-	for id := range candidates {
-		if id > after {
-			sorted = append(sorted, id)
-		}
+// candidatesOf returns the sorted candidates of the request bind at snap's revision: from the
+// cache when an earlier page computed them, else from walk.
+func (e *Engine) candidatesOf(snap *snapshot, bind string, walk func() (map[string]bool, error)) ([]string, error) {
+	key := candidateKey(bind, snap.rev)
+	if ids, ok := e.candidates.get(key); ok {
+		return ids, nil
+	}
+	found, err := walk()
+	if err != nil {
+		return nil, err
+	}
+	sorted := make([]string, 0, len(found))
+	for id := range found {
+		sorted = append(sorted, id)
 	}
 	slices.Sort(sorted)
+	e.candidates.add(key, sorted)
+	return sorted, nil
+}
+
+func (e *Engine) checkSpent(ctx context.Context, snap *snapshot, b *budget, item CheckItem) (bool, error) {
+	if err := b.spend(1); err != nil {
+		return false, err
+	}
+	return e.check(ctx, snap, item)
+}
+
+// filter checks the sorted candidates after the cursor, in order and skipping drop, until it has
+// size+1 that pass. It starts by binary search, so a later page costs about what the first does.
+func (e *Engine) filter(ctx context.Context, snap *snapshot, b *budget, sorted []string, after, drop string, size int, item func(string) CheckItem) ([]string, error) {
+	if after != "" {
+		i, found := slices.BinarySearch(sorted, after)
+		if found {
+			i++
+		}
+		sorted = sorted[i:]
+	}
 	var out []string
 	// Check in batches of one page, concurrently, until the page is full.
 	for start := 0; start < len(sorted) && len(out) <= size; start += size + 1 {
@@ -125,9 +183,12 @@ func (e *Engine) filter(ctx context.Context, snap *snapshot, candidates map[stri
 		g, gctx := errgroup.WithContext(ctx)
 		g.SetLimit(e.cfg.concurrency)
 		for i, id := range batch {
+			if id == drop {
+				continue
+			}
 			g.Go(func() error {
 				var err error
-				ok[i], err = e.check(gctx, snap, item(id))
+				ok[i], err = e.checkSpent(gctx, snap, b, item(id))
 				return err
 			})
 		}
@@ -143,11 +204,11 @@ func (e *Engine) filter(ctx context.Context, snap *snapshot, candidates map[stri
 	return out, nil
 }
 
-func page(snap *snapshot, ids []string, size int) *LookupResult {
+func (e *Engine) page(snap *snapshot, bind string, ids []string, size int) *LookupResult {
 	res := &LookupResult{IDs: ids, Token: snap.token}
 	if len(ids) > size {
 		res.IDs = ids[:size]
-		res.Next = encodeCursor(cursor{rev: snap.rev, after: ids[size-1]})
+		res.Next = e.pages.sign(bind, cursor{rev: snap.rev, after: ids[size-1]})
 	}
 	return res
 }
@@ -161,6 +222,7 @@ type userset struct {
 // reverseWalk finds, from a subject upwards, every userset that may contain it.
 type reverseWalk struct {
 	snap    *snapshot
+	budget  *budget
 	edges   *reverseEdges
 	reached map[userset]bool
 	queue   []userset
@@ -221,6 +283,9 @@ func (w *reverseWalk) follow(ctx context.Context, typ, relation, subjectType, id
 		if err != nil {
 			return err
 		}
+		if err := w.budget.spend(1); err != nil {
+			return err
+		}
 		found = append(found, t.Resource)
 	}
 	for _, o := range found {
@@ -261,6 +326,9 @@ func (w *reverseWalk) followArrow(ctx context.Context, typ, tupleset string, tar
 		if err != nil {
 			return err
 		}
+		if err := w.budget.spend(1); err != nil {
+			return err
+		}
 		found = append(found, t.Resource)
 	}
 	for _, o := range found {
@@ -292,6 +360,7 @@ func positiveLeaves(e schema.Expr, f func(schema.Expr)) {
 // it — including on the right of exclusions, so that a wildcard's exceptions are found.
 type forwardWalk struct {
 	snap        *snapshot
+	budget      *budget
 	subjectType string
 	visited     map[userset]bool
 	found       map[string]bool
@@ -315,6 +384,9 @@ func (w *forwardWalk) run(ctx context.Context, object store.ObjectRef, relation 
 		var sets []store.Subject
 		for t, err := range w.snap.reader.QueryTuples(ctx, f, store.QueryOptions{}) {
 			if err != nil {
+				return err
+			}
+			if err := w.budget.spend(1); err != nil {
 				return err
 			}
 			switch {
@@ -353,6 +425,9 @@ func (w *forwardWalk) expr(ctx context.Context, object store.ObjectRef, e schema
 		var targets []store.ObjectRef
 		for t, err := range w.snap.reader.QueryTuples(ctx, f, store.QueryOptions{}) {
 			if err != nil {
+				return err
+			}
+			if err := w.budget.spend(1); err != nil {
 				return err
 			}
 			targets = append(targets, t.Subject.Object())

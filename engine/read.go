@@ -37,21 +37,15 @@ type cursor struct {
 	after string
 }
 
-const cursorVersion = 1
-
-func encodeCursor(c cursor) string { return seal(cursorVersion, c.rev, c.after) }
-
-// decodeCursor reads a page token; the error is InvalidArgument naming page_token.
-func decodeCursor(s string) (cursor, error) {
-	rev, after, ok := unseal(s, cursorVersion)
-	if !ok {
-		return cursor{}, fault.Invalid("page_token", "page token is malformed")
-	}
-	return cursor{rev: rev, after: after}, nil
-}
-
-// pageStart resolves a page request to its snapshot and starting key.
-func (e *Engine) pageStart(ctx context.Context, c Consistency, p Page) (*snapshot, string, int, error) {
+// pageStart resolves a page request to its snapshot and starting key. bind names the request
+// (see [binding]): a token made for another request is refused.
+//
+// A page token pins the snapshot of the first page, whatever consistency the later pages ask for,
+// as SpiceDB's cursors do: the pages of one read then form one consistent answer, with no item
+// missed or repeated because of a write in between. The first page honours the consistency asked
+// for, so fully_consistent reads the newest snapshot at the start of the read; as tokens are
+// signed, no client can pin a snapshot the server did not choose for it.
+func (e *Engine) pageStart(ctx context.Context, c Consistency, p Page, bind string) (*snapshot, string, int, error) {
 	size, err := p.size()
 	if err != nil {
 		return nil, "", 0, err
@@ -60,7 +54,7 @@ func (e *Engine) pageStart(ctx context.Context, c Consistency, p Page) (*snapsho
 		snap, err := e.snapshotFor(ctx, c)
 		return snap, "", size, err
 	}
-	cur, err := decodeCursor(p.Token)
+	cur, err := e.pages.open(bind, p.Token)
 	if err != nil {
 		return nil, "", 0, err
 	}
@@ -77,7 +71,8 @@ func (e *Engine) pageStart(ctx context.Context, c Consistency, p Page) (*snapsho
 // ReadTuples returns one page of the tuples that match f, in a stable order, the next page's
 // token ("" after the last page), and the token of the snapshot read.
 func (e *Engine) ReadTuples(ctx context.Context, c Consistency, f store.TupleFilter, p Page) ([]store.Tuple, string, Token, error) {
-	snap, after, size, err := e.pageStart(ctx, c, p)
+	bind := binding("ReadTuples", filterKey(f))
+	snap, after, size, err := e.pageStart(ctx, c, p, bind)
 	if err != nil {
 		return nil, "", "", err
 	}
@@ -88,7 +83,7 @@ func (e *Engine) ReadTuples(ctx context.Context, c Consistency, f store.TupleFil
 	if after != "" {
 		t, err := store.ParseTuple(after)
 		if err != nil {
-			return nil, "", "", fault.Invalid("page_token", "page token is malformed")
+			return nil, "", "", fault.Bugf("a signed page token holds %q, which is not a tuple", after)
 		}
 		opts.After = &t
 	}
@@ -102,7 +97,7 @@ func (e *Engine) ReadTuples(ctx context.Context, c Consistency, f store.TupleFil
 	next := ""
 	if len(out) > size {
 		out = out[:size]
-		next = encodeCursor(cursor{rev: snap.rev, after: out[size-1].String()})
+		next = e.pages.sign(bind, cursor{rev: snap.rev, after: out[size-1].String()})
 	}
 	return out, next, snap.token, nil
 }
@@ -122,4 +117,14 @@ func (e *Engine) Watch(ctx context.Context, after Token) (iter.Seq2[store.Change
 		return nil, err
 	}
 	return e.store.Watch(ctx, rev), nil
+}
+
+// filterKey writes f for a page token's binding: every field, length-prefixed.
+func filterKey(f store.TupleFilter) string {
+	subjectRelation := "any"
+	if f.SubjectRelation != nil {
+		subjectRelation = "=" + *f.SubjectRelation
+	}
+	return binding("filter", f.ResourceType, binding("ids", f.ResourceIDs...), f.Relation, f.SubjectType,
+		binding("ids", f.SubjectIDs...), subjectRelation)
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"os"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/wardhq/ward/connectapi"
+	"github.com/wardhq/ward/engine"
 )
 
 // serveConfig is the configuration of `ward serve`. Each field can be set in the YAML file given
@@ -57,6 +59,11 @@ type serveConfig struct {
 	RequestTimeout  time.Duration `koanf:"request_timeout"`
 	Pprof           bool          `koanf:"pprof"`
 	AdminHosts      []string      `koanf:"admin_hosts"`
+
+	// Bounded work of lookups and Expand, and signed page tokens.
+	MaxLookupCost        int64    `koanf:"max_lookup_cost"`
+	MaxConcurrentLookups int      `koanf:"max_concurrent_lookups"`
+	PageTokenSecrets     []string `koanf:"page_token_secrets"`
 }
 
 func defaultServeConfig() serveConfig {
@@ -77,9 +84,11 @@ func defaultServeConfig() serveConfig {
 		AccessTokenLifetime: time.Hour,
 		RevocationBound:     time.Second,
 
-		MaxRequestBytes: connectapi.DefaultMaxRequestBytes,
-		ReadTimeout:     connectapi.DefaultReadTimeout,
-		RequestTimeout:  connectapi.DefaultRequestTimeout,
+		MaxRequestBytes:      connectapi.DefaultMaxRequestBytes,
+		ReadTimeout:          connectapi.DefaultReadTimeout,
+		RequestTimeout:       connectapi.DefaultRequestTimeout,
+		MaxLookupCost:        engine.DefaultMaxLookupCost,
+		MaxConcurrentLookups: 4 * runtime.GOMAXPROCS(0),
 	}
 }
 
@@ -117,6 +126,10 @@ func addServeFlags(fs *pflag.FlagSet) {
 	fs.Duration("request-timeout", d.RequestTimeout, "longest a unary RPC may run before it fails with deadline_exceeded; streaming RPCs (Watch) are exempt")
 	fs.Bool("pprof", false, "serve Go's profiles at /debug/pprof/ on the admin listener")
 	fs.StringSlice("admin-hosts", nil, "host names, comma-separated, under which the admin listener answers besides loopback addresses, localhost and its own IP address; requests with any other Host are refused (DNS rebinding)")
+	// Bounded work of lookups and Expand, and signed page tokens.
+	fs.Int64("max-lookup-cost", d.MaxLookupCost, "most work one LookupResources, LookupSubjects or Expand may do (tuples read plus candidates checked) before it fails with resource_exhausted")
+	fs.Int("max-concurrent-lookups", d.MaxConcurrentLookups, "lookups, Expands and CheckBulks run at once; one more waits up to a second, then fails with resource_exhausted")
+	fs.StringSlice("page-token-secrets", nil, "HMAC secrets that sign page tokens (at least 16 bytes each; the first signs, all verify); empty: derived from token_secrets, or random per process without them")
 }
 
 // loadServeConfig merges defaults, the config file, the environment and the flags that were set.
@@ -213,6 +226,18 @@ func (c serveConfig) validate() error {
 	for _, h := range c.AdminHosts {
 		if err := validateHostName(h); err != nil {
 			return fmt.Errorf("admin_hosts: %w", err)
+		}
+	}
+	// Bounded work of lookups and Expand, and signed page tokens.
+	switch {
+	case c.MaxLookupCost < 1:
+		return fmt.Errorf("max_lookup_cost must be at least 1, not %d", c.MaxLookupCost)
+	case c.MaxConcurrentLookups < 1:
+		return fmt.Errorf("max_concurrent_lookups must be at least 1, not %d", c.MaxConcurrentLookups)
+	}
+	for i, sec := range c.PageTokenSecrets {
+		if len(sec) < 16 {
+			return fmt.Errorf("page_token_secrets[%d] has %d bytes; a page token secret needs at least 16", i, len(sec))
 		}
 	}
 	return nil

@@ -90,7 +90,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready chan<- 
 			parallelism = 4 * runtime.GOMAXPROCS(0)
 		}
 	}
-	eng, err := engine.New(st,
+	eng, err := engine.New(st, append([]engine.Option{
 		engine.WithMaxDepth(cfg.MaxDepth),
 		engine.WithMaxStaleness(cfg.MaxStaleness),
 		engine.WithCacheSize(cfg.CacheSize),
@@ -98,7 +98,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready chan<- 
 		engine.WithParallelism(parallelism),
 		engine.WithRegisterer(reg),
 		engine.WithTracer(tracer),
-	)
+	}, boundedWorkOptions(cfg, stores.shared, log)...)...)
 	if err != nil {
 		return err
 	}
