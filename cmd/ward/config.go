@@ -14,6 +14,8 @@ import (
 	"github.com/knadh/koanf/providers/posflag"
 	"github.com/knadh/koanf/v2"
 	"github.com/spf13/pflag"
+
+	"github.com/wardhq/ward/connectapi"
 )
 
 // serveConfig is the configuration of `ward serve`. Each field can be set in the YAML file given
@@ -46,6 +48,13 @@ type serveConfig struct {
 	JWTAccessTokens     bool          `koanf:"jwt_access_tokens"`
 	AccessTokenLifetime time.Duration `koanf:"access_token_lifetime"`
 	RevocationBound     time.Duration `koanf:"revocation_bound"`
+
+	// Authentication of the APIs (issue 11: API keys, tokens, the admin key).
+	APIAuth          string   `koanf:"api_auth"`
+	APIKeys          []string `koanf:"api_keys"`
+	APIKeysFile      string   `koanf:"api_keys_file"`
+	AdminAPIKeys     []string `koanf:"admin_api_keys"`
+	AdminAPIKeysFile string   `koanf:"admin_api_keys_file"`
 }
 
 func defaultServeConfig() serveConfig {
@@ -65,6 +74,8 @@ func defaultServeConfig() serveConfig {
 
 		AccessTokenLifetime: time.Hour,
 		RevocationBound:     time.Second,
+
+		APIAuth: "auto",
 	}
 }
 
@@ -96,6 +107,12 @@ func addServeFlags(fs *pflag.FlagSet) {
 	fs.Duration("access-token-lifetime", d.AccessTokenLifetime, "how long OAuth2 access tokens live")
 	fs.Duration("revocation-bound", d.RevocationBound, "the longest a token revoked on another node may still introspect as active here")
 	fs.String("otlp-traces-endpoint", "", "send OpenTelemetry traces over OTLP/HTTP to this URL (such as http://collector:4318/v1/traces); empty: no tracing")
+	// Authentication of the APIs.
+	fs.String("api-auth", d.APIAuth, "auto: the permission, relationship and schema APIs need an API key or a ward access token on a listener not bound to loopback; required: on every listener; open: never (development only)")
+	fs.StringSlice("api-keys", nil, "API keys granting the permission, relationship and schema APIs (at least 16 bytes each; several for rotation; comma-separated)")
+	fs.String("api-keys-file", "", "file of hashed API keys, one `sha256:<hex> [label]` per line (from `ward apikey hash`)")
+	fs.StringSlice("admin-api-keys", nil, "admin API keys: every request to an admin listener not on loopback needs one; they grant the data APIs too")
+	fs.String("admin-api-keys-file", "", "file of hashed admin API keys, in the format of api_keys_file")
 }
 
 // loadServeConfig merges defaults, the config file, the environment and the flags that were set.
@@ -179,6 +196,16 @@ func (c serveConfig) validate() error {
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("log_format must be text or json, not %q", c.LogFormat)
+	}
+	// Authentication of the APIs.
+	if c.APIAuth != "auto" && c.APIAuth != "required" && c.APIAuth != "open" {
+		return fmt.Errorf("api_auth must be auto, required or open, not %q", c.APIAuth)
+	}
+	if _, err := connectapi.NewAPIKeys(splitKeys(c.APIKeys)...); err != nil {
+		return fmt.Errorf("api_keys: %w", err)
+	}
+	if _, err := connectapi.NewAPIKeys(splitKeys(c.AdminAPIKeys)...); err != nil {
+		return fmt.Errorf("admin_api_keys: %w", err)
 	}
 	return nil
 }
