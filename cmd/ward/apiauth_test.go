@@ -186,6 +186,7 @@ func TestAPIAuth(t *testing.T) {
 		var out, errOut bytes.Buffer
 		cmd := newRootCommand(&out, &errOut, func() []string { return env })
 		cmd.SetArgs(append([]string{"--endpoint", public, "--admin-endpoint", admin}, args...))
+		cmd.SetIn(strings.NewReader(authSchema))
 		err := cmd.ExecuteContext(ctx)
 		return out.String(), err
 	}
@@ -217,6 +218,9 @@ func TestAPIAuth(t *testing.T) {
 	}
 
 	// The CLI with --api-key and WARD_API_KEY, and with --token.
+	if _, err := run(nil, "--api-key", key, "schema", "write", "-"); err != nil {
+		t.Errorf("ward schema write with --api-key: %v", oneLine(err))
+	}
 	for _, args := range [][]string{
 		{"--api-key", key, "check", "document:x#view@user:a"},
 		{"--token", tok.AccessToken, "check", "document:x#view@user:a"},
