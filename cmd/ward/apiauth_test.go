@@ -139,7 +139,7 @@ func TestAPIAuth(t *testing.T) {
 	cfg := defaultServeConfig()
 	cfg.PublicAddr, cfg.AdminAddr = ip+":0", ip+":0"
 	cfg.APIKeys, cfg.APIKeysFile, cfg.AdminAPIKeys = []string{key}, keyFile, []string{adminKey}
-	cfg.MaxStaleness = 0 // reads see the schema the test just wrote
+	cfg.MaxStaleness = 0             // reads see the schema the test just wrote
 	cfg.Issuer = "https://ward.test" // an issuer off loopback must be https, as behind a TLS proxy
 	public, admin := startServerWith(t, cfg)
 
