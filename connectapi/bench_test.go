@@ -28,6 +28,12 @@ import (
 // group on a loopback listener, and returns its URL.
 func startPublic(tb testing.TB) string {
 	tb.Helper()
+	return startPublicAuth(tb, nil)
+}
+
+// startPublicAuth is startPublic with auth (nil: open) guarding the permission service.
+func startPublicAuth(tb testing.TB, auth *connectapi.Authenticator) string {
+	tb.Helper()
 	st := memory.New()
 	tb.Cleanup(func() { st.Close() })
 	eng, err := engine.New(st, engine.WithMaxStaleness(0))
@@ -56,7 +62,7 @@ definition document {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	h := connectapi.NewPublicHandler(connectapi.Services{Permissions: connectapi.NewPermissionService(eng, log)}, obs["public"])
+	h := connectapi.NewPublicHandler(connectapi.Services{Permissions: connectapi.NewPermissionService(eng, log), PublicAuth: auth}, obs["public"])
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)

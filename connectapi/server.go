@@ -30,6 +30,10 @@ type Services struct {
 	OAuth2Admin         *OAuth2AdminService
 	PublicIntrospection *IntrospectionService // asks for client credentials
 	AdminIntrospection  *IntrospectionService
+
+	// The authentication of the permission, relationship and schema services on each
+	// listener; nil: open.
+	PublicAuth, AdminAuth *Authenticator
 }
 
 // NewPublicHandler returns the public listener's routes: permission checks and the no-op ping.
@@ -39,7 +43,7 @@ func NewPublicHandler(s Services, obs *Observer, lopts ...ListenerOption) http.H
 	lc := newListenerConfig(lopts)
 	mux := http.NewServeMux()
 	opts := connect.WithHandlerOptions(handlerOptions(obs), lc.connectOptions())
-	mux.Handle(permissionv1connect.NewPermissionServiceHandler(s.Permissions, opts))
+	mux.Handle(permissionv1connect.NewPermissionServiceHandler(s.Permissions, withAuth(opts, s.PublicAuth)))
 	mux.Handle(pingv1connect.NewPingServiceHandler(PingService{}, opts))
 	if s.OAuth2 != nil {
 		for _, route := range s.OAuth2.Routes() {
@@ -81,10 +85,10 @@ func NewAdminHandler(s Services, obs *Observer, gatherer prometheus.Gatherer, re
 	lc := newListenerConfig(lopts)
 	mux := http.NewServeMux()
 	opts := connect.WithHandlerOptions(handlerOptions(obs), lc.connectOptions())
-	mux.Handle(permissionv1connect.NewPermissionServiceHandler(s.Permissions, opts))
+	mux.Handle(permissionv1connect.NewPermissionServiceHandler(s.Permissions, withAuth(opts, s.AdminAuth)))
 	mux.Handle(pingv1connect.NewPingServiceHandler(PingService{}, opts))
-	mux.Handle(relationshipv1connect.NewRelationshipServiceHandler(s.Relationships, opts))
-	mux.Handle(schemav1connect.NewSchemaServiceHandler(s.Schemas, opts))
+	mux.Handle(relationshipv1connect.NewRelationshipServiceHandler(s.Relationships, withAuth(opts, s.AdminAuth)))
+	mux.Handle(schemav1connect.NewSchemaServiceHandler(s.Schemas, withAuth(opts, s.AdminAuth)))
 	if s.OAuth2Admin != nil {
 		mux.Handle(oauth2v1connect.NewOAuth2AdminServiceHandler(s.OAuth2Admin, opts))
 	}

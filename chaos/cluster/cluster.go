@@ -111,6 +111,9 @@ type Cluster struct {
 	// tokenSecret is the ward nodes' OAuth2 token secret: every node must have the same. It is
 	// passed in the environment, where `docker inspect` shows it but a process list does not.
 	tokenSecret string
+	// APIKey and AdminKey are the ward nodes' API key and admin API key: their listeners bind
+	// 0.0.0.0, where ward asks for credentials. Passed in the environment, like tokenSecret.
+	APIKey, AdminKey string
 }
 
 // Region is one region's nodes.
@@ -204,7 +207,8 @@ func Start(ctx context.Context, cfg Config) (c *Cluster, err error) {
 	_, _ = rand.Read(id)
 	secret := make([]byte, 32)
 	_, _ = rand.Read(secret)
-	c = &Cluster{cfg: cfg, run: "wchaos-" + hex.EncodeToString(id), log: cfg.Log, docker: docker, tokenSecret: hex.EncodeToString(secret)}
+	c = &Cluster{cfg: cfg, run: "wchaos-" + hex.EncodeToString(id), log: cfg.Log, docker: docker, tokenSecret: hex.EncodeToString(secret),
+		APIKey: randomKey(), AdminKey: randomKey()}
 	defer func() {
 		if err != nil {
 			cctx, ccancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
@@ -222,6 +226,13 @@ func Start(ctx context.Context, cfg Config) (c *Cluster, err error) {
 		return c, fmt.Errorf("starting the cluster: %w", err)
 	}
 	return c, nil
+}
+
+// randomKey returns a random API key.
+func randomKey() string {
+	b := make([]byte, 24)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 func (c *Cluster) labels() map[string]string {
@@ -262,7 +273,7 @@ func (c *Cluster) start(ctx context.Context) error {
 	g, gctx := errgroup.WithContext(ctx)
 	for i, r := range c.Regions {
 		g.Go(func() (err error) {
-			r.Ward, err = c.startNode(gctx, i, "ward", WardImage, map[string]string{"WARD_TOKEN_SECRETS": c.tokenSecret}, c.wardCmd(i), []int{4466, 4467})
+			r.Ward, err = c.startNode(gctx, i, "ward", WardImage, map[string]string{"WARD_TOKEN_SECRETS": c.tokenSecret, "WARD_API_KEYS": c.APIKey, "WARD_ADMIN_API_KEYS": c.AdminKey}, c.wardCmd(i), []int{4466, 4467})
 			if err != nil {
 				return err
 			}
@@ -584,6 +595,7 @@ func (c *Cluster) WaitWardReady(ctx context.Context, r *Region) error {
 	for {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 		rctx, rcancel := context.WithTimeout(ctx, 2*time.Second)
+		req.Header.Set("Authorization", "Bearer "+c.AdminKey)
 		res, err := http.DefaultClient.Do(req.WithContext(rctx))
 		if err == nil {
 			res.Body.Close()

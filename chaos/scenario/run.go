@@ -94,14 +94,14 @@ func Run(ctx context.Context, s Scenario, o Options) (res *checker.Result, err e
 		}
 		log.Info("cluster removed")
 	}()
-	if err := workload.WriteSchema(ctx, c.Regions[0].AdminURL()); err != nil {
+	if err := workload.WriteSchema(ctx, c.Regions[0].AdminURL(), c.APIKey); err != nil {
 		return nil, err
 	}
-	client, err := workload.CreateOAuth2Client(ctx, c.Regions[0].AdminURL())
+	client, err := workload.CreateOAuth2Client(ctx, c.Regions[0].AdminURL(), c.AdminKey)
 	if err != nil {
 		return nil, err
 	}
-	wopts := workload.Options{OAuth2: &client}
+	wopts := workload.Options{OAuth2: &client, APIKey: c.APIKey}
 	if !c.Cockroach() {
 		l, err := c.Leader(ctx, 30*time.Second)
 		if err != nil {

@@ -35,10 +35,10 @@ const (
 )
 
 // CreateOAuth2Client registers the workload's client through the admin API at adminURL.
-func CreateOAuth2Client(ctx context.Context, adminURL string) (OAuth2Client, error) {
+func CreateOAuth2Client(ctx context.Context, adminURL, adminKey string) (OAuth2Client, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	c := oauth2v1connect.NewOAuth2AdminServiceClient(newHTTPClient(), adminURL)
+	c := oauth2v1connect.NewOAuth2AdminServiceClient(newHTTPClient(adminKey), adminURL)
 	out, err := c.CreateClient(ctx, connect.NewRequest(&oauth2v1.CreateClientRequest{Client: &oauth2v1.Client{
 		ClientName:              "chaos workload",
 		GrantTypes:              []string{"client_credentials"},

@@ -57,6 +57,8 @@ type Options struct {
 	// OAuth2, when set, adds the token workload: in each region a client that takes access
 	// tokens with these credentials and one that introspects the tokens of every region.
 	OAuth2 *OAuth2Client
+	// APIKey is the credential the workload's calls of ward's APIs carry (empty: none).
+	APIKey string
 	// TokenPause is the pause between a region's token requests (default 100 ms).
 	TokenPause time.Duration
 }
@@ -152,15 +154,32 @@ func pickRecent[T any](rng *rand.Rand, items []T, n int) (T, bool) {
 
 // newHTTPClient returns the client that all of a run's API clients share; a region's calls
 // reuse its connections.
-func newHTTPClient() *http.Client {
-	return &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16, IdleConnTimeout: 30 * time.Second}}
+func newHTTPClient(key string) *http.Client {
+	t := &http.Transport{MaxIdleConnsPerHost: 16, IdleConnTimeout: 30 * time.Second}
+	return &http.Client{Transport: bearerTransport{base: t, key: key}}
 }
 
-// WriteSchema writes [Schema] through the admin API at adminURL.
-func WriteSchema(ctx context.Context, adminURL string) error {
+// bearerTransport sends key as a Bearer credential on requests that carry no Authorization
+// header of their own (introspection sends the OAuth2 client's Basic credentials).
+type bearerTransport struct {
+	base http.RoundTripper
+	key  string
+}
+
+func (t bearerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if t.key == "" || r.Header.Get("Authorization") != "" {
+		return t.base.RoundTrip(r)
+	}
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", "Bearer "+t.key)
+	return t.base.RoundTrip(r)
+}
+
+// WriteSchema writes [Schema] through the admin API at adminURL, authenticated with key.
+func WriteSchema(ctx context.Context, adminURL, key string) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	c := schemav1connect.NewSchemaServiceClient(newHTTPClient(), adminURL)
+	c := schemav1connect.NewSchemaServiceClient(newHTTPClient(key), adminURL)
 	if _, err := c.WriteSchema(ctx, connect.NewRequest(&schemav1.WriteSchemaRequest{Schema: Schema})); err != nil {
 		return fmt.Errorf("writing the workload's schema: %w", err)
 	}
@@ -173,7 +192,7 @@ func WriteSchema(ctx context.Context, adminURL string) error {
 // of all regions, so that tokens travel between regions; introspections likewise.
 func Run(ctx context.Context, targets []Target, rec *Recorder, o Options) {
 	o.defaults()
-	httpClient := newHTTPClient()
+	httpClient := newHTTPClient(o.APIKey)
 	defer httpClient.CloseIdleConnections()
 	var wg sync.WaitGroup
 	for i, t := range targets {
@@ -320,7 +339,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 // with at most parallel calls in flight per target.
 func Sweep(ctx context.Context, targets []Target, rec *Recorder, parallel int, o Options) {
 	o.defaults()
-	httpClient := newHTTPClient()
+	httpClient := newHTTPClient(o.APIKey)
 	defer httpClient.CloseIdleConnections()
 	rec.mu.Lock()
 	acked := append([]ack(nil), rec.acked...)

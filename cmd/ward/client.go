@@ -24,18 +24,19 @@ import (
 type client struct {
 	endpoint      string
 	adminEndpoint string
+	creds         credentials
 }
 
 func (c *client) permissions() permissionv1connect.PermissionServiceClient {
-	return permissionv1connect.NewPermissionServiceClient(http.DefaultClient, c.endpoint)
+	return permissionv1connect.NewPermissionServiceClient(c.withCredentials(http.DefaultClient), c.endpoint)
 }
 
 func (c *client) relationships() relationshipv1connect.RelationshipServiceClient {
-	return relationshipv1connect.NewRelationshipServiceClient(http.DefaultClient, c.adminEndpoint)
+	return relationshipv1connect.NewRelationshipServiceClient(c.withCredentials(http.DefaultClient), c.adminEndpoint)
 }
 
 func (c *client) schemas() schemav1connect.SchemaServiceClient {
-	return schemav1connect.NewSchemaServiceClient(http.DefaultClient, c.adminEndpoint)
+	return schemav1connect.NewSchemaServiceClient(c.withCredentials(http.DefaultClient), c.adminEndpoint)
 }
 
 // oneLine renders an error as one line: the Connect code and message for API errors.

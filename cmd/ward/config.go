@@ -64,6 +64,13 @@ type serveConfig struct {
 	MaxLookupCost        int64    `koanf:"max_lookup_cost"`
 	MaxConcurrentLookups int      `koanf:"max_concurrent_lookups"`
 	PageTokenSecrets     []string `koanf:"page_token_secrets"`
+
+	// Authentication of the APIs (issue 11: API keys, tokens, the admin key).
+	APIAuth          string   `koanf:"api_auth"`
+	APIKeys          []string `koanf:"api_keys"`
+	APIKeysFile      string   `koanf:"api_keys_file"`
+	AdminAPIKeys     []string `koanf:"admin_api_keys"`
+	AdminAPIKeysFile string   `koanf:"admin_api_keys_file"`
 }
 
 func defaultServeConfig() serveConfig {
@@ -89,6 +96,7 @@ func defaultServeConfig() serveConfig {
 		RequestTimeout:       connectapi.DefaultRequestTimeout,
 		MaxLookupCost:        engine.DefaultMaxLookupCost,
 		MaxConcurrentLookups: 4 * runtime.GOMAXPROCS(0),
+		APIAuth:              "auto",
 	}
 }
 
@@ -130,6 +138,12 @@ func addServeFlags(fs *pflag.FlagSet) {
 	fs.Int64("max-lookup-cost", d.MaxLookupCost, "most work one LookupResources, LookupSubjects or Expand may do (tuples read plus candidates checked) before it fails with resource_exhausted")
 	fs.Int("max-concurrent-lookups", d.MaxConcurrentLookups, "lookups, Expands and CheckBulks run at once; one more waits up to a second, then fails with resource_exhausted")
 	fs.StringSlice("page-token-secrets", nil, "HMAC secrets that sign page tokens (at least 16 bytes each; the first signs, all verify); empty: derived from token_secrets, or random per process without them")
+	// Authentication of the APIs.
+	fs.String("api-auth", d.APIAuth, "auto: the permission, relationship and schema APIs need an API key or a ward access token on a listener not bound to loopback; required: on every listener; open: never (development only)")
+	fs.StringSlice("api-keys", nil, "API keys granting the permission, relationship and schema APIs (at least 16 bytes each; several for rotation; comma-separated)")
+	fs.String("api-keys-file", "", "file of hashed API keys, one `sha256:<hex> [label]` per line (from `ward apikey hash`)")
+	fs.StringSlice("admin-api-keys", nil, "admin API keys: every request to an admin listener not on loopback needs one; they grant the data APIs too")
+	fs.String("admin-api-keys-file", "", "file of hashed admin API keys, in the format of api_keys_file")
 }
 
 // loadServeConfig merges defaults, the config file, the environment and the flags that were set.
@@ -239,6 +253,16 @@ func (c serveConfig) validate() error {
 		if len(sec) < 16 {
 			return fmt.Errorf("page_token_secrets[%d] has %d bytes; a page token secret needs at least 16", i, len(sec))
 		}
+	}
+	// Authentication of the APIs.
+	if c.APIAuth != "auto" && c.APIAuth != "required" && c.APIAuth != "open" {
+		return fmt.Errorf("api_auth must be auto, required or open, not %q", c.APIAuth)
+	}
+	if _, err := connectapi.NewAPIKeys(splitKeys(c.APIKeys)...); err != nil {
+		return fmt.Errorf("api_keys: %w", err)
+	}
+	if _, err := connectapi.NewAPIKeys(splitKeys(c.AdminAPIKeys)...); err != nil {
+		return fmt.Errorf("admin_api_keys: %w", err)
 	}
 	return nil
 }

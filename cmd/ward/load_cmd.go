@@ -96,7 +96,7 @@ data (up to the server's max_staleness after the last write), and prints the las
 				total = int64(m.Tuples)
 			}
 			bar := newBar(cmd.ErrOrStderr(), progress, total, "loading", progressbar.OptionShowIts(), progressbar.OptionSetItsString("tuples"))
-			hc := loadHTTPClient(parallel)
+			hc := c.withCredentials(loadHTTPClient(parallel))
 			l := dataset.Loader{
 				Schemas:       schemav1connect.NewSchemaServiceClient(hc, c.adminEndpoint),
 				Relationships: relationshipv1connect.NewRelationshipServiceClient(hc, c.adminEndpoint),
@@ -185,7 +185,7 @@ func runLoad(cmd *cobra.Command, c *client, f runFlags) error {
 			return err
 		}
 	}
-	hc := loadHTTPClient(f.cfg.Concurrency)
+	hc := c.withCredentials(loadHTTPClient(f.cfg.Concurrency))
 	clients := workload.Clients{
 		Ping:          pingv1connect.NewPingServiceClient(hc, c.endpoint),
 		Permissions:   permissionv1connect.NewPermissionServiceClient(hc, c.endpoint),

@@ -40,6 +40,7 @@ func newRootCommand(stdout, stderr interface{ Write([]byte) (int, error) }, envi
 		"public API of the ward server (WARD_ENDPOINT)")
 	root.PersistentFlags().StringVar(&c.adminEndpoint, "admin-endpoint", envOr(environ, "WARD_ADMIN_ENDPOINT", "http://127.0.0.1:4467"),
 		"admin API of the ward server (WARD_ADMIN_ENDPOINT)")
+	c.creds.addFlags(root, environ)
 	root.AddCommand(
 		newServeCommand(environ),
 		newSchemaCommand(c),
@@ -54,6 +55,7 @@ func newRootCommand(stdout, stderr interface{ Write([]byte) (int, error) }, envi
 		newConsentCommand(c),
 		newKeysCommand(c),
 		newChaosCommand(environ),
+		newAPIKeyCommand(),
 		&cobra.Command{
 			Use:   "version",
 			Short: "Print ward's version",

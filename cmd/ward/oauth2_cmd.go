@@ -20,7 +20,7 @@ import (
 )
 
 func (c *client) oauth2Admin() oauth2v1connect.OAuth2AdminServiceClient {
-	return oauth2v1connect.NewOAuth2AdminServiceClient(http.DefaultClient, c.adminEndpoint)
+	return oauth2v1connect.NewOAuth2AdminServiceClient(c.withCredentials(http.DefaultClient), c.adminEndpoint)
 }
 
 // printJSON writes m as indented JSON with the proto field names (client_id, not clientId), the

@@ -149,15 +149,27 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready chan<- 
 		services.PublicIntrospection = connectapi.NewIntrospectionService(provider, log, true)
 		services.AdminIntrospection = connectapi.NewIntrospectionService(provider, log, false)
 	}
+	auth, err := newAPIAuth(cfg, listeners[0], listeners[1], provider, log)
+	if err != nil {
+		for _, l := range listeners {
+			l.Close()
+		}
+		return err
+	}
+	services.PublicAuth, services.AdminAuth = auth.public, auth.admin
 	limits := []connectapi.ListenerOption{
 		connectapi.WithMaxRequestBytes(cfg.MaxRequestBytes),
 		connectapi.WithReadTimeout(cfg.ReadTimeout),
 		connectapi.WithRequestTimeout(cfg.RequestTimeout),
 	}
 	adminOpts := append(slices.Clone(limits), connectapi.WithPprof(cfg.Pprof), connectapi.WithAdminHosts(cfg.AdminHosts...))
+	adminHandler := connectapi.NewAdminHandler(services, obs["admin"], reg, st.Ping, log, adminOpts...)
+	if auth.adminKeys != nil {
+		adminHandler = connectapi.NewAdminGate(adminHandler, auth.adminKeys)
+	}
 	servers := []*http.Server{
 		newHTTPServer(connectapi.NewPublicHandler(services, obs["public"], limits...), log),
-		newHTTPServer(connectapi.NewAdminHandler(services, obs["admin"], reg, st.Ping, log, adminOpts...), log),
+		newHTTPServer(adminHandler, log),
 	}
 	if ready != nil {
 		ready <- [2]string{listeners[0].Addr().String(), listeners[1].Addr().String()}
