@@ -234,6 +234,9 @@ func (p *Provider) Authorize(ctx context.Context, r BrowserRequest) (*BrowserRes
 		fd.State = ""
 		return fail(InvalidRequest("state is longer than 1024 bytes"))
 	}
+	if e := checkUnsupportedParams(q); e != nil {
+		return fail(e)
+	}
 	if rt := q.Get("response_type"); rt != ResponseTypeCode {
 		return fail(UnsupportedResponseType("response_type must be %q", ResponseTypeCode))
 	}

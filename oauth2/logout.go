@@ -85,6 +85,7 @@ type Discovery struct {
 	CodeChallengeMethodsSupported     []string `json:"code_challenge_methods_supported"`
 	ClaimsSupported                   []string `json:"claims_supported"`
 	RequestParameterSupported         bool     `json:"request_parameter_supported"`
+	RequestURIParameterSupported      bool     `json:"request_uri_parameter_supported"`
 	AuthorizationResponseIssParameter bool     `json:"authorization_response_iss_parameter_supported"`
 	BackchannelLogoutSupported        bool     `json:"backchannel_logout_supported"`
 	FrontchannelLogoutSupported       bool     `json:"frontchannel_logout_supported"`
@@ -113,7 +114,7 @@ func (p *Provider) Discovery() Discovery {
 		EndSessionEndpoint:                p.endpoint(PathLogout),
 		ScopesSupported:                   []string{"openid", "offline_access"},
 		ResponseTypesSupported:            []string{ResponseTypeCode},
-		ResponseModesSupported:            []string{"query"},
+		ResponseModesSupported:            []string{ResponseModeQuery},
 		GrantTypesSupported:               grants,
 		SubjectTypesSupported:             []string{"public"},
 		IDTokenSigningAlgValuesSupported:  []string{p.cfg.SigningAlgorithm},
