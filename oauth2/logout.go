@@ -2,7 +2,6 @@ package oauth2
 
 import (
 	"context"
-	"net/http"
 	"net/url"
 	"slices"
 )
@@ -46,12 +45,12 @@ func (p *Provider) Logout(ctx context.Context, r BrowserRequest) (*BrowserResult
 		}
 		res.RedirectTo = withQuery(target, params)
 	}
-	if v := r.cookie(LoginSessionCookie); v != "" && len(v) <= 128 {
+	if v := r.cookie(p.cookieName(LoginSessionCookie)); v != "" && len(v) <= 128 {
 		if _, err := p.st.DeleteLoginSessions(ctx, hashHex(v), ""); err != nil {
 			return nil, AsError(err)
 		}
 	}
-	res.SetCookies = append(res.SetCookies, &http.Cookie{Name: LoginSessionCookie, Path: "/", MaxAge: -1})
+	res.SetCookies = append(res.SetCookies, p.deleteCookie(LoginSessionCookie))
 	if res.RedirectTo == "" {
 		res.RedirectTo = p.cfg.LogoutURL
 	}

@@ -32,7 +32,7 @@ const (
 	PathDeviceAuth     = "/oauth2/device/auth"
 	PathDeviceVerify   = "/oauth2/device/verify"
 	PathLogout         = "/oauth2/sessions/logout"
-	LoginSessionCookie = "ward_oauth2_session" // the cookie that remembers a browser's login
+	LoginSessionCookie = "ward_oauth2_session" // the cookie that remembers a browser's login (__Host-ward_oauth2_session on https)
 )
 
 // clientCacheSize bounds the clients kept for authentication.
