@@ -46,6 +46,9 @@ type serveConfig struct {
 	JWTAccessTokens     bool          `koanf:"jwt_access_tokens"`
 	AccessTokenLifetime time.Duration `koanf:"access_token_lifetime"`
 	RevocationBound     time.Duration `koanf:"revocation_bound"`
+
+	// OAuth2 secrets and edges (issue 11).
+	TokenSecretsFile string `koanf:"token_secrets_file"`
 }
 
 func defaultServeConfig() serveConfig {
@@ -96,6 +99,9 @@ func addServeFlags(fs *pflag.FlagSet) {
 	fs.Duration("access-token-lifetime", d.AccessTokenLifetime, "how long OAuth2 access tokens live")
 	fs.Duration("revocation-bound", d.RevocationBound, "the longest a token revoked on another node may still introspect as active here")
 	fs.String("otlp-traces-endpoint", "", "send OpenTelemetry traces over OTLP/HTTP to this URL (such as http://collector:4318/v1/traces); empty: no tracing")
+
+	// OAuth2 secrets and edges (issue 11).
+	fs.String("token-secrets-file", "", "file of further token secrets, one per line (# starts a comment), read after token_secrets: keeps them out of ps and the environment")
 }
 
 // loadServeConfig merges defaults, the config file, the environment and the flags that were set.
@@ -122,6 +128,9 @@ func loadServeConfig(fs *pflag.FlagSet, environ func() []string) (serveConfig, e
 			if !slices.Contains(known, key) {
 				return "", nil
 			}
+			if key == "token_secrets" {
+				return key, splitSecrets(v) // comma-separated, as the flag takes them
+			}
 			return key, v
 		},
 	})
@@ -141,6 +150,9 @@ func loadServeConfig(fs *pflag.FlagSet, environ func() []string) (serveConfig, e
 	cfg := defaultServeConfig()
 	if err := k.Unmarshal("", &cfg); err != nil {
 		return serveConfig{}, fmt.Errorf("configuration: %w", err)
+	}
+	if err := resolveTokenSecrets(&cfg); err != nil {
+		return serveConfig{}, err
 	}
 	return cfg, cfg.validate()
 }
