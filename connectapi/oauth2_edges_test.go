@@ -85,3 +85,23 @@ func TestOAuth2LoopbackRedirectAnyPort(t *testing.T) {
 		}
 	}
 }
+
+// With RequirePKCE (pkce_required_for_confidential_clients), a confidential client without a
+// code_challenge is refused in the redirect; without the switch it is served, as before.
+func TestOAuth2PKCERequiredForConfidential(t *testing.T) {
+	for _, required := range []bool{true, false} {
+		e := newOAuth2Env(t, memoryStore(t), func(c *oauth2.Config) { c.RequirePKCE = required })
+		e.createClient(oauth2.Client{
+			ID: "web", AuthMethod: oauth2.AuthClientSecretBasic, RedirectURIs: []string{redirectURI},
+			GrantTypes: []oauth2.GrantType{oauth2.GrantAuthorizationCode}, ResponseTypes: []string{"code"}, Scopes: []string{"openid"},
+		})
+		q := e.authorize(e.browser(redirectURI), e.issuer+oauth2.PathAuthorize+"?"+url.Values{"client_id": {"web"},
+			"response_type": {"code"}, "redirect_uri": {redirectURI}, "scope": {"openid"}, "state": {"s"}}.Encode(), redirectURI)
+		if required && (q.Get("error") != "invalid_request" || q.Get("code") != "") {
+			t.Errorf("PKCE required, none sent: %v; want invalid_request", q)
+		}
+		if !required && q.Get("code") == "" {
+			t.Errorf("PKCE not required, none sent: %v; want a code", q)
+		}
+	}
+}

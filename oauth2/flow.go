@@ -253,9 +253,12 @@ func (p *Provider) Authorize(ctx context.Context, r BrowserRequest) (*BrowserRes
 		return fail(AsError(err))
 	}
 	fd.ChallengeMethod, fd.Challenge = q.Get("code_challenge_method"), q.Get("code_challenge")
-	if fd.Challenge != "" || fd.ChallengeMethod != "" || c.Public() {
+	if fd.Challenge != "" || fd.ChallengeMethod != "" || c.Public() || p.cfg.RequirePKCE {
 		if fd.Challenge == "" && c.Public() {
 			return fail(InvalidRequest("a public client must use PKCE: code_challenge is missing"))
+		}
+		if fd.Challenge == "" {
+			return fail(InvalidRequest("this server requires PKCE of every client: code_challenge is missing"))
 		}
 		if err := ValidateChallenge(fd.ChallengeMethod, fd.Challenge, false); err != nil {
 			return fail(AsError(err))

@@ -86,6 +86,11 @@ type Config struct {
 	// least [token.MinSecretLength] bytes.
 	TokenSecrets [][]byte
 
+	// RequirePKCE makes confidential clients use PKCE too (OAuth 2.1 §4.1.1);
+	// public clients always must. Default false: a confidential client's secret already binds
+	// the code to it, and older server-side clients send no code_challenge.
+	RequirePKCE bool
+
 	// IntrospectionCacheSize is how many active access tokens Introspect keeps; default 100 000.
 	// Negative: no cache.
 	IntrospectionCacheSize int

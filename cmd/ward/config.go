@@ -48,7 +48,8 @@ type serveConfig struct {
 	RevocationBound     time.Duration `koanf:"revocation_bound"`
 
 	// OAuth2 secrets and edges (issue 11).
-	TokenSecretsFile string `koanf:"token_secrets_file"`
+	TokenSecretsFile                   string `koanf:"token_secrets_file"`
+	PKCERequiredForConfidentialClients bool   `koanf:"pkce_required_for_confidential_clients"`
 }
 
 func defaultServeConfig() serveConfig {
@@ -102,6 +103,7 @@ func addServeFlags(fs *pflag.FlagSet) {
 
 	// OAuth2 secrets and edges (issue 11).
 	fs.String("token-secrets-file", "", "file of further token secrets, one per line (# starts a comment), read after token_secrets: keeps them out of ps and the environment")
+	fs.Bool("pkce-required-for-confidential-clients", false, "require PKCE (S256) of confidential clients too, as OAuth 2.1 does; public clients always need it")
 }
 
 // loadServeConfig merges defaults, the config file, the environment and the flags that were set.
