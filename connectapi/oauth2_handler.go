@@ -60,7 +60,10 @@ func (h *OAuth2Handler) Routes() []string {
 }
 
 // ServeHTTP routes a request to its endpoint.
-func (h *OAuth2Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+func (h *OAuth2Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	setBrowserHeaders(w.Header())
+	h.mux.ServeHTTP(w, r)
+}
 
 func (h *OAuth2Handler) discovery(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "public, max-age=3600")
@@ -151,10 +154,7 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!doctype html>
 
 func (h *OAuth2Handler) page(w http.ResponseWriter, status int, title, message string, form bool) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	// No form-action: Chromium applies it to every redirect that follows a form's submission, and
-	// the user code form's redirects to the login app, on another origin.
-	w.Header().Set("Content-Security-Policy", "default-src 'none'")
-	w.Header().Set("X-Frame-Options", "DENY")
+	setBrowserHeaders(w.Header())
 	w.WriteHeader(status)
 	_ = pageTemplate.Execute(w, struct { // the client may be gone; nothing to do about it
 		Title, Message string

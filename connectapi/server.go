@@ -71,6 +71,7 @@ func noApp(kind, key string) http.HandlerFunc {
 		"Operators: set " + key + " to the URL of an app that accepts or rejects " + kind +
 		" challenges through ward's admin API (ward.oauth2.v1.OAuth2AdminService, or `ward " + kind + " accept`).\n"
 	return func(w http.ResponseWriter, r *http.Request) {
+		setBrowserHeaders(w.Header())
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.WriteHeader(http.StatusNotImplemented)
 		_, _ = w.Write([]byte(msg))

@@ -98,8 +98,13 @@ func (c *Client) AllowsGrant(g GrantType) bool { return slices.Contains(c.GrantT
 
 // MatchRedirectURI reports whether uri is one of c's redirect URIs. The comparison is exact string
 // equality (RFC 6749 §3.1.2.3, OAuth 2.1 §2.3.1): no normalisation, no prefix or pattern
-// matching, no case folding and no port leeway, so that a URI differing in any character is refused.
-func (c *Client) MatchRedirectURI(uri string) bool { return slices.Contains(c.RedirectURIs, uri) }
+// matching, no case folding, so that a URI differing in any character is refused — with one
+// exception, the port of a loopback IP URI registered without one (RFC 8252 §7.3,
+// [matchLoopbackPort]).
+func (c *Client) MatchRedirectURI(uri string) bool {
+	return slices.Contains(c.RedirectURIs, uri) ||
+		slices.ContainsFunc(c.RedirectURIs, func(reg string) bool { return matchLoopbackPort(reg, uri) })
+}
 
 // ResolveRedirectURI returns the redirect URI an authorization request uses: requested when it
 // matches one of c's, or c's only one when requested is empty (RFC 6749 §3.1.2.3; OpenID Connect

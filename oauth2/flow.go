@@ -234,6 +234,9 @@ func (p *Provider) Authorize(ctx context.Context, r BrowserRequest) (*BrowserRes
 		fd.State = ""
 		return fail(InvalidRequest("state is longer than 1024 bytes"))
 	}
+	if e := checkUnsupportedParams(q); e != nil {
+		return fail(e)
+	}
 	if rt := q.Get("response_type"); rt != ResponseTypeCode {
 		return fail(UnsupportedResponseType("response_type must be %q", ResponseTypeCode))
 	}
@@ -250,9 +253,12 @@ func (p *Provider) Authorize(ctx context.Context, r BrowserRequest) (*BrowserRes
 		return fail(AsError(err))
 	}
 	fd.ChallengeMethod, fd.Challenge = q.Get("code_challenge_method"), q.Get("code_challenge")
-	if fd.Challenge != "" || fd.ChallengeMethod != "" || c.Public() {
+	if fd.Challenge != "" || fd.ChallengeMethod != "" || c.Public() || p.cfg.RequirePKCE {
 		if fd.Challenge == "" && c.Public() {
 			return fail(InvalidRequest("a public client must use PKCE: code_challenge is missing"))
+		}
+		if fd.Challenge == "" {
+			return fail(InvalidRequest("this server requires PKCE of every client: code_challenge is missing"))
 		}
 		if err := ValidateChallenge(fd.ChallengeMethod, fd.Challenge, false); err != nil {
 			return fail(AsError(err))
@@ -308,16 +314,12 @@ func (p *Provider) startFlow(ctx context.Context, r BrowserRequest, c *Client, f
 }
 
 func (p *Provider) flowCookie(f *store.AuthFlow, value string) *http.Cookie {
-	return &http.Cookie{
-		Name: flowCookie + f.ID[:12], Value: value, Path: "/", HttpOnly: true,
-		Secure: p.issuer.Scheme == "https", SameSite: http.SameSiteLaxMode,
-		MaxAge: int(p.cfg.FlowLifetime / time.Second),
-	}
+	return p.newCookie(flowCookie+f.ID[:12], value, int(p.cfg.FlowLifetime/time.Second), time.Time{})
 }
 
 // rememberedLogin returns the browser's login session, or nil.
 func (p *Provider) rememberedLogin(ctx context.Context, r BrowserRequest, now time.Time) *store.LoginSession {
-	v := r.cookie(LoginSessionCookie)
+	v := r.cookie(p.cookieName(LoginSessionCookie))
 	if v == "" || len(v) > 128 {
 		return nil
 	}
@@ -553,10 +555,7 @@ func (p *Provider) afterLogin(ctx context.Context, r BrowserRequest, path string
 			return nil, AsError(err)
 		}
 		fd.SessionID = s.ID
-		res.SetCookies = append(res.SetCookies, &http.Cookie{
-			Name: LoginSessionCookie, Value: secret, Path: "/", HttpOnly: true,
-			Secure: p.issuer.Scheme == "https", SameSite: http.SameSiteLaxMode, Expires: s.ExpiresAt,
-		})
+		res.SetCookies = append(res.SetCookies, p.newCookie(LoginSessionCookie, secret, 0, s.ExpiresAt))
 	}
 	if fd.SessionID == "" {
 		fd.SessionID = randomID() // a sid for the ID token even when the login is not remembered
@@ -625,7 +624,7 @@ func (p *Provider) afterConsent(ctx context.Context, r BrowserRequest, path stri
 		SID: fd.SessionID, ACR: fd.ACR, AMR: fd.AMR,
 		IDTokenClaims: fd.IDTokenClaims, AccessTokenClaims: fd.AccessTokenClaims,
 	}
-	res := &BrowserResult{SetCookies: []*http.Cookie{{Name: flowCookie + f.ID[:12], Path: "/", MaxAge: -1}}}
+	res := &BrowserResult{SetCookies: []*http.Cookie{p.deleteCookie(flowCookie + f.ID[:12])}}
 	if fd.Device {
 		if err := p.approveDevice(ctx, fd, f.Subject, sess, now); err != nil {
 			return nil, err
@@ -674,7 +673,7 @@ func (p *Provider) checkBrowser(r BrowserRequest, f *store.AuthFlow, fd *flowDat
 	if returnPath(fd) != path {
 		return InvalidRequest("the verifier belongs to another endpoint's flow")
 	}
-	got := hashHex(r.cookie(flowCookie + f.ID[:12]))
+	got := hashHex(r.cookie(p.cookieName(flowCookie + f.ID[:12])))
 	if subtle.ConstantTimeCompare([]byte(got), []byte(fd.BrowserKey)) != 1 {
 		return InvalidRequest("the flow was started in another browser, or its cookie was lost").
 			WithCause(errors.New("flow cookie missing or wrong"))

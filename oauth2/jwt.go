@@ -87,6 +87,9 @@ func (p *Provider) signAccessToken(ctx context.Context, c *Client, g *store.Gran
 	claims["exp"] = exp.Unix()
 	claims["jti"] = jti
 	claims["scope"] = FormatScope(scopes)
+	// RFC 9068 §2.2 requires aud: the granted audiences, or else ward itself (its userinfo and
+	// APIs are the resource a token granted no audience is good for).
+	claims["aud"] = []string{p.cfg.Issuer}
 	if len(g.Audiences) > 0 {
 		claims["aud"] = g.Audiences
 	}

@@ -2,7 +2,6 @@ package oauth2
 
 import (
 	"context"
-	"net/http"
 	"net/url"
 	"slices"
 )
@@ -46,12 +45,12 @@ func (p *Provider) Logout(ctx context.Context, r BrowserRequest) (*BrowserResult
 		}
 		res.RedirectTo = withQuery(target, params)
 	}
-	if v := r.cookie(LoginSessionCookie); v != "" && len(v) <= 128 {
+	if v := r.cookie(p.cookieName(LoginSessionCookie)); v != "" && len(v) <= 128 {
 		if _, err := p.st.DeleteLoginSessions(ctx, hashHex(v), ""); err != nil {
 			return nil, AsError(err)
 		}
 	}
-	res.SetCookies = append(res.SetCookies, &http.Cookie{Name: LoginSessionCookie, Path: "/", MaxAge: -1})
+	res.SetCookies = append(res.SetCookies, p.deleteCookie(LoginSessionCookie))
 	if res.RedirectTo == "" {
 		res.RedirectTo = p.cfg.LogoutURL
 	}
@@ -85,6 +84,7 @@ type Discovery struct {
 	CodeChallengeMethodsSupported     []string `json:"code_challenge_methods_supported"`
 	ClaimsSupported                   []string `json:"claims_supported"`
 	RequestParameterSupported         bool     `json:"request_parameter_supported"`
+	RequestURIParameterSupported      bool     `json:"request_uri_parameter_supported"`
 	AuthorizationResponseIssParameter bool     `json:"authorization_response_iss_parameter_supported"`
 	BackchannelLogoutSupported        bool     `json:"backchannel_logout_supported"`
 	FrontchannelLogoutSupported       bool     `json:"frontchannel_logout_supported"`
@@ -113,7 +113,7 @@ func (p *Provider) Discovery() Discovery {
 		EndSessionEndpoint:                p.endpoint(PathLogout),
 		ScopesSupported:                   []string{"openid", "offline_access"},
 		ResponseTypesSupported:            []string{ResponseTypeCode},
-		ResponseModesSupported:            []string{"query"},
+		ResponseModesSupported:            []string{ResponseModeQuery},
 		GrantTypesSupported:               grants,
 		SubjectTypesSupported:             []string{"public"},
 		IDTokenSigningAlgValuesSupported:  []string{p.cfg.SigningAlgorithm},

@@ -32,7 +32,7 @@ const (
 	PathDeviceAuth     = "/oauth2/device/auth"
 	PathDeviceVerify   = "/oauth2/device/verify"
 	PathLogout         = "/oauth2/sessions/logout"
-	LoginSessionCookie = "ward_oauth2_session" // the cookie that remembers a browser's login
+	LoginSessionCookie = "ward_oauth2_session" // the cookie that remembers a browser's login (__Host-ward_oauth2_session on https)
 )
 
 // clientCacheSize bounds the clients kept for authentication.
@@ -85,6 +85,11 @@ type Config struct {
 	// secret must stay listed while a signing key sealed under it is in use. Required; each at
 	// least [token.MinSecretLength] bytes.
 	TokenSecrets [][]byte
+
+	// RequirePKCE makes confidential clients use PKCE too (OAuth 2.1 §4.1.1);
+	// public clients always must. Default false: a confidential client's secret already binds
+	// the code to it, and older server-side clients send no code_challenge.
+	RequirePKCE bool
 
 	// IntrospectionCacheSize is how many active access tokens Introspect keeps; default 100 000.
 	// Negative: no cache.

@@ -71,6 +71,10 @@ type serveConfig struct {
 	APIKeysFile      string   `koanf:"api_keys_file"`
 	AdminAPIKeys     []string `koanf:"admin_api_keys"`
 	AdminAPIKeysFile string   `koanf:"admin_api_keys_file"`
+
+	// OAuth2 secrets and edges (issue 11).
+	TokenSecretsFile                   string `koanf:"token_secrets_file"`
+	PKCERequiredForConfidentialClients bool   `koanf:"pkce_required_for_confidential_clients"`
 }
 
 func defaultServeConfig() serveConfig {
@@ -144,6 +148,9 @@ func addServeFlags(fs *pflag.FlagSet) {
 	fs.String("api-keys-file", "", "file of hashed API keys, one `sha256:<hex> [label]` per line (from `ward apikey hash`)")
 	fs.StringSlice("admin-api-keys", nil, "admin API keys: every request to an admin listener not on loopback needs one; they grant the data APIs too")
 	fs.String("admin-api-keys-file", "", "file of hashed admin API keys, in the format of api_keys_file")
+	// OAuth2 secrets and edges (issue 11).
+	fs.String("token-secrets-file", "", "file of further token secrets, one per line (# starts a comment), read after token_secrets: keeps them out of ps and the environment")
+	fs.Bool("pkce-required-for-confidential-clients", false, "require PKCE (S256) of confidential clients too, as OAuth 2.1 does; public clients always need it")
 }
 
 // loadServeConfig merges defaults, the config file, the environment and the flags that were set.
@@ -170,6 +177,9 @@ func loadServeConfig(fs *pflag.FlagSet, environ func() []string) (serveConfig, e
 			if !slices.Contains(known, key) {
 				return "", nil
 			}
+			if key == "token_secrets" {
+				return key, splitSecrets(v) // comma-separated, as the flag takes them
+			}
 			return key, v
 		},
 	})
@@ -189,6 +199,9 @@ func loadServeConfig(fs *pflag.FlagSet, environ func() []string) (serveConfig, e
 	cfg := defaultServeConfig()
 	if err := k.Unmarshal("", &cfg); err != nil {
 		return serveConfig{}, fmt.Errorf("configuration: %w", err)
+	}
+	if err := resolveTokenSecrets(&cfg); err != nil {
+		return serveConfig{}, err
 	}
 	return cfg, cfg.validate()
 }

@@ -358,6 +358,7 @@ func newProvider(cfg serveConfig, st stores, defaultIssuer string, log *slog.Log
 		LogoutURL:           cfg.LogoutURL,
 		TokenSecrets:        secrets,
 		JWTAccessTokens:     cfg.JWTAccessTokens,
+		RequirePKCE:         cfg.PKCERequiredForConfidentialClients,
 		AccessTokenLifetime: cfg.AccessTokenLifetime,
 		RevocationBound:     cfg.RevocationBound,
 		Logger:              log,
