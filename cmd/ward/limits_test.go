@@ -19,6 +19,8 @@ import (
 
 	"connectrpc.com/connect"
 
+	permv1 "github.com/wardhq/ward/proto/ward/permission/v1"
+	"github.com/wardhq/ward/proto/ward/permission/v1/permissionv1connect"
 	relv1 "github.com/wardhq/ward/proto/ward/relationship/v1"
 	"github.com/wardhq/ward/proto/ward/relationship/v1/relationshipv1connect"
 )
@@ -493,4 +495,43 @@ func h2cClient() *http.Client {
 	tr := &http.Transport{Protocols: new(http.Protocols)}
 	tr.Protocols.SetUnencryptedHTTP2(true)
 	return &http.Client{Transport: tr}
+}
+
+// TestRequestTimeout sends a CheckBulk that takes a minute (1000 denied checks of a document
+// under 10,000 parent folders) with request_timeout 500ms, and checks that it fails with
+// deadline_exceeded naming the bound, soon after the bound.
+func TestRequestTimeout(t *testing.T) {
+	public, admin, _ := startServerWith(t, func(c *serveConfig) { c.RequestTimeout = 500 * time.Millisecond })
+	if _, err := ward(t, public, admin, "", "schema", "write", "../../examples/schema.zed"); err != nil {
+		t.Fatal(oneLine(err))
+	}
+	// Writes are unary RPCs too: batches small enough to finish well within the bound.
+	var out string
+	for b := range 10 {
+		var tuples strings.Builder
+		for i := range 1000 {
+			fmt.Fprintf(&tuples, "document:d#parent@folder:f%d\n", b*1000+i)
+		}
+		var err error
+		if out, err = ward(t, public, admin, tuples.String(), "tuples", "write", "-"); err != nil {
+			t.Fatal(oneLine(err))
+		}
+	}
+	req := &permv1.CheckBulkRequest{Consistency: &relv1.Consistency{Requirement: &relv1.Consistency_AtLeastAsFresh{AtLeastAsFresh: strings.TrimSpace(out)}}}
+	for i := range 1000 {
+		req.Items = append(req.Items, &permv1.CheckBulkRequestItem{
+			Resource: &relv1.ObjectReference{Type: "document", Id: "d"}, Permission: "view",
+			Subject: &relv1.SubjectReference{Type: "user", Id: fmt.Sprintf("u%d", i)},
+		})
+	}
+	start := time.Now()
+	_, err := permissionv1connect.NewPermissionServiceClient(http.DefaultClient, public).CheckBulk(context.Background(), connect.NewRequest(req))
+	elapsed := time.Since(start)
+	t.Logf("CheckBulk: %v after %s", err, elapsed)
+	if connect.CodeOf(err) != connect.CodeDeadlineExceeded || !strings.Contains(err.Error(), "request_timeout (500ms)") {
+		t.Errorf("a CheckBulk longer than request_timeout: %v, want deadline_exceeded naming request_timeout", err)
+	}
+	if elapsed > 3*time.Second {
+		t.Errorf("the CheckBulk ran %s with request_timeout 500ms", elapsed)
+	}
 }
