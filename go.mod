@@ -33,7 +33,6 @@ require (
 	golang.org/x/crypto v0.58.0
 	golang.org/x/oauth2 v0.38.0
 	golang.org/x/sync v0.25.0
-	golang.org/x/time v0.11.0
 	google.golang.org/protobuf v1.36.12
 )
 

@@ -2,11 +2,9 @@ package oauth2
 
 import (
 	"context"
-	"sync"
 	"time"
 
-	lru "github.com/hashicorp/golang-lru/v2"
-	"golang.org/x/time/rate"
+	"github.com/wardhq/ward/ratelimit"
 )
 
 // Defaults of the client authentication limiter ([Config].ClientAuthRate, ClientAuthBurst).
@@ -16,9 +14,8 @@ const (
 )
 
 // authLimiterSize bounds the buckets the limiter keeps (client IDs and sources together): about
-// 100 bytes each, so at most ~10 MB however many client IDs an attacker makes up. The least
-// recently used bucket is dropped first; a dropped bucket is a full one, so forgetting it can only
-// return a budget that was spent long ago or that of a key not seen for a while.
+// 150 bytes each, so at most ~15 MB however many client IDs an attacker makes up. The least
+// recently used bucket is dropped first (see [ratelimit.Keyed]).
 const authLimiterSize = 100_000
 
 // dummySecretHash is a bcrypt hash at SecretCost of a random value nobody knows. Checking a
@@ -27,19 +24,12 @@ const authLimiterSize = 100_000
 const dummySecretHash = "$2a$10$HeR6ar5ezacZagOnmvPfx.P0UWbyQCcn89DsXkf7bf1PqxXqnSwfS"
 
 // authLimiter is a token bucket per client ID and per source address that only failed client
-// authentications drain: each authentication reserves a token from both buckets before any
-// bcrypt work, and a success gives the tokens back. So a client that knows its secret is never
-// throttled however often it authenticates, while wrong secrets, for one client ID or from one
-// source, cost at most rate bcrypt verifications a second after a burst. Reserving before the
-// work (not counting after it) bounds concurrent guesses too: N parallel wrong guesses take N
-// tokens at once.
-type authLimiter struct {
-	limit rate.Limit
-	burst int
-
-	mu      sync.Mutex
-	buckets *lru.Cache[string, *rate.Limiter]
-}
+// authentications drain: each authentication takes a token from both buckets before any bcrypt
+// work, and a success gives them back. So a client that knows its secret is never throttled
+// however often it authenticates, while wrong secrets, for one client ID or from one source, cost
+// at most rate bcrypt verifications a second after a burst. Taking before the work (not counting
+// after it) bounds concurrent guesses too: N parallel wrong guesses take N tokens at once.
+type authLimiter struct{ buckets *ratelimit.Keyed }
 
 func newAuthLimiter(perSecond float64, burst int) *authLimiter {
 	if perSecond <= 0 {
@@ -48,51 +38,33 @@ func newAuthLimiter(perSecond float64, burst int) *authLimiter {
 	if burst <= 0 {
 		burst = DefaultClientAuthBurst
 	}
-	c, err := lru.New[string, *rate.Limiter](authLimiterSize)
-	if err != nil { // only for a size ≤ 0
-		panic("oauth2: " + err.Error())
-	}
-	return &authLimiter{limit: rate.Limit(perSecond), burst: burst, buckets: c}
-}
-
-func (l *authLimiter) bucket(key string) *rate.Limiter {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	b, ok := l.buckets.Get(key)
-	if !ok {
-		b = rate.NewLimiter(l.limit, l.burst)
-		l.buckets.Add(key, b)
-	}
-	return b
+	return &authLimiter{buckets: ratelimit.NewKeyed(perSecond, burst, authLimiterSize)}
 }
 
 // reserve takes a token from the bucket of each key ("" keys are skipped). When a bucket is empty
-// it takes nothing and returns how long until one has a token; otherwise it returns done, which
+// it keeps nothing and returns how long until one has a token; otherwise it returns done, which
 // gives the tokens back when the authentication succeeded.
 func (l *authLimiter) reserve(now time.Time, keys ...string) (done func(success bool), wait time.Duration) {
-	var taken []*rate.Reservation
-	cancel := func() {
-		for _, r := range taken {
-			r.CancelAt(now)
+	var taken []string
+	giveBack := func() {
+		for _, k := range taken {
+			l.buckets.Give(k, now)
 		}
 	}
 	for _, k := range keys {
 		if k == "" {
 			continue
 		}
-		r := l.bucket(k).ReserveN(now, 1)
-		taken = append(taken, r)
-		if d := r.DelayFrom(now); d > 0 {
-			wait = max(wait, d)
+		ok, d := l.buckets.Take(k, now)
+		if !ok {
+			giveBack()
+			return nil, d
 		}
-	}
-	if wait > 0 {
-		cancel()
-		return nil, wait
+		taken = append(taken, k)
 	}
 	return func(success bool) {
 		if success {
-			cancel()
+			giveBack()
 		}
 	}, 0
 }
