@@ -1,12 +1,7 @@
 package connectapi
 
 import (
-	"net"
 	"net/http"
-	"sync"
-	"time"
-
-	"github.com/hashicorp/golang-lru/v2/expirable"
 
 	"github.com/wardhq/ward/oauth2"
 )
@@ -38,7 +33,18 @@ func (h *OAuth2Handler) authorize(w http.ResponseWriter, r *http.Request) {
 		h.browse(w, r, nil, err)
 		return
 	}
+	if br.Params.Has("login_verifier") || br.Params.Has("consent_verifier") {
+		res, err := h.p.Authorize(r.Context(), br)
+		h.browse(w, r, res, err)
+		return
+	}
+	done, err := h.limits.flow(r.Context(), h.proxies.ClientAddr(r))
+	if err != nil {
+		h.browse(w, r, nil, err)
+		return
+	}
 	res, err := h.p.Authorize(r.Context(), br)
+	done(err == nil && len(res.SetCookies) > 0) // only a started flow sets its cookie
 	h.browse(w, r, res, err)
 }
 
@@ -57,51 +63,14 @@ func (h *OAuth2Handler) deviceVerify(w http.ResponseWriter, r *http.Request) {
 		h.browse(w, r, &oauth2.BrowserResult{Page: page}, nil)
 		return
 	}
-	if br.Params.Has("user_code") && !h.codeGuesses.allow(r.RemoteAddr) {
-		h.browse(w, r, nil, oauth2.TemporarilyUnavailable("too many codes tried from this address; wait a minute"))
-		return
+	if br.Params.Has("user_code") {
+		if err := h.limits.userCode(r.Context(), h.proxies.ClientAddr(r), br.Params.Get("user_code")); err != nil {
+			h.browse(w, r, nil, err)
+			return
+		}
 	}
 	res, err := h.p.DeviceVerify(r.Context(), br)
 	h.browse(w, r, res, err)
-}
-
-// Limits on user codes tried from one address: a user code has about 34.6 bits (RFC 8628 §5.1
-// asks for rate limiting of their verification).
-const (
-	userCodeTries       = 20
-	userCodeTriesWindow = time.Minute
-)
-
-// addressLimiter allows each remote address a number of tries per window. It is bounded: the
-// least recently seen addresses are forgotten first.
-type addressLimiter struct {
-	mu    sync.Mutex
-	tries *expirable.LRU[string, *int] // a count per address, forgotten a window after its first try
-}
-
-func newAddressLimiter() *addressLimiter {
-	return &addressLimiter{tries: expirable.NewLRU[string, *int](100_000, nil, userCodeTriesWindow)}
-}
-
-// allow counts a try from remoteAddr (host:port; the port is ignored) and reports whether it is
-// within the limit.
-func (l *addressLimiter) allow(remoteAddr string) bool {
-	host, _, err := net.SplitHostPort(remoteAddr)
-	if err != nil {
-		host = remoteAddr
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	n, ok := l.tries.Get(host)
-	if !ok {
-		n = new(int)
-		l.tries.Add(host, n) // counted in place from now on: Add would renew the entry's expiry
-	}
-	if *n >= userCodeTries {
-		return false
-	}
-	*n++
-	return true
 }
 
 // logout serves RP-initiated logout.

@@ -317,20 +317,10 @@ func TestOAuth2ClientCredentials(t *testing.T) {
 func TestOAuth2PrivateKeyJWT(t *testing.T) {
 	forEachStore(t, func(t *testing.T, st store.OAuth2Store) {
 		e := newOAuth2Env(t, st)
-		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			t.Fatal(err)
-		}
-		pub, _ := key.PublicKey.Bytes()
-		jwks := `{"keys":[{"kty":"EC","crv":"P-256","kid":"k1","alg":"ES256","x":"` +
-			base64.RawURLEncoding.EncodeToString(pub[1:33]) + `","y":"` + base64.RawURLEncoding.EncodeToString(pub[33:]) + `"}]}`
-		e.createClient(oauth2.Client{
-			ID: "signer", AuthMethod: oauth2.AuthPrivateKeyJWT, JWKS: json.RawMessage(jwks),
-			GrantTypes: []oauth2.GrantType{oauth2.GrantClientCredentials}, Scopes: []string{"a"},
-		})
+		key := assertionClient(t, e) // client "signer", key k1
 		assertion := func(aud string, exp time.Time, signWith *ecdsa.PrivateKey) string {
 			tk := jwt.NewWithClaims(jwt.SigningMethodES256, jwt.MapClaims{
-				"iss": "signer", "sub": "signer", "aud": aud, "exp": exp.Unix(), "iat": time.Now().Unix(), "jti": "j1",
+				"iss": "signer", "sub": "signer", "aud": aud, "exp": exp.Unix(), "iat": time.Now().Unix(), "jti": rand.Text(), // a jti is used once
 			})
 			tk.Header["kid"] = "k1"
 			s, err := tk.SignedString(signWith)

@@ -3,6 +3,7 @@ package connectapi
 import (
 	"encoding/base64"
 	"errors"
+	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
@@ -174,16 +175,19 @@ func FuzzClientCredentials(f *testing.F) {
 }
 
 func TestAddressLimiter(t *testing.T) {
-	l := newAddressLimiter()
+	l := newWindowCounter(userCodeTries, userCodeTriesWindow)
+	addr := func(remote string) string {
+		return TrustedProxies(nil).ClientAddr(&http.Request{RemoteAddr: remote}) // the port is not part of it
+	}
 	for i := range userCodeTries {
-		if !l.allow("192.0.2.1:" + strconv.Itoa(1000+i)) {
+		if !l.allow(addr("192.0.2.1:" + strconv.Itoa(1000+i))) {
 			t.Fatalf("try %d refused", i)
 		}
 	}
-	if l.allow("192.0.2.1:9") {
+	if l.allow(addr("192.0.2.1:9")) {
 		t.Error("a try beyond the limit allowed")
 	}
-	if !l.allow("192.0.2.2:9") {
+	if !l.allow(addr("192.0.2.2:9")) {
 		t.Error("another address refused")
 	}
 }

@@ -20,14 +20,15 @@ type OAuth2Handler struct {
 	p           *oauth2.Provider
 	log         *slog.Logger
 	mux         *http.ServeMux
-	codeGuesses *addressLimiter // user codes tried at the device verification endpoint
-	corsOrigins []string        // see WithCORSOrigins
+	corsOrigins []string       // see WithCORSOrigins
+	limits      *browserLimits // flows started and user codes tried; see oauth2_limits.go
+	proxies     TrustedProxies // see WithTrustedProxies
 }
 
 // NewOAuth2Handler returns the handler of p's endpoints. Mount it on the public listener at the
 // root: its routes are the oauth2.Path… constants.
 func NewOAuth2Handler(p *oauth2.Provider, log *slog.Logger, opts ...OAuth2Option) *OAuth2Handler {
-	h := &OAuth2Handler{p: p, log: log, mux: http.NewServeMux(), codeGuesses: newAddressLimiter()}
+	h := &OAuth2Handler{p: p, log: log, mux: http.NewServeMux(), limits: newBrowserLimits(log)}
 	for _, o := range opts {
 		o.applyOAuth2(h)
 	}
@@ -102,6 +103,7 @@ func (h *OAuth2Handler) writeError(w http.ResponseWriter, r *http.Request, err e
 		w.Header().Set("WWW-Authenticate", `Basic realm="ward"`)
 	}
 	w.Header().Set("Cache-Control", "no-store")
+	setRetryAfter(w, e)
 	writeJSON(w, e.Status, e)
 }
 
@@ -119,6 +121,7 @@ func (h *OAuth2Handler) browse(w http.ResponseWriter, r *http.Request, res *oaut
 	if err != nil {
 		e := oauth2.AsError(err)
 		h.logError(r.Context(), e)
+		setRetryAfter(w, e)
 		h.page(w, e.Status, "The request cannot be served", string(e.Code)+": "+e.Description, false)
 		return
 	}

@@ -19,6 +19,7 @@ func (h *OAuth2Handler) authenticate(r *http.Request) (c *oauth2.Client, form ma
 	if err != nil {
 		return nil, nil, basic, err
 	}
+	cred.Source = h.proxies.ClientAddr(r)
 	c, err = h.p.AuthenticateClient(r.Context(), cred)
 	return c, f, basic, err
 }

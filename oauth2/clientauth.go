@@ -5,10 +5,8 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
-	"slices"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
 	"github.com/hashicorp/golang-lru/v2/expirable"
 
 	"github.com/wardhq/ward/fault"
@@ -21,8 +19,9 @@ const ClientAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bea
 const (
 	// MaxAssertionLength bounds a client assertion, in bytes.
 	MaxAssertionLength = 8 << 10
-	// MaxAssertionLifetime is the longest an assertion may be valid for (exp - iat, or exp - now
-	// without iat): a long-lived assertion is a credential that can be stolen and replayed.
+	// MaxAssertionLifetime is the longest an assertion may be valid for, measured from now to its
+	// exp: a long-lived assertion is a credential that can be stolen and replayed, and its jti is
+	// remembered until it expires.
 	MaxAssertionLifetime = time.Hour
 	// secretCacheTTL is how long a successful secret verification is remembered.
 	secretCacheTTL  = 5 * time.Minute
@@ -39,34 +38,47 @@ type ClientCredentials struct {
 	Secret        string
 	Assertion     string
 	AssertionType string
+	// Source is the caller's network address (an IP address, without port), for the limiter of
+	// failed authentications and the logs; "" when unknown.
+	Source string
 }
 
-// AuthenticateClient checks credentials and returns the client they prove. A client must use the
+// authenticateClient checks credentials and returns the client they prove. A client must use the
 // method it registered (token_endpoint_auth_method); a public client presents only its ID.
 //
 // Secrets are verified with bcrypt once, then remembered for a few minutes by client and SHA-256
 // of the secret (compared in constant time), because bcrypt costs tens of milliseconds. A
 // private_key_jwt assertion (RFC 7523) must be signed by a key of the client's JWKS, have iss and
 // sub equal to the client ID, an aud naming the issuer or the token endpoint, and an exp in the
-// next MaxAssertionLifetime; its jti is not remembered.
+// next MaxAssertionLifetime, and a jti not used before (see assertion.go).
 //
 // The error is invalid_client, the same whatever failed (so that it tells nothing about which
 // clients exist); its cause says what, and never holds the secret or the assertion.
-func (p *Provider) AuthenticateClient(ctx context.Context, cred ClientCredentials) (*Client, error) {
+//
+// A presented secret costs one bcrypt verification whether or not the client exists or uses a
+// secret: against the client's hash, or against dummySecretHash.
+func (p *Provider) authenticateClient(ctx context.Context, cred ClientCredentials) (*Client, error) {
 	if cred.Method == AuthPrivateKeyJWT {
 		return p.authenticateAssertion(ctx, cred)
 	}
 	if cred.ID == "" {
 		return nil, InvalidClient("client authentication failed").WithCause(errors.New("no client_id"))
 	}
+	secret := cred.Method == AuthClientSecretBasic || cred.Method == AuthClientSecretPost
 	c, err := p.authClient(ctx, cred.ID)
 	if err != nil {
 		if fault.CodeOf(err) == fault.NotFound {
+			if secret {
+				_ = VerifySecret(dummySecretHash, cred.Secret)
+			}
 			return nil, InvalidClient("client authentication failed").WithCause(errors.New("unknown client"))
 		}
 		return nil, AsError(err)
 	}
 	if c.AuthMethod != cred.Method {
+		if secret {
+			_ = VerifySecret(dummySecretHash, cred.Secret)
+		}
 		return nil, InvalidClient("client authentication failed").WithCause(
 			errors.New("the client registered " + string(c.AuthMethod) + " but presented " + string(cred.Method)))
 	}
@@ -84,105 +96,6 @@ func (p *Provider) AuthenticateClient(ctx context.Context, cred ClientCredential
 		return c, nil
 	}
 	return nil, InvalidClient("client authentication failed").WithCause(errors.New("unknown authentication method"))
-}
-
-// assertionClaims are the claims of a client assertion that ward checks.
-type assertionClaims struct {
-	jwt.RegisteredClaims
-}
-
-func (p *Provider) authenticateAssertion(ctx context.Context, cred ClientCredentials) (*Client, error) {
-	fail := func(why string) (*Client, error) {
-		return nil, InvalidClient("client authentication failed").WithCause(errors.New(why))
-	}
-	if cred.AssertionType != ClientAssertionType {
-		return fail("client_assertion_type is not " + ClientAssertionType)
-	}
-	subject, err := AssertionSubject(cred.Assertion)
-	if err != nil {
-		return nil, err
-	}
-	if cred.ID != "" && cred.ID != subject {
-		return fail("client_id differs from the assertion's sub")
-	}
-	c, err := p.authClient(ctx, subject)
-	if err != nil {
-		if fault.CodeOf(err) == fault.NotFound {
-			return fail("unknown client")
-		}
-		return nil, AsError(err)
-	}
-	if c.AuthMethod != AuthPrivateKeyJWT {
-		return fail("the client registered " + string(c.AuthMethod) + " but presented private_key_jwt")
-	}
-	keys, err := ParseJWKS(c.JWKS)
-	if err != nil {
-		return nil, AsError(err)
-	}
-	var algs []string
-	for _, k := range keys {
-		algs = append(algs, k.Algorithms()...)
-	}
-	now := p.now()
-	parser := jwt.NewParser(
-		jwt.WithValidMethods(algs),
-		jwt.WithExpirationRequired(),
-		jwt.WithIssuer(c.ID),
-		jwt.WithSubject(c.ID),
-		jwt.WithTimeFunc(func() time.Time { return now }),
-		jwt.WithLeeway(clockLeeway),
-	)
-	var claims assertionClaims
-	_, err = parser.ParseWithClaims(cred.Assertion, &claims, func(t *jwt.Token) (any, error) {
-		kid, _ := t.Header["kid"].(string)
-		alg := t.Method.Alg()
-		for _, k := range keys {
-			if (kid == "" || k.ID == kid) && slices.Contains(k.Algorithms(), alg) {
-				return k.Key, nil
-			}
-		}
-		return nil, errors.New("no key of the client's JWKS fits the assertion's kid and alg")
-	})
-	if err != nil {
-		return fail("the assertion is not valid: " + err.Error())
-	}
-	if !slices.ContainsFunc(claims.Audience, func(a string) bool {
-		return a == p.cfg.Issuer || a == p.endpoint(PathToken) || a == p.cfg.Issuer+"/"
-	}) {
-		return fail("the assertion's aud names neither the issuer nor the token endpoint")
-	}
-	start := now
-	if claims.IssuedAt != nil {
-		start = claims.IssuedAt.Time
-	}
-	if claims.ExpiresAt.Sub(start) > MaxAssertionLifetime {
-		return fail("the assertion is valid for longer than an hour")
-	}
-	return c, nil
-}
-
-// AssertionSubject returns the client ID a client assertion claims (its sub), reading the JWT
-// without checking its signature: the caller needs it to find the keys that check it. The error
-// is invalid_client for text that is not a JWT of at most MaxAssertionLength bytes with a string
-// sub equal to its iss.
-func AssertionSubject(assertion string) (string, error) {
-	fail := func(why string) (string, error) {
-		return "", InvalidClient("client authentication failed").WithCause(errors.New(why))
-	}
-	if assertion == "" {
-		return fail("client_assertion is missing")
-	}
-	if len(assertion) > MaxAssertionLength {
-		return fail("client_assertion is too long")
-	}
-	var claims jwt.RegisteredClaims
-	if _, _, err := jwt.NewParser().ParseUnverified(assertion, &claims); err != nil {
-		return fail("client_assertion is not a JWT: " + err.Error())
-	}
-	if claims.Subject == "" || claims.Subject != claims.Issuer {
-		return fail("the assertion's sub must be the client ID and equal its iss")
-	}
-	return claims.Subject, nil
 }
 
 // authClient returns a client for authentication: from a cache whose entries live for the

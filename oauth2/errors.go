@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/wardhq/ward/fault"
 )
@@ -42,7 +43,10 @@ type Error struct {
 	Description string // client-visible; only the characters RFC 6749 allows (see the constructors)
 	URI         string // an error_uri for humans, or ""
 	Status      int    // the HTTP status of the response
-	Cause       error
+	// RetryAfter, when positive, is how long the client should wait before it tries again: the
+	// endpoint sends it as Retry-After (whole seconds, rounded up).
+	RetryAfter time.Duration
+	Cause      error
 }
 
 func (e *Error) Error() string {
@@ -153,6 +157,16 @@ func ServerError(format string, args ...any) *Error {
 // TemporarilyUnavailable (503): the server cannot answer now; the client may retry.
 func TemporarilyUnavailable(format string, args ...any) *Error {
 	return newError(CodeTemporarilyUnavailable, http.StatusServiceUnavailable, format, args)
+}
+
+// TooManyRequests (429, temporarily_unavailable): a limiter refused the request; the client may
+// retry after retryAfter. RFC 6749 has no code of its own for this; temporarily_unavailable is its
+// code for "retry later", which every client understands (slow_down is RFC 8628's, for device
+// polling only).
+func TooManyRequests(retryAfter time.Duration, format string, args ...any) *Error {
+	e := newError(CodeTemporarilyUnavailable, http.StatusTooManyRequests, format, args)
+	e.RetryAfter = retryAfter
+	return e
 }
 
 // AsError returns the OAuth2 error for err: the first *Error in its chain; for a [fault.Error],

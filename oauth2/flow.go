@@ -210,6 +210,9 @@ func (p *Provider) Authorize(ctx context.Context, r BrowserRequest) (*BrowserRes
 		return p.afterConsent(ctx, r, PathAuthorize)
 	}
 	q := r.Params
+	if err := checkAuthorizeBounds(q); err != nil {
+		return nil, err
+	}
 	for _, name := range []string{"client_id", "redirect_uri", "response_type", "scope", "state", "nonce",
 		"code_challenge", "code_challenge_method", "prompt", "max_age", "audience"} {
 		if len(q[name]) > 1 {
@@ -274,7 +277,7 @@ func (p *Provider) Authorize(ctx context.Context, r BrowserRequest) (*BrowserRes
 	if fd.OIDC, err = parseOIDCContext(q); err != nil {
 		return fail(AsError(err))
 	}
-	fd.RequestURL = p.endpoint(PathAuthorize) + "?" + q.Encode()
+	fd.RequestURL = p.endpoint(PathAuthorize) + "?" + knownAuthorizeParams(q).Encode() // bounded: see authorize_bounds.go
 	return p.startFlow(ctx, r, c, fd, fail)
 }
 

@@ -1,6 +1,7 @@
 package oauth2
 
 import (
+	"crypto/ecdsa"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
@@ -111,6 +112,12 @@ type Config struct {
 	// Logger receives the Provider's logs; default slog.Default(). No log record holds a secret
 	// or a token.
 	Logger *slog.Logger
+
+	// Client authentication limiter (authlimit.go): failed authentications allowed per second per
+	// client ID and per source address, after a burst of ClientAuthBurst; defaults
+	// DefaultClientAuthRate (1/s) and DefaultClientAuthBurst (10).
+	ClientAuthRate  float64
+	ClientAuthBurst int
 }
 
 // Provider is ward's OAuth 2.0 authorization server and OpenID Connect provider: the rules of the
@@ -132,6 +139,9 @@ type Provider struct {
 	revoked *revocationSet
 	keys    *keyRing
 	stats   introspectionCounters
+
+	dummyKey *ecdsa.PrivateKey // see dummyAssertionCheck
+	limiter  *authLimiter      // failed client authentications; see authlimit.go
 }
 
 // NewProvider returns a Provider over st. The error is InvalidArgument naming the field of cfg
@@ -199,9 +209,11 @@ func NewProvider(st store.OAuth2Store, cfg Config) (*Provider, error) {
 	}
 	p := &Provider{
 		st: st, cfg: cfg, issuer: iss, codec: codec, sealer: sealer, now: cfg.Clock, log: cfg.Logger,
-		secrets: newSecretCache(),
-		clients: expirable.NewLRU[string, *Client](clientCacheSize, nil, cfg.RevocationBound),
-		revoked: newRevocationSet(cfg.AccessTokenLifetime + pollMargin + clockLeeway),
+		secrets:  newSecretCache(),
+		clients:  expirable.NewLRU[string, *Client](clientCacheSize, nil, cfg.RevocationBound),
+		revoked:  newRevocationSet(cfg.AccessTokenLifetime + pollMargin + clockLeeway),
+		dummyKey: newDummyKey(),
+		limiter:  newAuthLimiter(cfg.ClientAuthRate, cfg.ClientAuthBurst),
 	}
 	if cfg.IntrospectionCacheSize > 0 {
 		p.cache, err = lru.New[string, *cachedToken](cfg.IntrospectionCacheSize)

@@ -25,6 +25,7 @@ type OAuth2Store interface {
 	FlowStore
 	DeviceStore
 	SigningKeyStore
+	AssertionStore
 }
 
 // ClientStore keeps registered OAuth2 clients.
@@ -160,8 +161,8 @@ type GrantStore interface {
 	RevokedSince(ctx context.Context, since time.Time) ([]Revocation, time.Time, error)
 	// DeleteExpired deletes grants (with their tokens) that expired before before, tokens that
 	// expired before before, and revocations recorded before before, and also the flows, remembered
-	// consents, login sessions and device authorizations that expired before before (nothing else
-	// deletes them), and returns how many rows it deleted in all. A zero ExpiresAt never expires.
+	// consents, login sessions, device authorizations and assertion IDs that expired before before
+	// (nothing else deletes them), and returns how many rows it deleted in all. A zero ExpiresAt never expires.
 	DeleteExpired(ctx context.Context, before time.Time) (int, error)
 }
 

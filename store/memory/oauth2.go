@@ -33,6 +33,7 @@ type OAuth2Store struct {
 	devices     map[string]*store.DeviceAuthorization // by device code key
 	userCodes   map[string]string                     // user code key → device code key
 	signingKeys map[string]*store.SigningKey
+	assertions  map[[32]byte]time.Time // assertion ID key → when it expires; see oauth2_assertions.go
 }
 
 var _ store.OAuth2Store = (*OAuth2Store)(nil)
@@ -50,6 +51,7 @@ func NewOAuth2Store() *OAuth2Store {
 		devices:     make(map[string]*store.DeviceAuthorization),
 		userCodes:   make(map[string]string),
 		signingKeys: make(map[string]*store.SigningKey),
+		assertions:  make(map[[32]byte]time.Time),
 	}
 }
 

@@ -186,7 +186,8 @@ func (s *OAuth2Store) RevokedSince(_ context.Context, since time.Time) ([]store.
 }
 
 // DeleteExpired deletes what expired before before: grants with their tokens, tokens,
-// revocations, flows, remembered consents, login sessions and device authorizations.
+// revocations, flows, remembered consents, login sessions, device authorizations and assertion
+// IDs.
 func (s *OAuth2Store) DeleteExpired(_ context.Context, before time.Time) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -240,6 +241,7 @@ func (s *OAuth2Store) DeleteExpired(_ context.Context, before time.Time) (int, e
 			n++
 		}
 	}
+	n += s.deleteExpiredAssertionsLocked(before)
 	return n, nil
 }
 

@@ -268,6 +268,7 @@ func (o *OAuth2Store) DeleteExpired(ctx context.Context, before time.Time) (int,
 		{"ward_oauth2_consents", "(subject, client_id)", "expires_at < $1"},
 		{"ward_oauth2_login_sessions", "id", "expires_at < $1"},
 		{"ward_oauth2_devices", "device_code_key", "expires_at < $1"},
+		{"ward_oauth2_assertions", "key", "expires_at < $1"},
 	} {
 		q := `DELETE FROM ` + d.table + ` WHERE ` + d.key + ` IN (SELECT ` + strings.Trim(d.key, "()") + ` FROM ` + d.table +
 			` WHERE ` + d.cond + ` LIMIT $2)`

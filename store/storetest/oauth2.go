@@ -42,6 +42,8 @@ func TestOAuth2(t *testing.T, newStore func(t *testing.T) store.OAuth2Store) {
 		{"PollDevice", testPollDevice},
 		{"PollDeviceConcurrent", testPollDeviceConcurrent},
 		{"SigningKeys", testSigningKeys},
+		{"AssertionIDs", testAssertionIDs},
+		{"AssertionIDsConcurrent", testAssertionIDsConcurrent},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.test(t, newStore(t)) })
