@@ -20,6 +20,7 @@ import (
 
 	"github.com/wardhq/ward/connectapi"
 	"github.com/wardhq/ward/engine"
+	"github.com/wardhq/ward/oauth2"
 )
 
 // serveConfig is the configuration of `ward serve`. Each field can be set in the YAML file given
@@ -75,6 +76,11 @@ type serveConfig struct {
 	// OAuth2 secrets and edges (issue 11).
 	TokenSecretsFile                   string `koanf:"token_secrets_file"`
 	PKCERequiredForConfidentialClients bool   `koanf:"pkce_required_for_confidential_clients"`
+
+	// Limits of OAuth2 client authentication, and the proxies whose X-Forwarded-For is believed.
+	ClientAuthRate  float64  `koanf:"client_auth_rate"`
+	ClientAuthBurst int      `koanf:"client_auth_burst"`
+	TrustedProxies  []string `koanf:"trusted_proxies"`
 }
 
 func defaultServeConfig() serveConfig {
@@ -101,6 +107,8 @@ func defaultServeConfig() serveConfig {
 		MaxLookupCost:        engine.DefaultMaxLookupCost,
 		MaxConcurrentLookups: 4 * runtime.GOMAXPROCS(0),
 		APIAuth:              "auto",
+		ClientAuthRate:       oauth2.DefaultClientAuthRate,
+		ClientAuthBurst:      oauth2.DefaultClientAuthBurst,
 	}
 }
 
@@ -151,6 +159,9 @@ func addServeFlags(fs *pflag.FlagSet) {
 	// OAuth2 secrets and edges (issue 11).
 	fs.String("token-secrets-file", "", "file of further token secrets, one per line (# starts a comment), read after token_secrets: keeps them out of ps and the environment")
 	fs.Bool("pkce-required-for-confidential-clients", false, "require PKCE (S256) of confidential clients too, as OAuth 2.1 does; public clients always need it")
+	fs.Float64("client-auth-rate", d.ClientAuthRate, "failed OAuth2 client authentications allowed per second, per client ID and per source address, after a burst of client_auth_burst; more get 429 with Retry-After")
+	fs.Int("client-auth-burst", d.ClientAuthBurst, "failed OAuth2 client authentications a client ID or source address may make at once")
+	fs.StringSlice("trusted-proxies", nil, "CIDR prefixes or addresses of the load balancers and proxies whose X-Forwarded-For names the client address (for the OAuth2 limiters); empty: the peer's address is the client's")
 }
 
 // loadServeConfig merges defaults, the config file, the environment and the flags that were set.
@@ -276,6 +287,16 @@ func (c serveConfig) validate() error {
 	}
 	if _, err := connectapi.NewAPIKeys(splitKeys(c.AdminAPIKeys)...); err != nil {
 		return fmt.Errorf("admin_api_keys: %w", err)
+	}
+	// Limits of OAuth2 client authentication.
+	switch {
+	case !(c.ClientAuthRate > 0):
+		return fmt.Errorf("client_auth_rate must be more than 0, not %g", c.ClientAuthRate)
+	case c.ClientAuthBurst < 1:
+		return fmt.Errorf("client_auth_burst must be at least 1, not %d", c.ClientAuthBurst)
+	}
+	if _, err := connectapi.ParseTrustedProxies(c.TrustedProxies); err != nil {
+		return err
 	}
 	return nil
 }

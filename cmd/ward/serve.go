@@ -144,7 +144,8 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready chan<- 
 			}
 			return fmt.Errorf("registering the OAuth2 metrics: %w", err)
 		}
-		services.OAuth2 = connectapi.NewOAuth2Handler(provider, log)
+		proxies, _ := connectapi.ParseTrustedProxies(cfg.TrustedProxies) // validated
+		services.OAuth2 = connectapi.NewOAuth2Handler(provider, log, connectapi.WithTrustedProxies(proxies))
 		services.OAuth2Admin = connectapi.NewOAuth2AdminService(provider, log)
 		services.PublicIntrospection = connectapi.NewIntrospectionService(provider, log, true)
 		services.AdminIntrospection = connectapi.NewIntrospectionService(provider, log, false)
@@ -361,6 +362,8 @@ func newProvider(cfg serveConfig, st stores, defaultIssuer string, log *slog.Log
 		RequirePKCE:         cfg.PKCERequiredForConfidentialClients,
 		AccessTokenLifetime: cfg.AccessTokenLifetime,
 		RevocationBound:     cfg.RevocationBound,
+		ClientAuthRate:      cfg.ClientAuthRate,
+		ClientAuthBurst:     cfg.ClientAuthBurst,
 		Logger:              log,
 	})
 	if err != nil {
