@@ -55,7 +55,7 @@ func benchEngine(b *testing.B, depth int, opts ...engine.Option) (*engine.Engine
 		}
 		updates = append(updates, store.Update{Op: store.Touch, Tuple: t})
 	}
-	tok, err := e.WriteTuples(ctx, updates, nil)
+	_, tok, err := e.WriteTuples(ctx, updates, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
