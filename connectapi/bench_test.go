@@ -54,7 +54,7 @@ definition document {
 	for i := range 100 {
 		updates = append(updates, store.Update{Op: store.Touch, Tuple: mustTuple(tb, fmt.Sprintf("document:d%d#viewer@group:g#member", i))})
 	}
-	if _, err := eng.WriteTuples(ctx, updates, nil); err != nil {
+	if _, _, err := eng.WriteTuples(ctx, updates, nil); err != nil {
 		tb.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))

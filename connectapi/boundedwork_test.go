@@ -59,7 +59,7 @@ func boundedClients(t *testing.T, st store.Store, tuples []string, opts ...engin
 		updates = append(updates, store.Update{Op: store.Touch, Tuple: tu})
 	}
 	if len(updates) > 0 {
-		if _, err := eng.WriteTuples(ctx, updates, nil); err != nil {
+		if _, _, err := eng.WriteTuples(ctx, updates, nil); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -15,7 +15,7 @@ import (
 
 // Relationships is what the relationship service needs from the engine.
 type Relationships interface {
-	WriteTuples(ctx context.Context, updates []store.Update, pre []engine.Precondition) (engine.Token, error)
+	WriteTuples(ctx context.Context, updates []store.Update, pre []engine.Precondition) (int, engine.Token, error)
 	DeleteTuples(ctx context.Context, f store.TupleFilter, pre []engine.Precondition) (int, engine.Token, error)
 	ReadTuples(ctx context.Context, c engine.Consistency, f store.TupleFilter, p engine.Page) ([]store.Tuple, string, engine.Token, error)
 	Watch(ctx context.Context, after engine.Token) (iter.Seq2[store.ChangeSet, error], error)
@@ -40,11 +40,11 @@ func (s *RelationshipService) WriteRelationships(ctx context.Context, req *conne
 	if err != nil {
 		return nil, toConnect(ctx, s.log, err)
 	}
-	tok, err := s.engine.WriteTuples(ctx, updatesFrom(req.Msg.GetUpdates()), pre)
+	n, tok, err := s.engine.WriteTuples(ctx, updatesFrom(req.Msg.GetUpdates()), pre)
 	if err != nil {
 		return nil, toConnect(ctx, s.log, err)
 	}
-	return connect.NewResponse(&relv1.WriteRelationshipsResponse{WrittenAt: string(tok)}), nil
+	return connect.NewResponse(&relv1.WriteRelationshipsResponse{WrittenAt: string(tok), DeletedCount: uint64(n)}), nil
 }
 
 // DeleteRelationships implements RelationshipService.DeleteRelationships.

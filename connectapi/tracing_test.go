@@ -41,7 +41,7 @@ func TestTracing(t *testing.T) {
 		"definition doc { relation viewer: user | group#member\n permission view = viewer }\n"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := eng.WriteTuples(ctx, []store.Update{
+	if _, _, err := eng.WriteTuples(ctx, []store.Update{
 		{Op: store.Touch, Tuple: mustTuple(t, "doc:d#viewer@group:g#member")},
 		{Op: store.Touch, Tuple: mustTuple(t, "group:g#member@user:u")},
 	}, nil); err != nil {

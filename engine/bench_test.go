@@ -55,7 +55,7 @@ func benchEngine(b *testing.B, depth int, opts ...engine.Option) (*engine.Engine
 		}
 		updates = append(updates, store.Update{Op: store.Touch, Tuple: t})
 	}
-	tok, err := e.WriteTuples(ctx, updates, nil)
+	_, tok, err := e.WriteTuples(ctx, updates, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -152,7 +152,7 @@ func BenchmarkLookupResourcesPage(b *testing.B) {
 				Subject: store.Subject{Type: "user", ID: "alice"}}})
 		}
 		var err error
-		if tok, err = e.WriteTuples(ctx, updates, nil); err != nil {
+		if _, tok, err = e.WriteTuples(ctx, updates, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -75,7 +75,7 @@ func TestPageTokenPinsSnapshot(t *testing.T) {
 	for _, id := range []string{"d1", "d2", "d3"} {
 		ups = append(ups, store.Update{Op: store.Touch, Tuple: tuple(id)})
 	}
-	if _, err := e.WriteTuples(ctx, ups, nil); err != nil {
+	if _, _, err := e.WriteTuples(ctx, ups, nil); err != nil {
 		t.Fatal(err)
 	}
 	full := Consistency{Mode: FullyConsistent}
@@ -84,7 +84,7 @@ func TestPageTokenPinsSnapshot(t *testing.T) {
 	if err != nil || first.Next == "" {
 		t.Fatal(first, err)
 	}
-	if _, err := e.WriteTuples(ctx, []store.Update{{Op: store.Delete, Tuple: tuple("d2")}}, nil); err != nil {
+	if _, _, err := e.WriteTuples(ctx, []store.Update{{Op: store.Delete, Tuple: tuple("d2")}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	second, err := e.LookupResources(ctx, full, "doc", "viewer", a, Page{Size: 1, Token: first.Next})

@@ -40,7 +40,7 @@ definition document {
 		}
 		updates = append(updates, store.Update{Op: store.Touch, Tuple: t})
 	}
-	token, err := e.WriteTuples(ctx, updates, nil)
+	_, token, err := e.WriteTuples(ctx, updates, nil)
 	if err != nil {
 		panic(err)
 	}

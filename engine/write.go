@@ -19,50 +19,74 @@ type Precondition struct {
 }
 
 // WriteTuples validates updates against the schema and applies them atomically if every
-// precondition holds. It returns the token of the commit.
-func (e *Engine) WriteTuples(ctx context.Context, updates []store.Update, pre []Precondition) (Token, error) {
+// precondition holds. It returns how many tuples its Delete updates removed and the token of the
+// commit. A Delete is validated like any other update, so that a mistyped one fails instead of
+// removing nothing; only a tuple that is actually stored may be deleted whatever the schema says.
+func (e *Engine) WriteTuples(ctx context.Context, updates []store.Update, pre []Precondition) (int, Token, error) {
 	if len(updates) == 0 {
-		return "", fault.Invalid("updates", "no updates")
+		return 0, "", fault.Invalid("updates", "no updates")
 	}
 	if len(updates) > MaxWriteBatch {
-		return "", fault.Invalid("updates", "%d updates; at most %d are allowed in one write", len(updates), MaxWriteBatch)
+		return 0, "", fault.Invalid("updates", "%d updates; at most %d are allowed in one write", len(updates), MaxWriteBatch)
 	}
 	seen := make(map[store.Tuple]int, len(updates))
 	for i, u := range updates {
 		field := "updates[" + strconv.Itoa(i) + "]"
 		if u.Op < store.Create || u.Op > store.Delete {
-			return "", fault.Invalid(field+".operation", "operation is unspecified")
+			return 0, "", fault.Invalid(field+".operation", "operation is unspecified")
 		}
 		if err := u.Tuple.Validate(); err != nil {
-			return "", fault.InField(field+".relationship", err)
+			return 0, "", fault.InField(field+".relationship", err)
 		}
 		if j, dup := seen[u.Tuple]; dup {
-			return "", fault.Invalid(field+".relationship", "%s appears twice in one write (also at updates[%d])", u.Tuple, j)
+			return 0, "", fault.Invalid(field+".relationship", "%s appears twice in one write (also at updates[%d])", u.Tuple, j)
 		}
 		seen[u.Tuple] = i
 	}
+	var deleted int
 	rev, err := e.store.Transact(ctx, func(ctx context.Context, tx store.Tx) error {
 		sch, err := e.schemaOf(ctx, tx)
 		if err != nil {
 			return err
 		}
 		for i, u := range updates {
-			if u.Op == store.Delete {
-				continue // deleting what the schema no longer allows must stay possible
-			}
 			if err := ValidateTuple(sch, u.Tuple); err != nil {
+				if u.Op == store.Delete {
+					// A tuple the schema does not allow can only be stored if it was imported
+					// while the schema changed; removing it must stay possible.
+					stored, serr := isStored(ctx, tx, u.Tuple)
+					if serr != nil {
+						return serr
+					}
+					if stored {
+						continue
+					}
+				}
 				return fault.InField("updates["+strconv.Itoa(i)+"].relationship", err)
 			}
 		}
 		if err := checkPreconditions(ctx, tx, sch, pre); err != nil {
 			return err
 		}
-		return tx.WriteTuples(ctx, updates)
+		deleted, err = tx.WriteTuples(ctx, updates)
+		return err
 	})
 	if err != nil {
-		return "", err
+		return 0, "", err
 	}
-	return encodeToken(rev), nil
+	return deleted, encodeToken(rev), nil
+}
+
+// isStored reports whether tx holds exactly t.
+func isStored(ctx context.Context, tx store.Tx, t store.Tuple) (bool, error) {
+	f := store.TupleFilter{
+		ResourceType: t.Resource.Type, ResourceIDs: []string{t.Resource.ID}, Relation: t.Relation,
+		SubjectType: t.Subject.Type, SubjectIDs: []string{t.Subject.ID}, SubjectRelation: &t.Subject.Relation,
+	}
+	for _, err := range tx.QueryTuples(ctx, f, store.QueryOptions{Limit: 1}) {
+		return err == nil, err
+	}
+	return false, nil
 }
 
 // DeleteTuples deletes every tuple that matches f, atomically, if every precondition holds. It
@@ -135,6 +159,9 @@ func ValidateTuple(s *schema.Schema, t store.Tuple) error {
 			return nil
 		}
 	}
+	if _, ok := s.Definitions[t.Subject.Type]; !ok {
+		return fault.Invalid("subject.type", "the schema has no type %q", t.Subject.Type)
+	}
 	return fault.Invalid("subject", "relation %s#%s does not allow subject %s (it allows %s)",
 		def.Name, rel.Name, t.Subject, allowedList(rel))
 }
@@ -170,7 +197,11 @@ func validateFilter(s *schema.Schema, f store.TupleFilter) error {
 		if err := validateSchemaType(s, f.ResourceType, "resource_type"); err != nil {
 			return err
 		}
-		if _, ok := s.Definitions[f.ResourceType].Relations[f.Relation]; f.Relation != "" && !ok {
+		def := s.Definitions[f.ResourceType]
+		if _, ok := def.Relations[f.Relation]; f.Relation != "" && !ok {
+			if _, isPerm := def.Permissions[f.Relation]; isPerm {
+				return fault.Invalid("relation", "%s#%s is a permission: it is computed, and no relationship stores it", def.Name, f.Relation)
+			}
 			return fault.Invalid("relation", "type %q has no relation %q", f.ResourceType, f.Relation)
 		}
 	}
@@ -182,6 +213,9 @@ func validateFilter(s *schema.Schema, f store.TupleFilter) error {
 	if f.SubjectType != "" {
 		if err := validateSchemaType(s, f.SubjectType, "subject_filter.type"); err != nil {
 			return err
+		}
+		if r := f.SubjectRelation; r != nil && *r != "" && !s.Definitions[f.SubjectType].HasRelationOrPermission(*r) {
+			return fault.Invalid("subject_filter.relation", "type %q has no relation or permission %q", f.SubjectType, *r)
 		}
 	}
 	for _, id := range f.SubjectIDs {

@@ -156,9 +156,7 @@ func (p *Provider) newSigningKey() (*store.SigningKey, error) {
 	if err != nil {
 		return nil, fault.Wrap(fault.Internal, err, "cannot encode a signing key")
 	}
-	var kid [16]byte
-	rand.Read(kid[:]) // never fails (crypto/rand, Go 1.24+)
-	id := base64.RawURLEncoding.EncodeToString(kid[:])
+	id := randomText(16)
 	return &store.SigningKey{
 		ID: id, Algorithm: p.cfg.SigningAlgorithm, PrivateKey: p.sealer.seal(id, der), CreatedAt: p.now().UTC(),
 	}, nil

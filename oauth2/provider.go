@@ -2,8 +2,6 @@ package oauth2
 
 import (
 	"crypto/ecdsa"
-	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -287,12 +285,10 @@ func withQuery(base string, params url.Values) string {
 	return u.String()
 }
 
-// randomID returns 32 random bytes as base64url text without padding: flow handles, grant IDs,
-// session IDs.
+// randomID returns 32 random bytes as base64url text without padding, never starting with '-'
+// (see [randomText]): flow handles, challenges, verifiers, client, grant and session IDs.
 func randomID() string {
-	var b [32]byte
-	rand.Read(b[:]) // never fails (crypto/rand, Go 1.24+)
-	return base64.RawURLEncoding.EncodeToString(b[:])
+	return randomText(32)
 }
 
 // storeErr turns a store failure into the error a grant returns: NotFound becomes err (the

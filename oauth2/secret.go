@@ -1,8 +1,6 @@
 package oauth2
 
 import (
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 
 	"golang.org/x/crypto/bcrypt"
@@ -33,11 +31,9 @@ const (
 )
 
 // NewSecret returns a new client secret: 32 bytes from crypto/rand, base64url without padding (43
-// characters).
+// characters), never starting with '-' (see [randomText]).
 func NewSecret() string {
-	var b [32]byte
-	rand.Read(b[:]) // never fails (crypto/rand, Go 1.24+)
-	return base64.RawURLEncoding.EncodeToString(b[:])
+	return randomText(32)
 }
 
 // HashSecret returns the hash to store for a client secret. A secret must be MinSecretLength to

@@ -59,9 +59,10 @@ type Reader interface {
 type Tx interface {
 	Reader
 
-	// WriteTuples applies updates, all or none of them. A Create of a tuple that exists fails with
-	// AlreadyExists; a Delete of one that does not is a no-op.
-	WriteTuples(ctx context.Context, updates []Update) error
+	// WriteTuples applies updates, all or none of them, and returns how many tuples its Delete
+	// updates removed, those written earlier in the transaction included. A Create of a tuple that
+	// exists fails with AlreadyExists; a Delete of one that does not is a no-op, and not counted.
+	WriteTuples(ctx context.Context, updates []Update) (int, error)
 
 	// DeleteTuples deletes every tuple that matches f, those written earlier in the transaction
 	// included, and returns how many it deleted. Callers guard against an empty filter.

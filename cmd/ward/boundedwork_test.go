@@ -54,7 +54,7 @@ func TestPageTokensAcrossNodes(t *testing.T) {
 			ups = append(ups, store.Update{Op: store.Touch, Tuple: store.Tuple{Resource: store.ObjectRef{Type: "doc", ID: id},
 				Relation: "viewer", Subject: store.Subject{Type: "user", ID: "u"}}})
 		}
-		if _, err := e.WriteTuples(ctx, ups, nil); err != nil {
+		if _, _, err := e.WriteTuples(ctx, ups, nil); err != nil {
 			t.Fatal(err)
 		}
 		return e

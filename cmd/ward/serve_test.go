@@ -54,12 +54,19 @@ func startServerWith(t *testing.T, edit func(*serveConfig)) (public, admin strin
 // ward runs the CLI against the server and returns its standard output and error.
 func ward(t *testing.T, public, admin string, stdin string, args ...string) (string, error) {
 	t.Helper()
+	out, _, err := wardStreams(t, public, admin, stdin, args...)
+	return out, err
+}
+
+// wardStreams is ward that also returns what the CLI wrote to standard error.
+func wardStreams(t *testing.T, public, admin string, stdin string, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
 	var out, errOut bytes.Buffer
 	cmd := newRootCommand(&out, &errOut, func() []string { return nil })
 	cmd.SetArgs(append([]string{"--endpoint", public, "--admin-endpoint", admin}, args...))
 	cmd.SetIn(strings.NewReader(stdin))
-	err := cmd.ExecuteContext(context.Background())
-	return out.String(), err
+	err = cmd.ExecuteContext(context.Background())
+	return out.String(), errOut.String(), err
 }
 
 func TestQuickstart(t *testing.T) {

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"strconv"
 	"time"
 
 	"connectrpc.com/connect"
@@ -19,7 +20,7 @@ func newTuplesCommand(c *client) *cobra.Command {
 	cmd.AddCommand(
 		newTuplesWriteCommand(c, "write", "Write (touch) tuples, one `type:id#relation@subject` per line, in one atomic batch",
 			relv1.RelationshipUpdate_OPERATION_TOUCH),
-		newTuplesWriteCommand(c, "delete", "Delete tuples, one per line, in one atomic batch",
+		newTuplesWriteCommand(c, "delete", "Delete tuples, one per line, in one atomic batch; says on stderr how many it removed",
 			relv1.RelationshipUpdate_OPERATION_DELETE),
 		newTuplesReadCommand(c),
 		newTuplesImportCommand(),
@@ -112,10 +113,42 @@ func newTuplesWriteCommand(c *client, name, short string, op relv1.RelationshipU
 			if err != nil {
 				return err
 			}
+			if op == relv1.RelationshipUpdate_OPERATION_DELETE {
+				// stderr, so that stdout stays the token for scripts. A delete of tuples that are
+				// not stored is not an error, but it is worth seeing.
+				fmt.Fprintln(cmd.ErrOrStderr(), deletedText(res.Msg.GetDeletedCount(), len(tuples)))
+			}
 			fmt.Fprintln(cmd.OutOrStdout(), res.Msg.GetWrittenAt())
 			return nil
 		},
 	}
+}
+
+// deletedText says how many of the asked tuples a delete removed.
+func deletedText(deleted uint64, asked int) string {
+	plural := func(n uint64) string {
+		if n == 1 {
+			return "1 tuple"
+		}
+		return strconv.FormatUint(n, 10) + " tuples"
+	}
+	switch {
+	case deleted == 0 && asked == 1:
+		return "deleted nothing: the tuple given was not stored"
+	case deleted == 0:
+		return "deleted nothing: none of the " + plural(uint64(asked)) + " given was stored"
+	case deleted < uint64(asked):
+		missing := uint64(asked) - deleted
+		return "deleted " + plural(deleted) + "; " + plural(missing) + " of those given " + wasWere(missing) + " not stored"
+	}
+	return "deleted " + plural(deleted)
+}
+
+func wasWere(n uint64) string {
+	if n == 1 {
+		return "was"
+	}
+	return "were"
 }
 
 func newTuplesReadCommand(c *client) *cobra.Command {

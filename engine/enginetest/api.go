@@ -169,7 +169,7 @@ func BadInput(t *testing.T, newStore NewStore) {
 		{"no operation", []store.Update{{Tuple: good}}, "updates[0].operation"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := e.WriteTuples(ctx, tc.updates, nil)
+			_, _, err := e.WriteTuples(ctx, tc.updates, nil)
 			expectInvalid(t, err, tc.field)
 		})
 	}
@@ -192,14 +192,14 @@ func BadInput(t *testing.T, newStore NewStore) {
 		t.Errorf("schema orphaning tuples: got %v, want FailedPrecondition", err)
 	}
 	// Preconditions: a failing one leaves everything as it was.
-	_, err = e.WriteTuples(ctx, []store.Update{{Op: store.Touch, Tuple: good}},
+	_, _, err = e.WriteTuples(ctx, []store.Update{{Op: store.Touch, Tuple: good}},
 		[]engine.Precondition{{Filter: store.TupleFilter{ResourceType: "document", ResourceIDs: []string{"nope"}}, MustMatch: true}})
 	if fault.CodeOf(err) != fault.FailedPrecondition {
 		t.Errorf("failing precondition: got %v, want FailedPrecondition", err)
 	}
 	// A Create of an existing tuple fails the whole batch.
 	existing, _ := store.ParseTuple("document:readme#owner@user:olive")
-	_, err = e.WriteTuples(ctx, []store.Update{{Op: store.Create, Tuple: good}, {Op: store.Create, Tuple: existing}}, nil)
+	_, _, err = e.WriteTuples(ctx, []store.Update{{Op: store.Create, Tuple: good}, {Op: store.Create, Tuple: existing}}, nil)
 	if fault.CodeOf(err) != fault.AlreadyExists {
 		t.Errorf("creating an existing tuple: got %v, want AlreadyExists", err)
 	}
@@ -313,7 +313,7 @@ func ReadYourWrites(t *testing.T, newStore NewStore) {
 				if i%2 == 1 {
 					op, want = store.Delete, false
 				}
-				tok, err := e.WriteTuples(ctx, []store.Update{{Op: op, Tuple: tu}}, nil)
+				_, tok, err := e.WriteTuples(ctx, []store.Update{{Op: op, Tuple: tu}}, nil)
 				if err != nil {
 					t.Errorf("writer %d: %v", w, err)
 					return

@@ -62,7 +62,7 @@ func Differential(t *testing.T, newStore NewStore) {
 					updates[j] = store.Update{Op: store.Touch, Tuple: tu}
 				}
 				var err error
-				if tok, err = e.WriteTuples(ctx, updates, nil); err != nil {
+				if _, tok, err = e.WriteTuples(ctx, updates, nil); err != nil {
 					t.Fatalf("writing tuples: %v", err)
 				}
 			}

@@ -1,6 +1,7 @@
 // Package enginetest is the engine's acceptance suite, run against every store implementation:
 // the conformance table of checks, a randomized differential test against a simple reference
-// evaluator, lookups and expansion, bad input, and read-your-writes under concurrent writers.
+// evaluator, lookups and expansion, bad input, validated and counted deletes, and read-your-writes
+// under concurrent writers.
 package enginetest
 
 import (
@@ -27,6 +28,7 @@ func Run(t *testing.T, newStore NewStore) {
 	t.Run("Lookups", func(t *testing.T) { Lookups(t, newStore) })
 	t.Run("Expand", func(t *testing.T) { Expand(t, newStore) })
 	t.Run("BadInput", func(t *testing.T) { BadInput(t, newStore) })
+	t.Run("Deletes", func(t *testing.T) { Deletes(t, newStore) })
 	t.Run("DepthLimit", func(t *testing.T) { DepthLimit(t, newStore) })
 	t.Run("ReadYourWrites", func(t *testing.T) { ReadYourWrites(t, newStore) })
 }
@@ -54,7 +56,7 @@ func load(t *testing.T, e *engine.Engine, schemaText, tuples string) engine.Toke
 	if len(updates) == 0 {
 		return tok
 	}
-	tok, err = e.WriteTuples(ctx, updates, nil)
+	_, tok, err = e.WriteTuples(ctx, updates, nil)
 	if err != nil {
 		t.Fatalf("writing tuples: %v", err)
 	}

@@ -15,7 +15,8 @@ func Example() {
 
 	tuple, _ := store.ParseTuple("document:readme#viewer@user:alice")
 	rev, err := s.Transact(ctx, func(ctx context.Context, tx store.Tx) error {
-		return tx.WriteTuples(ctx, []store.Update{{Op: store.Create, Tuple: tuple}})
+		_, err := tx.WriteTuples(ctx, []store.Update{{Op: store.Create, Tuple: tuple}})
+		return err
 	})
 	if err != nil {
 		panic(err)

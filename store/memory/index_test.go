@@ -70,7 +70,10 @@ func TestGarbageIsUnlinked(t *testing.T) {
 			Subject:  store.Subject{Type: "user", ID: fmt.Sprint(i % 3)},
 		}})
 	}
-	transact(func(ctx context.Context, tx store.Tx) error { return tx.WriteTuples(ctx, updates) })
+	transact(func(ctx context.Context, tx store.Tx) error {
+		_, err := tx.WriteTuples(ctx, updates)
+		return err
+	})
 	transact(func(ctx context.Context, tx store.Tx) error {
 		_, err := tx.DeleteTuples(ctx, store.TupleFilter{})
 		return err
@@ -82,11 +85,12 @@ func TestGarbageIsUnlinked(t *testing.T) {
 	// Each commit collects at most gcChunk (plus twice what it deleted); the third one finishes.
 	for i := range 3 {
 		transact(func(ctx context.Context, tx store.Tx) error {
-			return tx.WriteTuples(ctx, []store.Update{{Op: store.Create, Tuple: store.Tuple{
+			_, err := tx.WriteTuples(ctx, []store.Update{{Op: store.Create, Tuple: store.Tuple{
 				Resource: store.ObjectRef{Type: "document", ID: fmt.Sprint("kept", i)},
 				Relation: "viewer",
 				Subject:  store.Subject{Type: "user", ID: "0"},
 			}}})
+			return err
 		})
 		if left := 2100 - (i+1)*gcChunk; left > 0 && len(s.garbage) != left {
 			t.Fatalf("after %d commits, %d deleted versions left; want %d", i+1, len(s.garbage), left)

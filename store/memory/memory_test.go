@@ -50,7 +50,8 @@ func write(t testing.TB, s store.Store, op store.Operation, tuples ...string) st
 		updates = append(updates, store.Update{Op: op, Tuple: tup})
 	}
 	rev, err := s.Transact(context.Background(), func(ctx context.Context, tx store.Tx) error {
-		return tx.WriteTuples(ctx, updates)
+		_, err := tx.WriteTuples(ctx, updates)
+		return err
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -250,7 +251,8 @@ func TestTransactValidates(t *testing.T) {
 	}
 	for _, u := range tests {
 		_, err := s.Transact(context.Background(), func(ctx context.Context, tx store.Tx) error {
-			return tx.WriteTuples(ctx, []store.Update{u})
+			_, err := tx.WriteTuples(ctx, []store.Update{u})
+			return err
 		})
 		wantCode(t, fmt.Sprintf("writing %+v", u), err, fault.InvalidArgument)
 	}
@@ -272,7 +274,8 @@ func populate(b *testing.B, n int) *memory.Store {
 				Subject:  sub,
 			}})
 		}
-		return tx.WriteTuples(ctx, updates)
+		_, err := tx.WriteTuples(ctx, updates)
+		return err
 	})
 	if err != nil {
 		b.Fatal(err)
@@ -360,7 +363,8 @@ func BenchmarkTransact(b *testing.B) {
 			Subject:  store.Subject{Type: "user", ID: fmt.Sprintf("u%d", i%1000)},
 		}
 		if _, err := s.Transact(ctx, func(ctx context.Context, tx store.Tx) error {
-			return tx.WriteTuples(ctx, []store.Update{{Op: store.Create, Tuple: tup}})
+			_, err := tx.WriteTuples(ctx, []store.Update{{Op: store.Create, Tuple: tup}})
+			return err
 		}); err != nil {
 			b.Fatal(err)
 		}

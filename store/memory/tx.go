@@ -62,38 +62,45 @@ func (t *tx) exists(tup store.Tuple) bool {
 	return t.s.alive(tup) != nil
 }
 
-// WriteTuples buffers updates. When it fails, none of them is buffered.
-func (t *tx) WriteTuples(ctx context.Context, updates []store.Update) error {
+// WriteTuples buffers updates and counts the tuples its deletes remove. When it fails, none of
+// them is buffered.
+func (t *tx) WriteTuples(ctx context.Context, updates []store.Update) (int, error) {
 	if err := t.usable(ctx); err != nil {
-		return err
+		return 0, err
 	}
 	staged := make(map[store.Tuple]bool, len(updates))
+	present := func(tup store.Tuple) bool {
+		if p, ok := staged[tup]; ok {
+			return p
+		}
+		return t.exists(tup)
+	}
+	deleted := 0
 	for i, u := range updates {
 		if err := u.Tuple.Validate(); err != nil {
-			return fault.InField(fmt.Sprintf("updates[%d].tuple", i), err)
+			return 0, fault.InField(fmt.Sprintf("updates[%d].tuple", i), err)
 		}
 		switch u.Op {
 		case store.Create:
-			present, ok := staged[u.Tuple]
-			if !ok {
-				present = t.exists(u.Tuple)
-			}
-			if present {
+			if present(u.Tuple) {
 				err := fault.New(fault.AlreadyExists, "tuple %s already exists", u.Tuple)
 				err.Field = fmt.Sprintf("updates[%d]", i)
-				return err
+				return 0, err
 			}
 			staged[u.Tuple] = true
 		case store.Touch:
 			staged[u.Tuple] = true
 		case store.Delete:
+			if present(u.Tuple) {
+				deleted++
+			}
 			staged[u.Tuple] = false
 		default:
-			return fault.Invalid(fmt.Sprintf("updates[%d].op", i), "unknown operation %d", u.Op)
+			return 0, fault.Invalid(fmt.Sprintf("updates[%d].op", i), "unknown operation %d", u.Op)
 		}
 	}
 	maps.Copy(t.pending, staged)
-	return nil
+	return deleted, nil
 }
 
 // DeleteTuples buffers the deletion of every tuple that matches f, counting those that exist after the

@@ -74,7 +74,7 @@ func TestLoadsExistingData(t *testing.T) {
 		updates = append(updates, store.Update{Op: store.Touch, Tuple: tu})
 	}
 	for i := 0; i < n; i += engine.MaxWriteBatch {
-		if _, err := e.WriteTuples(ctx, updates[i:min(i+engine.MaxWriteBatch, n)], nil); err != nil {
+		if _, _, err := e.WriteTuples(ctx, updates[i:min(i+engine.MaxWriteBatch, n)], nil); err != nil {
 			t.Fatal(err)
 		}
 	}

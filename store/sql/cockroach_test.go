@@ -101,7 +101,8 @@ func TestCockroachRevisions(t *testing.T) {
 	st := openStore(t, cockroachDatabase(t))
 	before := time.Now()
 	rev, err := st.Transact(ctx, func(ctx context.Context, tx store.Tx) error {
-		return tx.WriteTuples(ctx, []store.Update{{Op: store.Create, Tuple: mustTuple(t, "doc:a#viewer@user:x")}})
+		_, err := tx.WriteTuples(ctx, []store.Update{{Op: store.Create, Tuple: mustTuple(t, "doc:a#viewer@user:x")}})
+		return err
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -118,7 +119,8 @@ func TestCockroachRevisions(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			rev, err := st.Transact(ctx, func(ctx context.Context, tx store.Tx) error {
-				return tx.WriteTuples(ctx, []store.Update{{Op: store.Create, Tuple: tu}})
+				_, err := tx.WriteTuples(ctx, []store.Update{{Op: store.Create, Tuple: tu}})
+				return err
 			})
 			if err != nil {
 				errs <- err

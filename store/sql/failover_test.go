@@ -42,7 +42,8 @@ func TestFailover(t *testing.T) {
 	}
 	write := func(i int) (engine.Token, error) {
 		tu, _ := store.ParseTuple(fmt.Sprintf("doc:d%d#viewer@user:u%d", i, i))
-		return e.WriteTuples(ctx, []store.Update{{Op: store.Create, Tuple: tu}}, nil)
+		_, tok, err := e.WriteTuples(ctx, []store.Update{{Op: store.Create, Tuple: tu}}, nil)
+		return tok, err
 	}
 	for i := range 10 {
 		if _, err := write(i); err != nil {

@@ -19,7 +19,8 @@ func TestGarbageCollection(t *testing.T) {
 	write := func(op store.Operation) store.Revision {
 		t.Helper()
 		rev, err := st.Transact(ctx, func(ctx context.Context, tx store.Tx) error {
-			return tx.WriteTuples(ctx, []store.Update{{Op: op, Tuple: tu}})
+			_, err := tx.WriteTuples(ctx, []store.Update{{Op: op, Tuple: tu}})
+			return err
 		})
 		if err != nil {
 			t.Fatal(err)

@@ -24,7 +24,8 @@ func TestDiscardedHistory(t *testing.T) {
 	write := func(s string) store.Revision {
 		t.Helper()
 		rev, err := st.Transact(ctx, func(ctx context.Context, tx store.Tx) error {
-			return tx.WriteTuples(ctx, []store.Update{{Op: store.Create, Tuple: mustTuple(t, s)}})
+			_, err := tx.WriteTuples(ctx, []store.Update{{Op: store.Create, Tuple: mustTuple(t, s)}})
+			return err
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -118,7 +119,8 @@ func TestReadsWithoutThePrimary(t *testing.T) {
 	srv := pgtest.Start(t)
 	st := openStore(t, srv.NewMigratedDatabase(t))
 	rev, err := st.Transact(ctx, func(ctx context.Context, tx store.Tx) error {
-		return tx.WriteTuples(ctx, []store.Update{{Op: store.Create, Tuple: mustTuple(t, "doc:a#viewer@user:x")}})
+		_, err := tx.WriteTuples(ctx, []store.Update{{Op: store.Create, Tuple: mustTuple(t, "doc:a#viewer@user:x")}})
+		return err
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -61,7 +61,7 @@ func TestQuorumReads(t *testing.T) {
 	var last engine.Token
 	for i := range writes {
 		tu, _ := store.ParseTuple(fmt.Sprintf("doc:d%d#viewer@user:u%d", i, i))
-		if last, err = e.WriteTuples(ctx, []store.Update{{Op: store.Create, Tuple: tu}}, nil); err != nil {
+		if _, last, err = e.WriteTuples(ctx, []store.Update{{Op: store.Create, Tuple: tu}}, nil); err != nil {
 			t.Fatal(err)
 		}
 	}

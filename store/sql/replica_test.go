@@ -52,7 +52,7 @@ func TestReplicas(t *testing.T) {
 	write := func(i int) engine.Token {
 		t.Helper()
 		tu, _ := store.ParseTuple(fmt.Sprintf("doc:d%d#viewer@user:u%d", i, i))
-		tok, err := e.WriteTuples(ctx, []store.Update{{Op: store.Touch, Tuple: tu}}, nil)
+		_, tok, err := e.WriteTuples(ctx, []store.Update{{Op: store.Touch, Tuple: tu}}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

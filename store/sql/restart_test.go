@@ -65,7 +65,7 @@ func TestRestartDuringLoad(t *testing.T) {
 				default:
 				}
 				tu, _ := store.ParseTuple(fmt.Sprintf("doc:w%d-%d#viewer@user:u%d", w, i, i))
-				tok, err := e.WriteTuples(ctx, []store.Update{{Op: store.Create, Tuple: tu}}, nil)
+				_, tok, err := e.WriteTuples(ctx, []store.Update{{Op: store.Create, Tuple: tu}}, nil)
 				record(err)
 				if err != nil {
 					continue

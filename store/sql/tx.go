@@ -108,8 +108,9 @@ type tx struct {
 	schemaChanged bool
 }
 
-// WriteTuples applies updates in one round trip.
-func (t *tx) WriteTuples(ctx context.Context, updates []store.Update) error {
+// WriteTuples applies updates in one round trip; the rows its deletes affect are the tuples they
+// removed.
+func (t *tx) WriteTuples(ctx context.Context, updates []store.Update) (int, error) {
 	b := &pgx.Batch{}
 	for _, u := range updates {
 		tu := u.Tuple
@@ -124,26 +125,30 @@ func (t *tx) WriteTuples(ctx context.Context, updates []store.Update) error {
 			b.Queue(`UPDATE ward_tuples SET deleted_rev = $7 WHERE resource_type = $1 AND resource_id = $2 AND relation = $3
 				AND subject_type = $4 AND subject_id = $5 AND subject_relation = $6 AND deleted_rev = 9223372036854775807`, args...)
 		default:
-			return fault.Invalid("operation", "unknown operation %d", u.Op)
+			return 0, fault.Invalid("operation", "unknown operation %d", u.Op)
 		}
 	}
 	res := t.ptx.SendBatch(ctx, b)
+	deleted := 0
 	for i, u := range updates {
 		tag, err := res.Exec()
 		if err != nil {
 			res.Close()
 			var pgErr *pgconn.PgError
 			if errors.As(err, &pgErr) && pgErr.Code == "23505" { // unique violation: a live version exists
-				return &fault.Error{Code: fault.AlreadyExists, Field: "updates[" + strconv.Itoa(i) + "]",
+				return 0, &fault.Error{Code: fault.AlreadyExists, Field: "updates[" + strconv.Itoa(i) + "]",
 					Message: u.Tuple.String() + " already exists"}
 			}
-			return err
+			return 0, err
 		}
-		if tag.RowsAffected() > 0 {
+		if n := tag.RowsAffected(); n > 0 {
 			t.changed = true
+			if u.Op == store.Delete {
+				deleted += int(n)
+			}
 		}
 	}
-	return res.Close()
+	return deleted, res.Close()
 }
 
 // DeleteTuples marks every live tuple that matches f deleted at the transaction's revision.

@@ -101,7 +101,8 @@ func move(ctx context.Context, tx store.Tx, token string) error {
 	}
 	to := from[0]
 	to.Resource.ID = map[string]string{"left": "right", "right": "left"}[to.Resource.ID]
-	return tx.WriteTuples(ctx, []store.Update{{Op: store.Delete, Tuple: from[0]}, {Op: store.Create, Tuple: to}})
+	_, err := tx.WriteTuples(ctx, []store.Update{{Op: store.Delete, Tuple: from[0]}, {Op: store.Create, Tuple: to}})
+	return err
 }
 
 // checkBoxes checks that r has each token in exactly one box, read by box and by token.

@@ -12,10 +12,11 @@ import (
 func testSnapshots(t *testing.T, s store.Store) {
 	r1 := write(t, s, store.Create, "document:a#viewer@user:alice", "document:b#viewer@user:bob")
 	r2, err := s.Transact(context.Background(), func(ctx context.Context, tx store.Tx) error {
-		return tx.WriteTuples(ctx, []store.Update{
+		_, err := tx.WriteTuples(ctx, []store.Update{
 			{Op: store.Delete, Tuple: parse(t, "document:a#viewer@user:alice")[0]},
 			{Op: store.Create, Tuple: parse(t, "document:c#viewer@user:carol")[0]},
 		})
+		return err
 	})
 	if err != nil {
 		t.Fatal(err)

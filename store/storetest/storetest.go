@@ -28,6 +28,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Touch", testTouch},
 		{"DeleteMissing", testDeleteMissing},
 		{"DeleteTuples", testDeleteTuples},
+		{"DeleteCount", testDeleteCount},
 		{"FailedTransaction", testFailedTransaction},
 		{"TransactionReads", testTransactionReads},
 		{"Snapshots", testSnapshots},
@@ -102,7 +103,8 @@ func write(t testing.TB, s store.Store, op store.Operation, ss ...string) store.
 // apply is write for goroutines other than the test's.
 func apply(s store.Store, op store.Operation, tuples []store.Tuple) (store.Revision, error) {
 	return s.Transact(context.Background(), func(ctx context.Context, tx store.Tx) error {
-		return tx.WriteTuples(ctx, updates(op, tuples))
+		_, err := tx.WriteTuples(ctx, updates(op, tuples))
+		return err
 	})
 }
 

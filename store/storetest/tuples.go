@@ -222,19 +222,22 @@ func testCreateExisting(t *testing.T, s store.Store) {
 		fn       func(ctx context.Context, tx store.Tx) error
 	}{
 		{"committed", a, func(ctx context.Context, tx store.Tx) error {
-			if err := tx.WriteTuples(ctx, updates(store.Create, []store.Tuple{b})); err != nil {
+			if _, err := tx.WriteTuples(ctx, updates(store.Create, []store.Tuple{b})); err != nil {
 				return err
 			}
-			return tx.WriteTuples(ctx, updates(store.Create, []store.Tuple{a}))
+			_, err := tx.WriteTuples(ctx, updates(store.Create, []store.Tuple{a}))
+			return err
 		}},
 		{"same call", b, func(ctx context.Context, tx store.Tx) error {
-			return tx.WriteTuples(ctx, updates(store.Create, []store.Tuple{b, b}))
+			_, err := tx.WriteTuples(ctx, updates(store.Create, []store.Tuple{b, b}))
+			return err
 		}},
 		{"earlier call", b, func(ctx context.Context, tx store.Tx) error {
-			if err := tx.WriteTuples(ctx, updates(store.Create, []store.Tuple{b})); err != nil {
+			if _, err := tx.WriteTuples(ctx, updates(store.Create, []store.Tuple{b})); err != nil {
 				return err
 			}
-			return tx.WriteTuples(ctx, updates(store.Create, []store.Tuple{b}))
+			_, err := tx.WriteTuples(ctx, updates(store.Create, []store.Tuple{b}))
+			return err
 		}},
 	}
 	for _, tt := range tests {
@@ -305,14 +308,47 @@ func testDeleteTuples(t *testing.T, s store.Store) {
 	}
 }
 
+// testDeleteCount checks that WriteTuples counts the tuples its deletes removed: a stored one, one
+// written earlier in the same transaction or call, but not a missing one nor one already deleted.
+func testDeleteCount(t *testing.T, s store.Store) {
+	write(t, s, store.Create, "document:a#viewer@user:alice", "document:a#viewer@user:bob")
+	bob := parse(t, "document:a#viewer@user:bob")[0]
+	calls := []struct {
+		updates []store.Update
+		want    int
+	}{
+		{updates(store.Delete, parse(t, "document:a#viewer@user:alice", "document:a#viewer@user:nobody")), 1},
+		{updates(store.Create, parse(t, "document:c#viewer@user:carol")), 0},
+		{updates(store.Delete, parse(t, "document:c#viewer@user:carol", "document:a#viewer@user:alice")), 1},
+		{[]store.Update{{Op: store.Touch, Tuple: bob}, {Op: store.Delete, Tuple: bob}}, 1},
+		{updates(store.Delete, parse(t, "document:z#viewer@user:nobody")), 0},
+	}
+	rev, err := s.Transact(context.Background(), func(ctx context.Context, tx store.Tx) error {
+		for i, c := range calls {
+			n, err := tx.WriteTuples(ctx, c.updates)
+			if err != nil {
+				return err
+			}
+			if n != c.want {
+				t.Errorf("WriteTuples call %d (%v) deleted %d tuples; want %d", i, c.updates, n, c.want)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("Transact: %v", err)
+	}
+	equal(t, "tuples after the deletes", strs(query(t, s.Snapshot(rev), store.TupleFilter{}, store.QueryOptions{})), nil)
+}
+
 func testFailedTransaction(t *testing.T, s store.Store) {
 	rev := write(t, s, store.Create, "document:a#viewer@user:alice")
 	errBoom := errors.New("boom")
 	_, err := s.Transact(context.Background(), func(ctx context.Context, tx store.Tx) error {
-		if err := tx.WriteTuples(ctx, updates(store.Create, parse(t, "document:b#viewer@user:bob"))); err != nil {
+		if _, err := tx.WriteTuples(ctx, updates(store.Create, parse(t, "document:b#viewer@user:bob"))); err != nil {
 			return err
 		}
-		if err := tx.WriteTuples(ctx, updates(store.Delete, parse(t, "document:a#viewer@user:alice"))); err != nil {
+		if _, err := tx.WriteTuples(ctx, updates(store.Delete, parse(t, "document:a#viewer@user:alice"))); err != nil {
 			return err
 		}
 		if err := tx.WriteSchema(ctx, "definition user {}"); err != nil {
@@ -326,7 +362,7 @@ func testFailedTransaction(t *testing.T, s store.Store) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	_, err = s.Transact(ctx, func(ctx context.Context, tx store.Tx) error {
-		err := tx.WriteTuples(ctx, updates(store.Create, parse(t, "document:c#viewer@user:carol")))
+		_, err := tx.WriteTuples(ctx, updates(store.Create, parse(t, "document:c#viewer@user:carol")))
 		cancel()
 		return err
 	})

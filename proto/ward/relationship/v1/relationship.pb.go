@@ -751,8 +751,11 @@ func (x *WriteRelationshipsRequest) GetPreconditions() []*Precondition {
 
 // WriteRelationshipsResponse carries the snapshot token of the write.
 type WriteRelationshipsResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	WrittenAt     string                 `protobuf:"bytes,1,opt,name=written_at,json=writtenAt,proto3" json:"written_at,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	WrittenAt string                 `protobuf:"bytes,1,opt,name=written_at,json=writtenAt,proto3" json:"written_at,omitempty"`
+	// deleted_count is how many relationships the batch's OPERATION_DELETE updates removed; a
+	// delete of a relationship that was not stored counts for nothing.
+	DeletedCount  uint64 `protobuf:"varint,2,opt,name=deleted_count,json=deletedCount,proto3" json:"deleted_count,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -792,6 +795,13 @@ func (x *WriteRelationshipsResponse) GetWrittenAt() string {
 		return x.WrittenAt
 	}
 	return ""
+}
+
+func (x *WriteRelationshipsResponse) GetDeletedCount() uint64 {
+	if x != nil {
+		return x.DeletedCount
+	}
+	return 0
 }
 
 // DeleteRelationshipsRequest deletes what matches filter; filter.resource_type is required.
@@ -849,9 +859,10 @@ func (x *DeleteRelationshipsRequest) GetPreconditions() []*Precondition {
 
 // DeleteRelationshipsResponse says what was deleted, and when.
 type DeleteRelationshipsResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	DeletedAt     string                 `protobuf:"bytes,1,opt,name=deleted_at,json=deletedAt,proto3" json:"deleted_at,omitempty"`
-	DeletedCount  uint64                 `protobuf:"varint,2,opt,name=deleted_count,json=deletedCount,proto3" json:"deleted_count,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	DeletedAt string                 `protobuf:"bytes,1,opt,name=deleted_at,json=deletedAt,proto3" json:"deleted_at,omitempty"`
+	// deleted_count is how many relationships matched the filter and were removed.
+	DeletedCount  uint64 `protobuf:"varint,2,opt,name=deleted_count,json=deletedCount,proto3" json:"deleted_count,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1243,10 +1254,11 @@ const file_ward_relationship_v1_relationship_proto_rawDesc = "" +
 	"\x18OPERATION_MUST_NOT_MATCH\x10\x02\"\xa9\x01\n" +
 	"\x19WriteRelationshipsRequest\x12B\n" +
 	"\aupdates\x18\x01 \x03(\v2(.ward.relationship.v1.RelationshipUpdateR\aupdates\x12H\n" +
-	"\rpreconditions\x18\x02 \x03(\v2\".ward.relationship.v1.PreconditionR\rpreconditions\";\n" +
+	"\rpreconditions\x18\x02 \x03(\v2\".ward.relationship.v1.PreconditionR\rpreconditions\"`\n" +
 	"\x1aWriteRelationshipsResponse\x12\x1d\n" +
 	"\n" +
-	"written_at\x18\x01 \x01(\tR\twrittenAt\"\xa8\x01\n" +
+	"written_at\x18\x01 \x01(\tR\twrittenAt\x12#\n" +
+	"\rdeleted_count\x18\x02 \x01(\x04R\fdeletedCount\"\xa8\x01\n" +
 	"\x1aDeleteRelationshipsRequest\x12@\n" +
 	"\x06filter\x18\x01 \x01(\v2(.ward.relationship.v1.RelationshipFilterR\x06filter\x12H\n" +
 	"\rpreconditions\x18\x02 \x03(\v2\".ward.relationship.v1.PreconditionR\rpreconditions\"a\n" +

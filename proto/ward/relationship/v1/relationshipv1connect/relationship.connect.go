@@ -50,10 +50,13 @@ const (
 // RelationshipServiceClient is a client for the ward.relationship.v1.RelationshipService service.
 type RelationshipServiceClient interface {
 	// WriteRelationships applies a batch of updates atomically, after checking its preconditions in
-	// the same transaction. Every relationship is validated against the schema; if one is invalid,
-	// nothing of the batch is applied.
+	// the same transaction. Every relationship is validated against the schema, those of deletes
+	// included (a delete naming a type, relation or subject the schema does not know is
+	// INVALID_ARGUMENT, unless that very relationship is stored); if one is invalid, nothing of the
+	// batch is applied.
 	WriteRelationships(context.Context, *connect.Request[v1.WriteRelationshipsRequest]) (*connect.Response[v1.WriteRelationshipsResponse], error)
-	// DeleteRelationships deletes every relationship that matches a filter, atomically.
+	// DeleteRelationships deletes every relationship that matches a filter, atomically. A filter
+	// naming a type, relation or subject relation the schema does not know is INVALID_ARGUMENT.
 	DeleteRelationships(context.Context, *connect.Request[v1.DeleteRelationshipsRequest]) (*connect.Response[v1.DeleteRelationshipsResponse], error)
 	// ReadRelationships lists the relationships that match a filter, a page at a time, in a stable
 	// order, all pages from one snapshot.
@@ -133,10 +136,13 @@ func (c *relationshipServiceClient) Watch(ctx context.Context, req *connect.Requ
 // service.
 type RelationshipServiceHandler interface {
 	// WriteRelationships applies a batch of updates atomically, after checking its preconditions in
-	// the same transaction. Every relationship is validated against the schema; if one is invalid,
-	// nothing of the batch is applied.
+	// the same transaction. Every relationship is validated against the schema, those of deletes
+	// included (a delete naming a type, relation or subject the schema does not know is
+	// INVALID_ARGUMENT, unless that very relationship is stored); if one is invalid, nothing of the
+	// batch is applied.
 	WriteRelationships(context.Context, *connect.Request[v1.WriteRelationshipsRequest]) (*connect.Response[v1.WriteRelationshipsResponse], error)
-	// DeleteRelationships deletes every relationship that matches a filter, atomically.
+	// DeleteRelationships deletes every relationship that matches a filter, atomically. A filter
+	// naming a type, relation or subject relation the schema does not know is INVALID_ARGUMENT.
 	DeleteRelationships(context.Context, *connect.Request[v1.DeleteRelationshipsRequest]) (*connect.Response[v1.DeleteRelationshipsResponse], error)
 	// ReadRelationships lists the relationships that match a filter, a page at a time, in a stable
 	// order, all pages from one snapshot.
