@@ -36,7 +36,7 @@ func ExampleCheck() {
 	defer db.Close()
 	switch err := migrations.Check(ctx, db, migrations.Postgres); {
 	case errors.Is(err, migrations.ErrBehind):
-		log.Fatal(err) // "the database schema is at version 1 but this ward needs 2; run `ward migrate up`"
+		log.Fatal(err) // "the database schema is at version 1 but this ward needs 3; run `ward migrate up`"
 	case errors.Is(err, migrations.ErrAhead):
 		log.Fatal(err) // a newer ward migrated the database
 	case err != nil:

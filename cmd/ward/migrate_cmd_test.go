@@ -49,10 +49,11 @@ func TestMigrateUpAndStatus(t *testing.T) {
 	if err != nil {
 		t.Fatalf("status: %v", oneLine(err))
 	}
-	want := "SET       VERSION  NAME              STATE    APPLIED AT\n" +
-		"postgres  1        00001_tuples.sql  pending  -\n" +
-		"postgres  2        00002_oauth2.sql  pending  -\n" +
-		"the database schema is at version 0 but this ward needs 2; run `ward migrate up`\n"
+	want := "SET       VERSION  NAME                         STATE    APPLIED AT\n" +
+		"postgres  1        00001_tuples.sql             pending  -\n" +
+		"postgres  2        00002_oauth2.sql             pending  -\n" +
+		"postgres  3        00003_oauth2_assertions.sql  pending  -\n" +
+		"the database schema is at version 0 but this ward needs 3; run `ward migrate up`\n"
 	if out != want {
 		t.Errorf("status before up:\n%s\nwant:\n%s", out, want)
 	}
@@ -61,7 +62,7 @@ func TestMigrateUpAndStatus(t *testing.T) {
 	if err != nil {
 		t.Fatalf("up: %v", oneLine(err))
 	}
-	if !strings.HasPrefix(out, "applied postgres/00001_tuples.sql (") || !strings.HasSuffix(out, "up to date (postgres version 2)\n") {
+	if !strings.HasPrefix(out, "applied postgres/00001_tuples.sql (") || !strings.HasSuffix(out, "up to date (postgres version 3)\n") {
 		t.Errorf("first up printed:\n%s", out)
 	}
 
@@ -69,7 +70,7 @@ func TestMigrateUpAndStatus(t *testing.T) {
 	if err != nil {
 		t.Fatalf("second up: %v", oneLine(err))
 	}
-	if out != "already up to date (postgres version 2)\n" {
+	if out != "already up to date (postgres version 3)\n" {
 		t.Errorf("second up printed:\n%s", out)
 	}
 
@@ -78,9 +79,10 @@ func TestMigrateUpAndStatus(t *testing.T) {
 		t.Fatalf("status: %v", oneLine(err))
 	}
 	lines := strings.Split(out, "\n")
-	if len(lines) != 5 || !strings.HasPrefix(lines[1], "postgres  1        00001_tuples.sql  applied  20") ||
-		!strings.HasPrefix(lines[2], "postgres  2        00002_oauth2.sql  applied  20") ||
-		lines[3] != "the database schema is current" {
+	if len(lines) != 6 || !strings.HasPrefix(lines[1], "postgres  1        00001_tuples.sql             applied  20") ||
+		!strings.HasPrefix(lines[2], "postgres  2        00002_oauth2.sql             applied  20") ||
+		!strings.HasPrefix(lines[3], "postgres  3        00003_oauth2_assertions.sql  applied  20") ||
+		lines[4] != "the database schema is current" {
 		t.Errorf("status after up:\n%s", out)
 	}
 }
@@ -157,8 +159,8 @@ func TestMigrateUpFromConcurrentProcesses(t *testing.T) {
 				}
 				recorded = append(recorded, fmt.Sprintf("%d×%d", v, n))
 			}
-			if got := strings.Join(recorded, " "); got != "0×1 1×1 2×1" {
-				t.Errorf("ward_migrations records version×rows %s, want 0×1 1×1 2×1", got)
+			if got := strings.Join(recorded, " "); got != "0×1 1×1 2×1 3×1" {
+				t.Errorf("ward_migrations records version×rows %s, want 0×1 1×1 2×1 3×1", got)
 			}
 			if err := migrations.Check(t.Context(), db, migrations.Postgres); err != nil {
 				t.Errorf("Check: %v", err)
