@@ -31,12 +31,14 @@ func NewIntrospectionService(p *oauth2.Provider, log *slog.Logger, requireClient
 
 // Introspect implements IntrospectionService.Introspect.
 func (s *IntrospectionService) Introspect(ctx context.Context, req *connect.Request[oauth2v1.IntrospectRequest]) (*connect.Response[oauth2v1.IntrospectResponse], error) {
+	var caller *oauth2.Client // nil on the admin listener, where every token may be asked about
 	if s.authenticated {
 		id, secret, ok, err := parseBasicAuth(req.Header().Get("Authorization"))
 		if !ok || err != nil {
 			return nil, connect.NewError(connect.CodeUnauthenticated, errors.New("introspection needs a client's credentials (Authorization: Basic)"))
 		}
-		if _, err := s.p.AuthenticateClient(ctx, oauth2.ClientCredentials{Method: oauth2.AuthClientSecretBasic, ID: id, Secret: secret}); err != nil {
+		caller, err = s.p.AuthenticateClient(ctx, oauth2.ClientCredentials{Method: oauth2.AuthClientSecretBasic, ID: id, Secret: secret})
+		if err != nil {
 			return nil, connect.NewError(connect.CodeUnauthenticated, errors.New("client authentication failed"))
 		}
 	}
@@ -44,7 +46,7 @@ func (s *IntrospectionService) Introspect(ctx context.Context, req *connect.Requ
 	if err != nil {
 		return nil, toConnect(ctx, s.log, err)
 	}
-	if !in.Active {
+	if !in.Active || caller != nil && !s.p.MayIntrospect(caller, in) {
 		return connect.NewResponse(&oauth2v1.IntrospectResponse{}), nil
 	}
 	resp := &oauth2v1.IntrospectResponse{

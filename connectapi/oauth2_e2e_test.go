@@ -51,7 +51,7 @@ func webClients(e *oauth2Env) (rsSecret string) {
 	})
 	_, rsSecret = e.createClient(oauth2.Client{
 		ID: "rs", AuthMethod: oauth2.AuthClientSecretBasic,
-		GrantTypes: []oauth2.GrantType{oauth2.GrantClientCredentials}, Scopes: []string{"introspect"},
+		GrantTypes: []oauth2.GrantType{oauth2.GrantClientCredentials}, Scopes: []string{"introspect", oauth2.DefaultIntrospectionScope},
 	})
 	return rsSecret
 }

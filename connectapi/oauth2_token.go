@@ -101,8 +101,8 @@ func (h *OAuth2Handler) introspect(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err, basic)
 		return
 	}
-	resp := introspectionResponse{Active: in.Active}
-	if in.Active {
+	resp := introspectionResponse{Active: in.Active && h.p.MayIntrospect(c, in)}
+	if resp.Active {
 		resp = introspectionResponse{
 			Active: true, Scope: oauth2.FormatScope(in.Scopes), ClientID: in.ClientID, Subject: in.Subject,
 			TokenUse: in.TokenType, Exp: in.ExpiresAt.Unix(), Iat: in.IssuedAt.Unix(), Nbf: in.IssuedAt.Unix(),

@@ -90,6 +90,12 @@ type Config struct {
 	// the code to it, and older server-side clients send no code_challenge.
 	RequirePKCE bool
 
+	// IntrospectionScope is the scope that lets a registered client introspect every token at
+	// the public introspection endpoints; a client without it learns only of the tokens issued to
+	// it or naming it in their audience (see [Provider.MayIntrospect]). Default
+	// DefaultIntrospectionScope.
+	IntrospectionScope string
+
 	// IntrospectionCacheSize is how many active access tokens Introspect keeps; default 100 000.
 	// Negative: no cache.
 	IntrospectionCacheSize int

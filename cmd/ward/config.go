@@ -81,6 +81,8 @@ type serveConfig struct {
 	ClientAuthRate  float64  `koanf:"client_auth_rate"`
 	ClientAuthBurst int      `koanf:"client_auth_burst"`
 	TrustedProxies  []string `koanf:"trusted_proxies"`
+	// Which clients may introspect which tokens at the public introspection endpoints.
+	IntrospectionScope string `koanf:"introspection_scope"`
 }
 
 func defaultServeConfig() serveConfig {
@@ -109,6 +111,7 @@ func defaultServeConfig() serveConfig {
 		APIAuth:              "auto",
 		ClientAuthRate:       oauth2.DefaultClientAuthRate,
 		ClientAuthBurst:      oauth2.DefaultClientAuthBurst,
+		IntrospectionScope:   oauth2.DefaultIntrospectionScope,
 	}
 }
 
@@ -161,6 +164,7 @@ func addServeFlags(fs *pflag.FlagSet) {
 	fs.Bool("pkce-required-for-confidential-clients", false, "require PKCE (S256) of confidential clients too, as OAuth 2.1 does; public clients always need it")
 	fs.Float64("client-auth-rate", d.ClientAuthRate, "failed OAuth2 client authentications allowed per second, per client ID and per source address, after a burst of client_auth_burst; more get 429 with Retry-After")
 	fs.Int("client-auth-burst", d.ClientAuthBurst, "failed OAuth2 client authentications a client ID or source address may make at once")
+	fs.String("introspection-scope", d.IntrospectionScope, "the scope a client must be registered with to introspect every token at the public endpoints; without it a client learns only of its own tokens and those whose audience names it")
 	fs.StringSlice("trusted-proxies", nil, "CIDR prefixes or addresses of the load balancers and proxies whose X-Forwarded-For names the client address (for the OAuth2 limiters); empty: the peer's address is the client's")
 }
 
@@ -294,6 +298,9 @@ func (c serveConfig) validate() error {
 		return fmt.Errorf("client_auth_rate must be more than 0, not %g", c.ClientAuthRate)
 	case c.ClientAuthBurst < 1:
 		return fmt.Errorf("client_auth_burst must be at least 1, not %d", c.ClientAuthBurst)
+	}
+	if c.IntrospectionScope == "" || strings.ContainsAny(c.IntrospectionScope, " \t\n\"\\") {
+		return fmt.Errorf("introspection_scope must be one scope token (no spaces or quotes), not %q", c.IntrospectionScope)
 	}
 	if _, err := connectapi.ParseTrustedProxies(c.TrustedProxies); err != nil {
 		return err

@@ -364,6 +364,7 @@ func newProvider(cfg serveConfig, st stores, defaultIssuer string, log *slog.Log
 		RevocationBound:     cfg.RevocationBound,
 		ClientAuthRate:      cfg.ClientAuthRate,
 		ClientAuthBurst:     cfg.ClientAuthBurst,
+		IntrospectionScope:  cfg.IntrospectionScope,
 		Logger:              log,
 	})
 	if err != nil {
