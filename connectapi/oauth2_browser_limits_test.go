@@ -17,16 +17,21 @@ import (
 // noRedirects is a client that returns redirects instead of following them.
 var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
+// webAuthorizeQuery registers a web client and returns a valid authorization request of it.
+func webAuthorizeQuery(e *oauth2Env) url.Values {
+	const redirect = "https://app.example/cb"
+	c, _ := e.createClient(oauth2.Client{ID: "web", AuthMethod: oauth2.AuthClientSecretBasic, RedirectURIs: []string{redirect},
+		GrantTypes: []oauth2.GrantType{oauth2.GrantAuthorizationCode}, ResponseTypes: []string{"code"}, Scopes: []string{"openid"}})
+	return url.Values{"client_id": {c.ID}, "redirect_uri": {redirect}, "response_type": {"code"}, "scope": {"openid"},
+		"state": {"state-0123456789"}, "code_challenge": {"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"}, "code_challenge_method": {"S256"}}
+}
+
 // TestAuthorizeRequestBounds sends unauthenticated authorization requests over loopback: an
 // oversized known parameter and an oversized request are refused naming what is too long, and the
 // flow of an accepted request keeps only the parameters ward reads.
 func TestAuthorizeRequestBounds(t *testing.T) {
 	e := newOAuth2Env(t, memoryStore(t))
-	const redirect = "https://app.example/cb"
-	c, _ := e.createClient(oauth2.Client{ID: "web", AuthMethod: oauth2.AuthClientSecretBasic, RedirectURIs: []string{redirect},
-		GrantTypes: []oauth2.GrantType{oauth2.GrantAuthorizationCode}, ResponseTypes: []string{"code"}, Scopes: []string{"openid"}})
-	base := url.Values{"client_id": {c.ID}, "redirect_uri": {redirect}, "response_type": {"code"}, "scope": {"openid"},
-		"state": {"state-0123456789"}, "code_challenge": {"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"}, "code_challenge_method": {"S256"}}
+	base := webAuthorizeQuery(e)
 	get := func(q url.Values) (*http.Response, string) {
 		t.Helper()
 		resp, err := noRedirects.Get(e.issuer + oauth2.PathAuthorize + "?" + q.Encode())
@@ -70,11 +75,7 @@ func TestAuthorizeRequestBounds(t *testing.T) {
 // proxy's names each browser, so that browsers behind it do not share one budget.
 func TestFlowsPerSourceLimited(t *testing.T) {
 	e := newOAuth2Env(t, memoryStore(t))
-	const redirect = "https://app.example/cb"
-	c, _ := e.createClient(oauth2.Client{ID: "web", AuthMethod: oauth2.AuthClientSecretBasic, RedirectURIs: []string{redirect},
-		GrantTypes: []oauth2.GrantType{oauth2.GrantAuthorizationCode}, ResponseTypes: []string{"code"}, Scopes: []string{"openid"}})
-	q := url.Values{"client_id": {c.ID}, "redirect_uri": {redirect}, "response_type": {"code"}, "scope": {"openid"},
-		"state": {"state-0123456789"}, "code_challenge": {"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"}, "code_challenge_method": {"S256"}}
+	q := webAuthorizeQuery(e)
 	serve := func(opts ...connectapi.OAuth2Option) string {
 		srv := httptest.NewServer(connectapi.NewOAuth2Handler(e.p, slog.New(slog.NewTextHandler(io.Discard, nil)), opts...))
 		t.Cleanup(srv.Close)
