@@ -138,6 +138,13 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready chan<- 
 		return err
 	}
 	if provider != nil {
+		// A key ward cannot open would fail every token request later; better not to start.
+		if err := provider.CheckSigningKeys(ctx); err != nil {
+			for _, l := range listeners {
+				l.Close()
+			}
+			return fmt.Errorf("the OAuth2 server cannot use its stored signing keys: %w", err)
+		}
 		if err := reg.Register(connectapi.NewOAuth2Collector(provider)); err != nil {
 			for _, l := range listeners {
 				l.Close()
