@@ -10,6 +10,8 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"math/big"
 	"sync"
 	"sync/atomic"
@@ -110,10 +112,16 @@ func (k *keyRing) load(ctx context.Context) (*keySet, error) {
 		Keys []json.RawMessage `json:"keys"`
 	}
 	jwks.Keys = []json.RawMessage{}
+	var refused []error
 	for _, st := range stored {
 		key, err := p.parseSigningKey(st)
 		if err != nil {
-			return nil, err
+			// A key ward cannot open, or must not trust (stored unsealed), neither signs nor is
+			// published; the others still serve. `ward serve` refuses to start over such keys,
+			// so this is a key planted or altered since.
+			p.log.Error("oauth2: a stored signing key is refused", "kid", st.ID, "error", err)
+			refused = append(refused, err)
+			continue
 		}
 		if st.RetiredAt.IsZero() && s.signing == nil {
 			s.signing = key
@@ -125,10 +133,34 @@ func (k *keyRing) load(ctx context.Context) (*keySet, error) {
 		}
 	}
 	if s.signing == nil {
-		return nil, fault.Bugf("no active signing key after creating one")
+		// A new key is not made in place of refused ones: the operator is to fix them (seal
+		// them, or restore their secret), and a key made now would sit beside them.
+		return nil, fault.Wrap(fault.Internal, errors.Join(refused...), "no stored signing key can sign")
 	}
 	s.jwks = marshal(jwks)
 	return s, nil
+}
+
+// CheckSigningKeys opens every stored signing key that ward would use — the active ones, and
+// retired ones still published — and returns an error naming each that it cannot: stored unsealed
+// (run `ward keys seal`), or sealed under a secret that is not in TokenSecrets. `ward serve` calls
+// it at start, so that such a key stops the server with the reason rather than failing later.
+func (p *Provider) CheckSigningKeys(ctx context.Context) error {
+	stored, err := p.st.ListSigningKeys(ctx)
+	if err != nil {
+		return fmt.Errorf("reading the signing keys: %w", err)
+	}
+	now := p.now()
+	var errs []error
+	for _, st := range stored {
+		if !st.RetiredAt.IsZero() && !now.Before(st.PublishUntil) {
+			continue // never used again; deleted by the next cleanup
+		}
+		if _, err := p.parseSigningKey(st); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 func hasActive(keys []*store.SigningKey) bool {
@@ -170,7 +202,7 @@ func (p *Provider) parseSigningKey(st *store.SigningKey) (*signingKey, error) {
 	}
 	raw, err := x509.ParsePKCS8PrivateKey(der)
 	if err != nil {
-		return nil, fault.Wrap(fault.Internal, err, "a stored signing key is unreadable")
+		return nil, fault.Wrap(fault.Internal, err, fmt.Sprintf("signing key kid=%s: its private key is unreadable", st.ID))
 	}
 	k := &signingKey{id: st.ID, alg: st.Algorithm, info: SigningKeyInfo{
 		ID: st.ID, Algorithm: st.Algorithm, CreatedAt: st.CreatedAt, RetiredAt: st.RetiredAt, PublishUntil: st.PublishUntil,

@@ -41,8 +41,8 @@ func TestKeySealer(t *testing.T) {
 	if _, err := sealer.open("k1", sealedKeyPrefix); err == nil {
 		t.Error("opened a sealed key with nothing after its prefix")
 	}
-	// A key stored before sealing is plain DER and is read as it is.
-	if got, err := sealer.open("k1", der); err != nil || !bytes.Equal(got, der) {
-		t.Errorf("open of an unsealed key = %q, %v", got, err)
+	// A key stored before sealing is plain DER, and is refused until `ward keys seal` seals it.
+	if got, err := sealer.open("k1", der); err == nil || !strings.Contains(err.Error(), "kid=k1 is not sealed: run `ward keys seal`") {
+		t.Errorf("open of an unsealed key = %q, %v; want a refusal", got, err)
 	}
 }

@@ -341,7 +341,7 @@ type DeviceStore interface {
 type SigningKey struct {
 	ID         string // the JWK "kid"
 	Algorithm  string // a JWS "alg": RS256, ES256 or EdDSA
-	PrivateKey []byte // PKCS #8, DER
+	PrivateKey []byte // PKCS #8, DER, sealed by the oauth2 package (see its keyseal.go)
 	CreatedAt  time.Time
 	// RetiredAt is when the key stopped signing; zero while it signs.
 	RetiredAt time.Time
@@ -362,4 +362,8 @@ type SigningKeyStore interface {
 	// DeleteSigningKeys deletes retired keys whose PublishUntil is before before, and returns how
 	// many.
 	DeleteSigningKeys(ctx context.Context, before time.Time) (int, error)
+	// ReplaceSigningKeyPrivateKey sets the key's PrivateKey to to when it is from (bytewise);
+	// FailedPrecondition when it is something else, NotFound when there is no such key. It is
+	// how `ward keys seal` seals keys stored unsealed without overwriting a concurrent change.
+	ReplaceSigningKeyPrivateKey(ctx context.Context, id string, from, to []byte) error
 }

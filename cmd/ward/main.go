@@ -53,7 +53,7 @@ func newRootCommand(stdout, stderr interface{ Write([]byte) (int, error) }, envi
 		newClientsCommand(c),
 		newLoginCommand(c),
 		newConsentCommand(c),
-		newKeysCommand(c),
+		newKeysCommand(c, environ),
 		newChaosCommand(environ),
 		newAPIKeyCommand(),
 		&cobra.Command{

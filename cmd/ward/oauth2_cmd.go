@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,8 +16,10 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
 
+	"github.com/wardhq/ward/oauth2"
 	oauth2v1 "github.com/wardhq/ward/proto/ward/oauth2/v1"
 	"github.com/wardhq/ward/proto/ward/oauth2/v1/oauth2v1connect"
+	storesql "github.com/wardhq/ward/store/sql"
 )
 
 func (c *client) oauth2Admin() oauth2v1connect.OAuth2AdminServiceClient {
@@ -387,8 +390,8 @@ func newConsentCommand(c *client) *cobra.Command {
 }
 
 // newKeysCommand manages the signing keys of ID tokens and JWT access tokens.
-func newKeysCommand(c *client) *cobra.Command {
-	cmd := &cobra.Command{Use: "keys", Short: "Manage OAuth2 signing keys (admin API)"}
+func newKeysCommand(c *client, environ func() []string) *cobra.Command {
+	cmd := &cobra.Command{Use: "keys", Short: "Manage OAuth2 signing keys (admin API; `seal` works on the database)"}
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List signing keys, newest first, as JSON",
@@ -413,6 +416,62 @@ func newKeysCommand(c *client) *cobra.Command {
 			return printJSON(cmd.OutOrStdout(), res.Msg.GetKey())
 		},
 	}
-	cmd.AddCommand(list, rotate)
+	cmd.AddCommand(list, rotate, newKeysSealCommand(environ))
+	return cmd
+}
+
+// newKeysSealCommand is `ward keys seal`. It works on the database, not through the admin API:
+// a server over unsealed keys refuses to start, so there is no server to ask. It reads the
+// configuration `ward serve` reads (--config, WARD_*, the same flags), so that it seals under
+// the very first token secret the servers will open the keys with.
+func newKeysSealCommand(environ func() []string) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "seal",
+		Short: "Seal the signing keys stored unsealed (by a ward from before sealing) under the first token secret",
+		Long: `Seal, under the first of token_secrets, every signing key in the database that is stored
+unsealed, and print the ID of each; ward refuses such keys (they neither sign nor are
+published, and ` + "`ward serve`" + ` does not start over them). Keys sealed already are left alone, so
+running it again does nothing. It reads dsn and token_secrets as ` + "`ward serve`" + ` does: from
+--config, WARD_DSN and WARD_TOKEN_SECRETS (or token_secrets_file), and the flags.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadServeConfig(cmd.Flags(), environ)
+			if err != nil {
+				return err
+			}
+			if cfg.DSN == "" {
+				return errors.New("no database given: set --dsn or WARD_DSN; the embedded store lives in one process, and its keys are sealed as they are made")
+			}
+			if len(cfg.TokenSecrets) == 0 {
+				return errors.New("no token secret given: set token_secrets (--token-secrets, WARD_TOKEN_SECRETS or token_secrets_file) as for `ward serve`")
+			}
+			ctx := cmd.Context()
+			if err := checkSchema(ctx, cfg.DSN); err != nil {
+				return err
+			}
+			st, err := storesql.Open(ctx, cfg.DSN)
+			if err != nil {
+				return fmt.Errorf("opening the database: %w", err)
+			}
+			defer st.Close()
+			secrets := make([][]byte, len(cfg.TokenSecrets))
+			for i, s := range cfg.TokenSecrets {
+				secrets[i] = []byte(s)
+			}
+			sealed, err := oauth2.SealSigningKeys(ctx, st.OAuth2(), secrets)
+			out := cmd.OutOrStdout()
+			for _, k := range sealed {
+				fmt.Fprintf(out, "sealed signing key kid=%s (%s)\n", k.ID, k.Algorithm)
+			}
+			if err != nil {
+				return err
+			}
+			if len(sealed) == 0 {
+				fmt.Fprintln(out, "every signing key is sealed already")
+			}
+			return nil
+		},
+	}
+	addServeFlags(cmd.Flags())
 	return cmd
 }

@@ -138,6 +138,13 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready chan<- 
 		return err
 	}
 	if provider != nil {
+		// A key ward cannot open would fail every token request later; better not to start.
+		if err := provider.CheckSigningKeys(ctx); err != nil {
+			for _, l := range listeners {
+				l.Close()
+			}
+			return fmt.Errorf("the OAuth2 server cannot use its stored signing keys: %w", err)
+		}
 		if err := reg.Register(connectapi.NewOAuth2Collector(provider)); err != nil {
 			for _, l := range listeners {
 				l.Close()
@@ -234,16 +241,7 @@ func openStores(ctx context.Context, cfg serveConfig, log *slog.Logger, reg prom
 		log.Info("using the embedded store: data lives in this process only")
 		return stores{tuples: memory.New(memory.WithRetention(cfg.Retention)), oauth2: memory.NewOAuth2Store()}, nil
 	}
-	db, err := migrations.Open(cfg.DSN)
-	if err != nil {
-		return stores{}, err
-	}
-	defer db.Close()
-	dialect, err := migrations.Detect(ctx, db)
-	if err != nil {
-		return stores{}, err
-	}
-	if err := migrations.Check(ctx, db, dialect); err != nil {
+	if err := checkSchema(ctx, cfg.DSN); err != nil {
 		return stores{}, err
 	}
 	st, err := storesql.Open(ctx, cfg.DSN,
@@ -266,6 +264,20 @@ func openStores(ctx context.Context, cfg serveConfig, log *slog.Logger, reg prom
 		return stores{}, fmt.Errorf("loading the in-memory copy of the database: %w", err)
 	}
 	return stores{tuples: m, oauth2: st.OAuth2(), shared: true}, nil
+}
+
+// checkSchema fails unless the database at dsn has the schema this ward needs.
+func checkSchema(ctx context.Context, dsn string) error {
+	db, err := migrations.Open(dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	dialect, err := migrations.Detect(ctx, db)
+	if err != nil {
+		return err
+	}
+	return migrations.Check(ctx, db, dialect)
 }
 
 // newTracer returns a tracer that exports to an OTLP/HTTP endpoint, and a function that flushes

@@ -1,6 +1,7 @@
 package memory
 
 import (
+	"bytes"
 	"context"
 	"slices"
 	"strings"
@@ -202,6 +203,21 @@ func (s *OAuth2Store) RetireSigningKey(_ context.Context, id string, at, publish
 		return fault.New(fault.FailedPrecondition, "signing key %q is retired already", id)
 	}
 	k.RetiredAt, k.PublishUntil = at, publishUntil
+	return nil
+}
+
+// ReplaceSigningKeyPrivateKey sets the key's private part to to when it is from.
+func (s *OAuth2Store) ReplaceSigningKeyPrivateKey(_ context.Context, id string, from, to []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k, ok := s.signingKeys[id]
+	switch {
+	case !ok:
+		return fault.New(fault.NotFound, "signing key %q not found", id)
+	case !bytes.Equal(k.PrivateKey, from):
+		return fault.New(fault.FailedPrecondition, "signing key %q has changed", id)
+	}
+	k.PrivateKey = slices.Clone(to)
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"time"
@@ -253,6 +254,24 @@ func (o *OAuth2Store) RetireSigningKey(ctx context.Context, id string, at, publi
 		}
 		_, err = tx.Exec(ctx, `UPDATE ward_oauth2_signing_keys SET retired_at = $2, publish_until = $3 WHERE id = $1`,
 			id, ts(at), ts(publishUntil))
+		return err
+	})
+}
+
+// ReplaceSigningKeyPrivateKey sets the key's private part to to when it is from.
+func (o *OAuth2Store) ReplaceSigningKeyPrivateKey(ctx context.Context, id string, from, to []byte) error {
+	return o.inTx(ctx, "replace signing key", func(ctx context.Context, tx pgx.Tx, _ bool) error {
+		var stored []byte
+		err := tx.QueryRow(ctx, `SELECT private_key FROM ward_oauth2_signing_keys WHERE id = $1 FOR UPDATE`, id).Scan(&stored)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+			return fault.New(fault.NotFound, "signing key %q not found", id)
+		case err != nil:
+			return err
+		case !bytes.Equal(stored, from):
+			return fault.New(fault.FailedPrecondition, "signing key %q has changed", id)
+		}
+		_, err = tx.Exec(ctx, `UPDATE ward_oauth2_signing_keys SET private_key = $2 WHERE id = $1`, id, to)
 		return err
 	})
 }

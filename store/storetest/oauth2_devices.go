@@ -203,4 +203,18 @@ func testSigningKeys(t *testing.T, s store.OAuth2Store) {
 		t.Fatal(err)
 	}
 	same(t, "ListSigningKeys after deleting", list, []*store.SigningKey{key("k0", 2*time.Hour), key("k3", time.Hour)})
+
+	// The private key is replaced only while it is what the caller read.
+	if err := s.ReplaceSigningKeyPrivateKey(ctx, "k3", []byte("der:k3"), []byte("sealed:k3")); err != nil {
+		t.Fatalf("ReplaceSigningKeyPrivateKey: %v", err)
+	}
+	wantCode(t, s.ReplaceSigningKeyPrivateKey(ctx, "k3", []byte("der:k3"), []byte("other")), fault.FailedPrecondition)
+	wantCode(t, s.ReplaceSigningKeyPrivateKey(ctx, "nope", []byte("der:k3"), []byte("other")), fault.NotFound)
+	list, err = s.ListSigningKeys(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k3 := key("k3", time.Hour)
+	k3.PrivateKey = []byte("sealed:k3")
+	same(t, "ListSigningKeys after replacing a private key", list, []*store.SigningKey{key("k0", 2*time.Hour), k3})
 }
