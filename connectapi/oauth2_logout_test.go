@@ -1,15 +1,18 @@
 package connectapi_test
 
 import (
+	"fmt"
 	"html"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	xoauth2 "golang.org/x/oauth2"
 
 	"github.com/wardhq/ward/oauth2"
@@ -247,5 +250,46 @@ func TestOAuth2LogoutConfirmation(t *testing.T) {
 	}
 	if !e.loggedIn(t, b, cfg) {
 		t.Fatal("a replayed confirmation ended the new session")
+	}
+}
+
+// In Chromium, another site (localhost, while ward is 127.0.0.1) sends the browser to ward's
+// logout with a top-level GET and with an auto-submitted POST that claims the confirmation: the
+// GET shows the confirmation page, the POST (which carries no SameSite=Lax cookie) ends and
+// deletes nothing, and the next sign-in is still remembered.
+func TestOAuth2BrowserCrossSiteLogout(t *testing.T) {
+	e, app := newBrowserEnv(t)
+	rp := newRelyingParty(t, e, "webapp")
+	ctx := newBrowser(t)
+	load(t, ctx, "the sign-in", chromedp.Navigate(rp.srv.URL+"/login"))
+	logInAndAllow(t, ctx, "alice")
+
+	logout := e.issuer + oauth2.PathLogout
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		switch r.URL.Path {
+		case "/get":
+			fmt.Fprintf(w, `<!doctype html><meta http-equiv="refresh" content="0;url=%s">`, html.EscapeString(logout))
+		case "/post":
+			fmt.Fprintf(w, `<!doctype html><form id="f" method="post" action="%s"><input type="hidden" name="%s" value="%s">`+
+				`<input type="hidden" name="%s" value="1.AAAA"></form><script>document.getElementById("f").submit()</script>`,
+				html.EscapeString(logout), oauth2.LogoutChoiceParam, oauth2.LogoutChoiceYes, oauth2.LogoutConfirmParam)
+		}
+	}))
+	t.Cleanup(evil.Close)
+	evilURL := strings.Replace(evil.URL, "127.0.0.1", "localhost", 1)
+
+	load(t, ctx, "the cross-site GET", chromedp.Navigate(evilURL+"/get"))
+	do(t, ctx, "the confirmation page", chromedp.WaitVisible(chromedp.CSS(`button[value="`+oauth2.LogoutChoiceYes+`"]`)))
+	if title := text(t, ctx, "h1"); title != "Log out?" {
+		t.Errorf("the cross-site logout GET shows %q; want the confirmation page", title)
+	}
+	load(t, ctx, "the cross-site POST", chromedp.Navigate(evilURL+"/post"))
+	do(t, ctx, "the answer to the POST", chromedp.WaitVisible(chromedp.CSS("h1")))
+
+	resp := load(t, ctx, "the sign-in after the attacks", chromedp.Navigate(rp.srv.URL+"/login"))
+	if greeting := text(t, ctx, "body"); greeting != "hello alice" || app.loginForms.Load() != 1 {
+		t.Errorf("after the cross-site logouts the sign-in ended at %s showing %q, with %d login forms; want hello alice without a second login",
+			resp.URL, greeting, app.loginForms.Load())
 	}
 }

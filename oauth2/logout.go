@@ -75,12 +75,16 @@ func (p *Provider) Logout(ctx context.Context, r BrowserRequest) (*BrowserResult
 			return &BrowserResult{Page: PageLogoutCancelled, SetCookies: []*http.Cookie{p.deleteCookie(logoutCookie)}}, nil
 		}
 	}
-	if sessionCookie != "" && len(sessionCookie) <= 128 {
-		if _, err := p.st.DeleteLoginSessions(ctx, hashHex(sessionCookie), ""); err != nil {
-			return nil, AsError(err)
+	// The cookie is deleted only when the request carried it: a cross-site POST comes without
+	// the SameSite=Lax session cookie, yet a top-level navigation may still delete it.
+	if sessionCookie != "" {
+		if len(sessionCookie) <= 128 {
+			if _, err := p.st.DeleteLoginSessions(ctx, hashHex(sessionCookie), ""); err != nil {
+				return nil, AsError(err)
+			}
 		}
+		res.SetCookies = append(res.SetCookies, p.deleteCookie(LoginSessionCookie))
 	}
-	res.SetCookies = append(res.SetCookies, p.deleteCookie(LoginSessionCookie))
 	if r.cookie(p.cookieName(logoutCookie)) != "" {
 		res.SetCookies = append(res.SetCookies, p.deleteCookie(logoutCookie))
 	}
