@@ -23,8 +23,8 @@ import (
 // expired one is accepted, as the specification allows). Errors are for the endpoint to show.
 //
 // A request that cannot show it comes from the session's user — no hint, or a hint for another
-// subject — ends nothing at once: any page can make a browser GET this endpoint (a cross-site
-// <img>), so the user is asked (§2, "the OP SHOULD ask the End-User whether to log out") with a
+// subject — ends nothing at once: any site can send a browser here with a top-level GET (a link,
+// a redirect, a meta refresh), which carries the SameSite=Lax session cookie, so the user is asked (§2, "the OP SHOULD ask the End-User whether to log out") with a
 // page whose form POSTs back a confirmation ([PageLogoutConfirm]). The confirmation is bound to
 // the request's parameters, to a random flow ID in a short-lived cookie of this browser, and to
 // the session it ends, so that it is single use: the session it names is gone once it is used.
