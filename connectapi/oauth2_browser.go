@@ -22,7 +22,7 @@ func browserRequest(r *http.Request) (oauth2.BrowserRequest, error) {
 	if err := checkSingle(params); err != nil {
 		return oauth2.BrowserRequest{}, err
 	}
-	return oauth2.BrowserRequest{Params: params, Cookies: r.Cookies()}, nil
+	return oauth2.BrowserRequest{Method: r.Method, Params: params, Cookies: r.Cookies()}, nil
 }
 
 // authorize serves the authorization endpoint: a new request, or the browser's return from the

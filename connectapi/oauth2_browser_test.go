@@ -399,8 +399,13 @@ func TestOAuth2BrowserCodeFlow(t *testing.T) {
 			app.loginForms.Load(), app.consentForms.Load(), app.loginSkips.Load(), app.consentSkips.Load())
 	}
 
-	// Logging out at ward shows its page and ends the remembered login.
+	// Logging out at ward without an id_token_hint asks first; answering "Log out" on its page
+	// shows that the user is logged out and ends the remembered login.
 	resp = load(t, ctx, "the logout", chromedp.Navigate(e.issuer+oauth2.PathLogout))
+	if title := text(t, ctx, "h1"); resp.Status != http.StatusOK || title != "Log out?" {
+		t.Errorf("the logout confirmation page: %d, heading %q; want 200, Log out?", resp.Status, title)
+	}
+	resp = load(t, ctx, "confirming the logout", chromedp.Click(chromedp.CSS(`button[name="`+oauth2.LogoutChoiceParam+`"][value="`+oauth2.LogoutChoiceYes+`"]`)))
 	if title := text(t, ctx, "h1"); resp.Status != http.StatusOK || title != "Logged out" {
 		t.Errorf("the logout page: %d, heading %q; want 200, Logged out", resp.Status, title)
 	}

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/wardhq/ward/oauth2"
@@ -141,6 +142,10 @@ func (h *OAuth2Handler) browse(w http.ResponseWriter, r *http.Request, res *oaut
 		h.page(w, http.StatusOK, "Device not connected", "The device was denied access.", false)
 	case oauth2.PageLoggedOut:
 		h.page(w, http.StatusOK, "Logged out", "You have been logged out.", false)
+	case oauth2.PageLogoutConfirm:
+		h.render(w, http.StatusOK, pageData{Title: "Log out?", Message: "An application asks to log you out of ward. Log out?", Logout: res.Form})
+	case oauth2.PageLogoutCancelled:
+		h.page(w, http.StatusOK, "Still logged in", "You stay logged in.", false)
 	default:
 		h.page(w, http.StatusOK, "Done", "", false)
 	}
@@ -152,17 +157,30 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!doctype html>
 {{if .Form}}<form method="get" action="` + oauth2.PathDeviceVerify + `"><label for="user_code">Code</label>
 <input id="user_code" name="user_code" autocomplete="off" autofocus>
 <button type="submit">Continue</button></form>{{end}}
+{{if .Logout}}<form method="post" action="` + oauth2.PathLogout + `">
+{{range $k, $vs := .Logout}}{{range $vs}}<input type="hidden" name="{{$k}}" value="{{.}}">
+{{end}}{{end}}<button type="submit" name="` + oauth2.LogoutChoiceParam + `" value="` + oauth2.LogoutChoiceYes + `" autofocus>Log out</button>
+<button type="submit" name="` + oauth2.LogoutChoiceParam + `" value="no">Stay logged in</button></form>{{end}}
 </body></html>
 `))
 
+// pageData is what pageTemplate shows: Form is the user code form, Logout the hidden fields of
+// the logout confirmation form.
+type pageData struct {
+	Title, Message string
+	Form           bool
+	Logout         url.Values
+}
+
 func (h *OAuth2Handler) page(w http.ResponseWriter, status int, title, message string, form bool) {
+	h.render(w, status, pageData{Title: title, Message: message, Form: form})
+}
+
+func (h *OAuth2Handler) render(w http.ResponseWriter, status int, d pageData) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	setBrowserHeaders(w.Header())
 	w.WriteHeader(status)
-	_ = pageTemplate.Execute(w, struct { // the client may be gone; nothing to do about it
-		Title, Message string
-		Form           bool
-	}{title, message, form})
+	_ = pageTemplate.Execute(w, d) // the client may be gone; nothing to do about it
 }
 
 // unixOrZero returns t as seconds since the epoch, or 0 for the zero time.

@@ -26,6 +26,7 @@ const flowCookie = "ward_oauth2_flow_"
 // BrowserRequest is a browser's request to the authorization or device verification endpoint:
 // its query (or form) parameters and its cookies.
 type BrowserRequest struct {
+	Method  string // the HTTP method; a logout confirmation must be a POST
 	Params  url.Values
 	Cookies []*http.Cookie
 }
@@ -44,11 +45,13 @@ type Page uint8
 
 // The pages of the browser endpoints.
 const (
-	PageNone           Page = iota
-	PageUserCodeForm        // the device verification endpoint asks for the user code
-	PageDeviceApproved      // the device was approved; the user may return to it
-	PageDeviceDenied        // the device was denied
-	PageLoggedOut           // RP-initiated logout finished
+	PageNone            Page = iota
+	PageUserCodeForm         // the device verification endpoint asks for the user code
+	PageDeviceApproved       // the device was approved; the user may return to it
+	PageDeviceDenied         // the device was denied
+	PageLoggedOut            // RP-initiated logout finished
+	PageLogoutConfirm        // RP-initiated logout asks the user to confirm, with a form of BrowserResult.Form
+	PageLogoutCancelled      // the user chose to stay logged in
 )
 
 // BrowserResult is what a browser endpoint answers: a redirect (RedirectTo) or a page, with
@@ -56,6 +59,8 @@ const (
 type BrowserResult struct {
 	RedirectTo string
 	Page       Page
+	// Form is the hidden fields of the form PageLogoutConfirm holds, POSTed back to PathLogout.
+	Form       url.Values
 	SetCookies []*http.Cookie
 }
 

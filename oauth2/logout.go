@@ -2,8 +2,16 @@ package oauth2
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
+	"strings"
+	"time"
 )
 
 // Logout serves RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0 §2): it ends the
@@ -13,9 +21,17 @@ import (
 // post_logout_redirect_uri must be registered by the client the id_token_hint was issued to (or
 // client_id names), compared exactly; a hint must be an ID token signed by this server (an
 // expired one is accepted, as the specification allows). Errors are for the endpoint to show.
+//
+// A request that cannot show it comes from the session's user — no hint, or a hint for another
+// subject — ends nothing at once: any site can send a browser here with a top-level GET (a link,
+// a redirect, a meta refresh), which carries the SameSite=Lax session cookie, so the user is asked (§2, "the OP SHOULD ask the End-User whether to log out") with a
+// page whose form POSTs back a confirmation ([PageLogoutConfirm]). The confirmation is bound to
+// the request's parameters, to a random flow ID in a short-lived cookie of this browser, and to
+// the session it ends, so that it is single use: the session it names is gone once it is used.
 func (p *Provider) Logout(ctx context.Context, r BrowserRequest) (*BrowserResult, error) {
 	q := r.Params
 	clientID := q.Get("client_id")
+	hintSubject := ""
 	if hint := q.Get("id_token_hint"); hint != "" {
 		claims, err := p.verifyJWT(ctx, hint, "", false)
 		if err != nil {
@@ -26,6 +42,7 @@ func (p *Provider) Logout(ctx context.Context, r BrowserRequest) (*BrowserResult
 			return nil, InvalidRequest("id_token_hint was not issued to client_id")
 		}
 		clientID = aud[0]
+		hintSubject, _ = claims.GetSubject()
 	}
 	res := &BrowserResult{}
 	if target := q.Get("post_logout_redirect_uri"); target != "" {
@@ -45,12 +62,32 @@ func (p *Provider) Logout(ctx context.Context, r BrowserRequest) (*BrowserResult
 		}
 		res.RedirectTo = withQuery(target, params)
 	}
-	if v := r.cookie(p.cookieName(LoginSessionCookie)); v != "" && len(v) <= 128 {
-		if _, err := p.st.DeleteLoginSessions(ctx, hashHex(v), ""); err != nil {
-			return nil, AsError(err)
+	sessionCookie := r.cookie(p.cookieName(LoginSessionCookie))
+	now := p.now()
+	if s := p.rememberedLogin(ctx, r, now); s != nil && (hintSubject == "" || hintSubject != s.Subject) {
+		if !q.Has(LogoutConfirmParam) {
+			return p.askLogout(q, sessionCookie, now), nil
+		}
+		if err := p.checkLogoutConfirmation(r, sessionCookie, now); err != nil {
+			return nil, err
+		}
+		if q.Get(LogoutChoiceParam) != LogoutChoiceYes {
+			return &BrowserResult{Page: PageLogoutCancelled, SetCookies: []*http.Cookie{p.deleteCookie(logoutCookie)}}, nil
 		}
 	}
-	res.SetCookies = append(res.SetCookies, p.deleteCookie(LoginSessionCookie))
+	// The cookie is deleted only when the request carried it: a cross-site POST comes without
+	// the SameSite=Lax session cookie, yet a top-level navigation may still delete it.
+	if sessionCookie != "" {
+		if len(sessionCookie) <= 128 {
+			if _, err := p.st.DeleteLoginSessions(ctx, hashHex(sessionCookie), ""); err != nil {
+				return nil, AsError(err)
+			}
+		}
+		res.SetCookies = append(res.SetCookies, p.deleteCookie(LoginSessionCookie))
+	}
+	if r.cookie(p.cookieName(logoutCookie)) != "" {
+		res.SetCookies = append(res.SetCookies, p.deleteCookie(logoutCookie))
+	}
 	if res.RedirectTo == "" {
 		res.RedirectTo = p.cfg.LogoutURL
 	}
@@ -58,6 +95,93 @@ func (p *Provider) Logout(ctx context.Context, r BrowserRequest) (*BrowserResult
 		res.Page = PageLoggedOut
 	}
 	return res, nil
+}
+
+// The logout confirmation form's parameters.
+const (
+	// LogoutConfirmParam carries the confirmation token the form POSTs back.
+	LogoutConfirmParam = "logout_confirm"
+	// LogoutChoiceParam is the user's answer: [LogoutChoiceYes] ends the session, anything else
+	// (the form's "Stay logged in" sends "no") leaves it.
+	LogoutChoiceParam = "logout_choice"
+	// LogoutChoiceYes is the answer that ends the session.
+	LogoutChoiceYes = "yes"
+)
+
+// logoutCookie holds the random ID of a pending logout confirmation: the token in the form is
+// worthless in a browser that lacks it. SameSite=Lax keeps it off a cross-site POST, too.
+const logoutCookie = "ward_oauth2_logout"
+
+// LogoutConfirmLifetime is how long a logout confirmation page stays valid.
+const LogoutConfirmLifetime = 10 * time.Minute
+
+// logoutBoundParams are the parameters of a logout request the confirmation repeats and binds:
+// the POST must carry exactly those the page was shown for.
+var logoutBoundParams = [...]string{"id_token_hint", "client_id", "post_logout_redirect_uri", "state"}
+
+// askLogout answers a logout the user must confirm: the confirmation page, and the cookie that
+// binds its token to this browser.
+func (p *Provider) askLogout(q url.Values, sessionCookie string, now time.Time) *BrowserResult {
+	flowID := randomID()
+	exp := strconv.FormatInt(now.Add(LogoutConfirmLifetime).Unix(), 10)
+	form := url.Values{}
+	for _, k := range logoutBoundParams {
+		if q.Has(k) {
+			form.Set(k, q.Get(k))
+		}
+	}
+	form.Set(LogoutConfirmParam, exp+"."+p.logoutMAC(p.cfg.TokenSecrets[0], flowID, sessionCookie, exp, form))
+	return &BrowserResult{
+		Page:       PageLogoutConfirm,
+		Form:       form,
+		SetCookies: []*http.Cookie{p.newCookie(logoutCookie, flowID, int(LogoutConfirmLifetime/time.Second), time.Time{})},
+	}
+}
+
+// checkLogoutConfirmation accepts r's confirmation token when it is a POST from the browser the
+// page was shown to, for this session and these parameters, within its lifetime.
+func (p *Provider) checkLogoutConfirmation(r BrowserRequest, sessionCookie string, now time.Time) error {
+	refused := func(why string) error {
+		return InvalidRequest("the logout confirmation %s; nothing was logged out", why)
+	}
+	if r.Method != http.MethodPost {
+		return refused("must be POSTed by the confirmation form")
+	}
+	flowID := r.cookie(p.cookieName(logoutCookie))
+	if flowID == "" || len(flowID) > 128 {
+		return refused("comes without its cookie (from another browser, or expired)")
+	}
+	exp, mac, ok := strings.Cut(r.Params.Get(LogoutConfirmParam), ".")
+	expUnix, err := strconv.ParseInt(exp, 10, 64)
+	if !ok || err != nil {
+		return refused("is malformed")
+	}
+	if !now.Before(time.Unix(expUnix, 0)) {
+		return refused("expired")
+	}
+	bound := url.Values{}
+	for _, k := range logoutBoundParams {
+		if r.Params.Has(k) {
+			bound.Set(k, r.Params.Get(k))
+		}
+	}
+	for _, secret := range p.cfg.TokenSecrets {
+		if subtle.ConstantTimeCompare([]byte(mac), []byte(p.logoutMAC(secret, flowID, sessionCookie, exp, bound))) == 1 {
+			return nil
+		}
+	}
+	return refused("is not valid for this browser, session and request")
+}
+
+// logoutMAC is the HMAC that binds a logout confirmation to its flow ID, the session (by the
+// hash of its cookie), its expiry and the request's parameters.
+func (p *Provider) logoutMAC(secret []byte, flowID, sessionCookie, exp string, bound url.Values) string {
+	m := hmac.New(sha256.New, secret)
+	for _, part := range []string{"ward logout confirmation", flowID, hashHex(sessionCookie), exp, bound.Encode()} {
+		m.Write([]byte(part))
+		m.Write([]byte{0})
+	}
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
 // Discovery is the OpenID Provider metadata (OpenID Connect Discovery 1.0 §3, RFC 8414).
