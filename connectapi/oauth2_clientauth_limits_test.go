@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -107,5 +108,29 @@ func TestClientAuthTimingUnknownVsKnown(t *testing.T) {
 	}
 	if ratio := float64(q1(unknown)) / float64(q1(known)); ratio < 0.5 || ratio > 2 {
 		t.Errorf("the first quartiles differ %.2f× (%s unknown, %s known); want within 0.5–2×", ratio, q1(unknown), q1(known))
+	}
+}
+
+// TestClientAuthConcurrentSuccessesNotLimited authenticates one client many times at once, far
+// past the burst, as a busy resource server introspecting from many goroutines does: since only
+// failures count, none is refused.
+func TestClientAuthConcurrentSuccessesNotLimited(t *testing.T) {
+	e := newOAuth2Env(t, memoryStore(t), func(c *oauth2.Config) {
+		c.ClientAuthRate, c.ClientAuthBurst = 0.01, 2
+	})
+	c, secret := e.createClient(oauth2.Client{ID: "svc", AuthMethod: oauth2.AuthClientSecretBasic,
+		GrantTypes: []oauth2.GrantType{oauth2.GrantClientCredentials}})
+	form := url.Values{"grant_type": {"client_credentials"}}
+	var wg sync.WaitGroup
+	codes := make(chan int, 40)
+	for range 40 {
+		wg.Go(func() { codes <- e.postForm(oauth2.PathToken, form, c.ID, secret).StatusCode })
+	}
+	wg.Wait()
+	close(codes)
+	for code := range codes {
+		if code != http.StatusOK {
+			t.Errorf("one of 40 concurrent authentications with the right secret: %d, want 200", code)
+		}
 	}
 }

@@ -24,11 +24,12 @@ const authLimiterSize = 100_000
 const dummySecretHash = "$2a$10$HeR6ar5ezacZagOnmvPfx.P0UWbyQCcn89DsXkf7bf1PqxXqnSwfS"
 
 // authLimiter is a token bucket per client ID and per source address that only failed client
-// authentications drain: each authentication takes a token from both buckets before any bcrypt
-// work, and a success gives them back. So a client that knows its secret is never throttled
-// however often it authenticates, while wrong secrets, for one client ID or from one source, cost
-// at most rate bcrypt verifications a second after a burst. Taking before the work (not counting
-// after it) bounds concurrent guesses too: N parallel wrong guesses take N tokens at once.
+// authentications drain: an authentication goes ahead while both buckets hold a token, and a
+// failure then charges both. So a client that knows its secret is never throttled however often
+// and however concurrently it authenticates (a resource server introspecting from many
+// goroutines), while wrong secrets, for one client ID or from one source, cost at most rate
+// bcrypt verifications a second after a burst. Guesses sent at the same moment all go ahead and
+// are all charged, down to a debt of one burst, which the key then waits out.
 type authLimiter struct{ buckets *ratelimit.Keyed }
 
 func newAuthLimiter(perSecond float64, burst int) *authLimiter {
@@ -41,32 +42,27 @@ func newAuthLimiter(perSecond float64, burst int) *authLimiter {
 	return &authLimiter{buckets: ratelimit.NewKeyed(perSecond, burst, authLimiterSize)}
 }
 
-// reserve takes a token from the bucket of each key ("" keys are skipped). When a bucket is empty
-// it keeps nothing and returns how long until one has a token; otherwise it returns done, which
-// gives the tokens back when the authentication succeeded.
-func (l *authLimiter) reserve(now time.Time, keys ...string) (done func(success bool), wait time.Duration) {
-	var taken []string
-	giveBack := func() {
-		for _, k := range taken {
-			l.buckets.Give(k, now)
-		}
-	}
+// allow reports whether every key's bucket ("" keys are skipped) holds a token, and otherwise
+// how long until the emptiest does.
+func (l *authLimiter) allow(now time.Time, keys ...string) (bool, time.Duration) {
 	for _, k := range keys {
 		if k == "" {
 			continue
 		}
-		ok, d := l.buckets.Take(k, now)
-		if !ok {
-			giveBack()
-			return nil, d
+		if ok, d := l.buckets.Allow(k, now); !ok {
+			return false, d
 		}
-		taken = append(taken, k)
 	}
-	return func(success bool) {
-		if success {
-			giveBack()
+	return true, 0
+}
+
+// fail charges a failed authentication to every key's bucket.
+func (l *authLimiter) fail(now time.Time, keys ...string) {
+	for _, k := range keys {
+		if k != "" {
+			l.buckets.Charge(k, now)
 		}
-	}, 0
+	}
 }
 
 // AuthenticateClient checks credentials and returns the client they prove; see
@@ -89,8 +85,7 @@ func (p *Provider) AuthenticateClient(ctx context.Context, cred ClientCredential
 	if cred.Source != "" {
 		sourceKey = "source\x00" + cred.Source
 	}
-	done, wait := p.limiter.reserve(now, clientKey, sourceKey)
-	if done == nil {
+	if ok, wait := p.limiter.allow(now, clientKey, sourceKey); !ok {
 		p.log.DebugContext(ctx, "oauth2 client authentication throttled", "client_id", id, "source", cred.Source)
 		return nil, TooManyRequests(wait, "too many failed client authentications; retry later")
 	}
@@ -98,8 +93,8 @@ func (p *Provider) AuthenticateClient(ctx context.Context, cred ClientCredential
 	e := AsError(err)
 	// Only the client's failures count: a store outage is not the caller's doing.
 	failed := e != nil && e.Code == CodeInvalidClient
-	done(!failed)
 	if failed {
+		p.limiter.fail(now, clientKey, sourceKey)
 		cause := "unknown"
 		if e.Cause != nil {
 			cause = e.Cause.Error()

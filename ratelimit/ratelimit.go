@@ -76,6 +76,29 @@ func (k *Keyed) Give(key string, now time.Time) {
 	b.tokens = min(k.burst, b.tokens+1)
 }
 
+// Allow reports whether key's bucket holds a token at now, without taking it, and otherwise how
+// long until it does. With [Keyed.Charge] it limits what is only known to count once it is done
+// (a failed authentication), without refusing what runs at the same time and turns out not to.
+func (k *Keyed) Allow(key string, now time.Time) (bool, time.Duration) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	b := k.refill(key, now)
+	if b.tokens < 1 {
+		return false, time.Duration((1 - b.tokens) / k.rate * float64(time.Second))
+	}
+	return true, 0
+}
+
+// Charge takes a token of key's bucket at now even when it holds none, down to a debt of one
+// burst: callers that passed [Keyed.Allow] together are all charged, and the key waits until the
+// debt is refilled, at most two bursts' time.
+func (k *Keyed) Charge(key string, now time.Time) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	b := k.refill(key, now)
+	b.tokens = max(-k.burst, b.tokens-1)
+}
+
 // Len returns how many keys k holds.
 func (k *Keyed) Len() int {
 	k.mu.Lock()

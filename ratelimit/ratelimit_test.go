@@ -51,3 +51,24 @@ func TestKeyedBounded(t *testing.T) {
 		t.Fatalf("%d keys kept; want 100", n)
 	}
 }
+
+// TestKeyedAllowCharge checks that Allow takes nothing, that Charge takes even from an empty
+// bucket down to a debt of one burst, and that the debt is refilled at the rate.
+func TestKeyedAllowCharge(t *testing.T) {
+	now := time.Now()
+	k := ratelimit.NewKeyed(1, 2, 10)
+	for range 5 {
+		if ok, _ := k.Allow("a", now); !ok {
+			t.Fatal("Allow took a token")
+		}
+	}
+	for range 10 { // two tokens, then a debt that stops at one burst (2)
+		k.Charge("a", now)
+	}
+	if ok, wait := k.Allow("a", now); ok || wait != 3*time.Second {
+		t.Errorf("after charges past the burst: %v, wait %s; want refused for 3s (a debt of 2, then 1 token)", ok, wait)
+	}
+	if ok, _ := k.Allow("a", now.Add(3*time.Second)); !ok {
+		t.Errorf("the debt was not refilled at the rate")
+	}
+}
