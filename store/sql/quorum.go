@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -108,9 +109,16 @@ func (s *Store) quorumHead(ctx context.Context) (int64, error) {
 // A standby's timeline is the one its WAL receiver streams; one that is not streaming counts as
 // timeline 0, below any other (seeing standbys' timelines needs the pg_read_all_stats role, or
 // superuser). A primary's is the one it writes.
+//
+// The answers that come after the majority's are still read, within quorumTimeout, for the
+// timeline they show: a newly promoted primary, busy with its end-of-recovery checkpoint, is often
+// the slowest to answer, and is the node whose timeline matters most.
 func (s *Store) askQuorum(ctx context.Context) (head int64, best *replica, err error) {
-	ctx, cancel := context.WithTimeout(ctx, quorumTimeout)
-	defer cancel()
+	qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), quorumTimeout)
+	var asked sync.WaitGroup
+	defer func() {
+		go func() { asked.Wait(); cancel() }()
+	}()
 	type answer struct {
 		node     *replica
 		head     int64
@@ -120,24 +128,30 @@ func (s *Store) askQuorum(ctx context.Context) (head int64, best *replica, err e
 	}
 	answers := make(chan answer, len(s.quorum))
 	for _, n := range s.quorum {
-		go func() {
+		asked.Go(func() {
 			a := answer{node: n}
-			a.err = n.pool.QueryRow(ctx, `
+			a.err = n.pool.QueryRow(qctx, `
 				SELECT h.revision, `+timelineSQL+`,
 					(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END - '0/0'::pg_lsn)::bigint
 				FROM ward_head h`).Scan(&a.head, &a.timeline, &a.lsn)
 			if a.err == nil {
 				s.sawTimeline(a.timeline)
 			}
-			answers <- a
-		}()
+			answers <- a // buffered for every node: never blocks
+		})
 	}
 	need := len(s.quorum)/2 + 1
 	var ok, failed int
 	var top answer
 	var lastErr error
 	for range s.quorum {
-		a := <-answers
+		var a answer
+		select {
+		case a = <-answers:
+		case <-ctx.Done():
+			a = answer{err: ctx.Err()}
+			failed = len(s.quorum) // the caller is gone: no answer counts now
+		}
 		if a.err != nil {
 			failed++
 			lastErr = a.err
