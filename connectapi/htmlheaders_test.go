@@ -49,8 +49,7 @@ func TestOAuth2BrowserHeaders(t *testing.T) {
 // prefixed session cookie; with an http issuer (local development) they stay unprefixed.
 func TestOAuth2HostCookies(t *testing.T) {
 	for _, https := range []bool{true, false} {
-		var e *oauth2Env
-		e = newOAuth2Env(t, memoryStore(t), func(c *oauth2.Config) {
+		e := newOAuth2Env(t, memoryStore(t), func(c *oauth2.Config) {
 			if https {
 				c.Issuer = strings.Replace(c.Issuer, "http://", "https://", 1)
 			}
