@@ -5,28 +5,14 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"strings"
 
 	"github.com/wardhq/ward/connectapi"
 	"github.com/wardhq/ward/oauth2"
 )
 
-// splitKeys splits the comma-separated lists that a WARD_* variable gives as one string.
-func splitKeys(list []string) []string {
-	var out []string
-	for _, s := range list {
-		for _, k := range strings.Split(s, ",") {
-			if k = strings.TrimSpace(k); k != "" {
-				out = append(out, k)
-			}
-		}
-	}
-	return out
-}
-
 // loadKeys returns the keys of list and of the hashed file at path (none when empty).
 func loadKeys(list []string, path, key string) (*connectapi.APIKeys, error) {
-	keys, err := connectapi.NewAPIKeys(splitKeys(list)...)
+	keys, err := connectapi.NewAPIKeys(list...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", key, err)
 	}

@@ -171,7 +171,7 @@ func addServeFlags(fs *pflag.FlagSet) {
 // loadServeConfig merges defaults, the config file, the environment and the flags that were set.
 func loadServeConfig(fs *pflag.FlagSet, environ func() []string) (serveConfig, error) {
 	k := koanf.New(".")
-	known := knownKeys()
+	known, lists := knownKeys()
 	path, _ := fs.GetString("config")
 	if path != "" {
 		if err := k.Load(file.Provider(path), yaml.Parser()); err != nil {
@@ -192,8 +192,8 @@ func loadServeConfig(fs *pflag.FlagSet, environ func() []string) (serveConfig, e
 			if !slices.Contains(known, key) {
 				return "", nil
 			}
-			if key == "token_secrets" {
-				return key, splitSecrets(v) // comma-separated, as the flag takes them
+			if slices.Contains(lists, key) {
+				return key, splitList(v) // comma-separated, as the flag takes them
 			}
 			return key, v
 		},
@@ -221,16 +221,33 @@ func loadServeConfig(fs *pflag.FlagSet, environ func() []string) (serveConfig, e
 	return cfg, cfg.validate()
 }
 
-func knownKeys() []string {
-	var keys []string
+// knownKeys returns every configuration key, and those of them that hold lists.
+func knownKeys() (keys, lists []string) {
 	fs := pflag.NewFlagSet("", pflag.ContinueOnError)
 	addServeFlags(fs)
 	fs.VisitAll(func(f *pflag.Flag) {
-		if f.Name != "config" {
-			keys = append(keys, strings.ReplaceAll(f.Name, "-", "_"))
+		if f.Name == "config" {
+			return
+		}
+		key := strings.ReplaceAll(f.Name, "-", "_")
+		keys = append(keys, key)
+		if f.Value.Type() == "stringSlice" {
+			lists = append(lists, key)
 		}
 	})
-	return keys
+	return keys, lists
+}
+
+// splitList splits the value of a list key given as one WARD_* variable at commas, as its flag
+// does; empty items (a trailing comma) are dropped rather than becoming empty values.
+func splitList(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 func (c serveConfig) validate() error {
@@ -286,10 +303,10 @@ func (c serveConfig) validate() error {
 	if c.APIAuth != "auto" && c.APIAuth != "required" && c.APIAuth != "open" {
 		return fmt.Errorf("api_auth must be auto, required or open, not %q", c.APIAuth)
 	}
-	if _, err := connectapi.NewAPIKeys(splitKeys(c.APIKeys)...); err != nil {
+	if _, err := connectapi.NewAPIKeys(c.APIKeys...); err != nil {
 		return fmt.Errorf("api_keys: %w", err)
 	}
-	if _, err := connectapi.NewAPIKeys(splitKeys(c.AdminAPIKeys)...); err != nil {
+	if _, err := connectapi.NewAPIKeys(c.AdminAPIKeys...); err != nil {
 		return fmt.Errorf("admin_api_keys: %w", err)
 	}
 	// Limits of OAuth2 client authentication.

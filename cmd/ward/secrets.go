@@ -97,15 +97,3 @@ func resolveTokenSecrets(c *serveConfig) error {
 	}
 	return checkTokenSecrets(c.TokenSecrets)
 }
-
-// splitSecrets splits WARD_TOKEN_SECRETS at commas, as --token-secrets does; empty items (a
-// trailing comma) are dropped rather than becoming a zero-length secret.
-func splitSecrets(v string) []string {
-	var out []string
-	for _, s := range strings.Split(v, ",") {
-		if s = strings.TrimSpace(s); s != "" {
-			out = append(out, s)
-		}
-	}
-	return out
-}

@@ -93,3 +93,23 @@ func TestTokenSecretsFile(t *testing.T) {
 		t.Errorf("a weak secret in the file: %v; want it refused", err)
 	}
 }
+
+// TestEnvListsSplit checks that every list key given as one WARD_* variable is split at commas,
+// as its flag is: not only token_secrets, but the DSNs, keys, host names and proxies too.
+func TestEnvListsSplit(t *testing.T) {
+	cfg, err := loadWith(t, []string{
+		"WARD_API_KEYS=key-one-0123456789abcdef, key-two-0123456789abcdef",
+		"WARD_ADMIN_HOSTS=ward-admin.internal,10.0.0.7",
+		"WARD_TRUSTED_PROXIES=10.0.0.0/8,192.168.1.1",
+		"WARD_PAGE_TOKEN_SECRETS=page-secret-one-0123456789,page-secret-two-0123456789,",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, got := range map[string][]string{"api_keys": cfg.APIKeys, "admin_hosts": cfg.AdminHosts,
+		"trusted_proxies": cfg.TrustedProxies, "page_token_secrets": cfg.PageTokenSecrets} {
+		if len(got) != 2 {
+			t.Errorf("%s from the environment: %q, want two items", name, got)
+		}
+	}
+}
