@@ -32,13 +32,10 @@ func (t bearer) RoundTrip(r *http.Request) (*http.Response, error) {
 	return t.base.RoundTrip(r)
 }
 
-// BenchmarkCheckAuth compares, in one run, a no-op RPC, a warm Check without authentication,
-// the same Check with an API key (three keys configured) and with a ward client-credentials
-// access token, over Connect on loopback with 32 callers. The figure to compare is items/s:
-// authentication must cost under 5% of the unauthenticated Check's.
-func BenchmarkCheckAuth(b *testing.B) {
+// benchCredentials returns an authenticator over three API keys and e's provider, one of the
+// keys, and an access token with the check scope.
+func benchCredentials(b *testing.B, e *oauth2Env) (a *connectapi.Authenticator, key, token string) {
 	ctx := context.Background()
-	e := newOAuth2Env(b, memoryStore(b))
 	c, secret, err := e.p.CreateClient(ctx, oauth2.Client{
 		ID: "svc", AuthMethod: oauth2.AuthClientSecretBasic,
 		GrantTypes: []oauth2.GrantType{oauth2.GrantClientCredentials}, Scopes: []string{connectapi.ScopeCheck},
@@ -50,13 +47,24 @@ func BenchmarkCheckAuth(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	key := "bench-api-key-0123456789abcdef"
+	key = "bench-api-key-0123456789abcdef"
 	keys, err := connectapi.NewAPIKeys("other-key-0123456789abcdef", "third-key-0123456789abcdef", key)
 	if err != nil {
 		b.Fatal(err)
 	}
+	return connectapi.NewAuthenticator(keys, e.p, slog.New(slog.NewTextHandler(io.Discard, nil))), key, tok.AccessToken
+}
+
+// BenchmarkCheckAuth compares, in one run, a no-op RPC, a warm Check without authentication,
+// the same Check with an API key (three keys configured) and with a ward client-credentials
+// access token, over Connect on loopback with 32 callers. The figure to compare is items/s:
+// authentication must cost under 5% of the unauthenticated Check's.
+func BenchmarkCheckAuth(b *testing.B) {
+	ctx := context.Background()
+	e := newOAuth2Env(b, memoryStore(b))
+	a, key, token := benchCredentials(b, e)
 	open := startPublic(b)
-	guarded := startPublicAuth(b, connectapi.NewAuthenticator(keys, e.p, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	guarded := startPublicAuth(b, a)
 	time.Sleep(50 * time.Millisecond) // a revocation poll has run: the introspection cache is trusted
 	transport := &http.Transport{MaxIdleConnsPerHost: 64}
 	plain := &http.Client{Transport: transport}
@@ -68,7 +76,7 @@ func BenchmarkCheckAuth(b *testing.B) {
 		{"noop", nil},
 		{"check-noauth", permissionv1connect.NewPermissionServiceClient(plain, open)},
 		{"check-apikey", permissionv1connect.NewPermissionServiceClient(&http.Client{Transport: bearer{transport, key}}, guarded)},
-		{"check-token", permissionv1connect.NewPermissionServiceClient(&http.Client{Transport: bearer{transport, tok.AccessToken}}, guarded)},
+		{"check-token", permissionv1connect.NewPermissionServiceClient(&http.Client{Transport: bearer{transport, token}}, guarded)},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			b.SetParallelism(16)
@@ -100,25 +108,9 @@ func BenchmarkCheckAuth(b *testing.B) {
 func BenchmarkAuthorize(b *testing.B) {
 	ctx := context.Background()
 	e := newOAuth2Env(b, memoryStore(b))
-	c, secret, err := e.p.CreateClient(ctx, oauth2.Client{
-		ID: "svc", AuthMethod: oauth2.AuthClientSecretBasic,
-		GrantTypes: []oauth2.GrantType{oauth2.GrantClientCredentials}, Scopes: []string{connectapi.ScopeCheck},
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	tok, err := (&clientcredentials.Config{ClientID: c.ID, ClientSecret: secret, TokenURL: e.issuer + oauth2.PathToken, Scopes: []string{connectapi.ScopeCheck}}).Token(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
-	key := "bench-api-key-0123456789abcdef"
-	keys, err := connectapi.NewAPIKeys("other-key-0123456789abcdef", "third-key-0123456789abcdef", key)
-	if err != nil {
-		b.Fatal(err)
-	}
-	a := connectapi.NewAuthenticator(keys, e.p, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	a, key, token := benchCredentials(b, e)
 	time.Sleep(50 * time.Millisecond) // a revocation poll has run: the introspection cache is trusted
-	for name, cred := range map[string]string{"apikey": key, "token": tok.AccessToken} {
+	for name, cred := range map[string]string{"apikey": key, "token": token} {
 		h := http.Header{"Authorization": {"Bearer " + cred}}
 		b.Run(name, func(b *testing.B) {
 			for b.Loop() {
