@@ -1,6 +1,7 @@
-// Package connectapi is ward's transport: the Connect-RPC handlers (gRPC, gRPC-Web and Connect on
-// one port), the interceptors that log and measure them, the health routes, and the two listeners'
-// muxes — public and admin — that they are mounted on. It decodes, calls a domain package, and
-// encodes; it holds no domain logic. It is also the only package that converts between generated
-// proto types and domain types.
-package connectapi
+// Package api is ward's transport, assembled: it mounts the surfaces — the Connect services
+// ([github.com/wardhq/ward/api/rpc]) and the OAuth2 and OpenID Connect endpoints
+// ([github.com/wardhq/ward/api/oauth2]) — with the shared middleware
+// ([github.com/wardhq/ward/api/middleware]) on the two listeners' handlers, public and admin,
+// adds the health routes, /metrics and the profiles, and bounds every request by the listener's
+// options. Each surface is a package of its own under api/; this one holds no handler logic.
+package api

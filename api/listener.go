@@ -1,10 +1,23 @@
-package connectapi
+package api
 
 import (
 	"net/http"
 	"time"
 
 	"connectrpc.com/connect"
+
+	"github.com/wardhq/ward/api/middleware"
+)
+
+// Default limits of one request on a listener; see [WithMaxRequestBytes], [WithReadTimeout] and
+// [WithRequestTimeout].
+const (
+	// DefaultMaxRequestBytes is grpc-go's default bound on a received message.
+	DefaultMaxRequestBytes = 4 << 20
+	// DefaultReadTimeout bounds the time a client takes to send a request's body.
+	DefaultReadTimeout = 30 * time.Second
+	// DefaultRequestTimeout bounds the work of a unary RPC.
+	DefaultRequestTimeout = 5 * time.Second
 )
 
 // A ListenerOption configures the handler of a listener made by [NewPublicHandler] or
@@ -43,12 +56,12 @@ func WithMaxRequestBytes(n int64) ListenerOption {
 }
 
 // WithReadTimeout bounds the time a client takes to send a request's body, from the end of its
-// headers (see [BodyReadDeadline]). The default is [DefaultReadTimeout].
+// headers (see [middleware.BodyReadDeadline]). The default is [DefaultReadTimeout].
 func WithReadTimeout(d time.Duration) ListenerOption {
 	return listenerOptionFunc(func(c *listenerConfig) { c.readTimeout = d })
 }
 
-// WithRequestTimeout bounds the time of every unary RPC (see [UnaryDeadline]). The default is
+// WithRequestTimeout bounds the time of every unary RPC (see [middleware.UnaryDeadline]). The default is
 // [DefaultRequestTimeout].
 func WithRequestTimeout(d time.Duration) ListenerOption {
 	return listenerOptionFunc(func(c *listenerConfig) { c.requestTimeout = d })
@@ -61,7 +74,7 @@ func WithPprof(on bool) ListenerOption {
 }
 
 // WithAdminHosts adds host names under which the admin listener answers, besides loopback
-// addresses, localhost and the address it accepted the connection on (see [AllowHosts]). None by
+// addresses, localhost and the address it accepted the connection on (see [middleware.AllowHosts]). None by
 // default.
 func WithAdminHosts(names ...string) ListenerOption {
 	return listenerOptionFunc(func(c *listenerConfig) { c.adminHosts = append(c.adminHosts, names...) })
@@ -69,10 +82,10 @@ func WithAdminHosts(names ...string) ListenerOption {
 
 // connectOptions are the Connect handler options the limits ask for.
 func (c listenerConfig) connectOptions() connect.HandlerOption {
-	return connect.WithHandlerOptions(MessageLimits(c.maxRequestBytes), connect.WithInterceptors(UnaryDeadline(c.requestTimeout)))
+	return connect.WithHandlerOptions(middleware.MessageLimits(c.maxRequestBytes), connect.WithInterceptors(middleware.UnaryDeadline(c.requestTimeout)))
 }
 
 // wrap bounds every request to the listener: the time to send its body, then its size.
 func (c listenerConfig) wrap(h http.Handler) http.Handler {
-	return BodyReadDeadline(LimitBody(h, c.maxRequestBytes), c.readTimeout)
+	return middleware.BodyReadDeadline(middleware.LimitBody(h, c.maxRequestBytes), c.readTimeout)
 }

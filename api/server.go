@@ -1,4 +1,4 @@
-package connectapi
+package api
 
 import (
 	"context"
@@ -12,6 +12,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/wardhq/ward/api/middleware"
+	oauth2api "github.com/wardhq/ward/api/oauth2"
+	"github.com/wardhq/ward/api/rpc"
 	"github.com/wardhq/ward/proto/ward/oauth2/v1/oauth2v1connect"
 	"github.com/wardhq/ward/proto/ward/permission/v1/permissionv1connect"
 	"github.com/wardhq/ward/proto/ward/ping/v1/pingv1connect"
@@ -22,29 +25,29 @@ import (
 // Services are the handlers the two listeners serve. The OAuth2 ones are nil when the OAuth2
 // server is off.
 type Services struct {
-	Permissions   *PermissionService
-	Relationships *RelationshipService
-	Schemas       *SchemaService
+	Permissions   *rpc.PermissionService
+	Relationships *rpc.RelationshipService
+	Schemas       *rpc.SchemaService
 
-	OAuth2              *OAuth2Handler // the plain-HTTP OAuth2 and OpenID Connect endpoints
-	OAuth2Admin         *OAuth2AdminService
-	PublicIntrospection *IntrospectionService // asks for client credentials
-	AdminIntrospection  *IntrospectionService
+	OAuth2              *oauth2api.Handler // the plain-HTTP OAuth2 and OpenID Connect endpoints
+	OAuth2Admin         *rpc.OAuth2AdminService
+	PublicIntrospection *rpc.IntrospectionService // asks for client credentials
+	AdminIntrospection  *rpc.IntrospectionService
 
 	// The authentication of the permission, relationship and schema services on each
 	// listener; nil: open.
-	PublicAuth, AdminAuth *Authenticator
+	PublicAuth, AdminAuth *middleware.Authenticator
 }
 
 // NewPublicHandler returns the public listener's routes: permission checks and the no-op ping.
 // Nothing that writes is mounted here. Every request is bounded in size and time (see
 // [ListenerOption]).
-func NewPublicHandler(s Services, obs *Observer, lopts ...ListenerOption) http.Handler {
+func NewPublicHandler(s Services, obs *middleware.Observer, lopts ...ListenerOption) http.Handler {
 	lc := newListenerConfig(lopts)
 	mux := http.NewServeMux()
 	opts := connect.WithHandlerOptions(handlerOptions(obs), lc.connectOptions())
 	mux.Handle(permissionv1connect.NewPermissionServiceHandler(s.Permissions, withAuth(opts, s.PublicAuth)))
-	mux.Handle(pingv1connect.NewPingServiceHandler(PingService{}, opts))
+	mux.Handle(pingv1connect.NewPingServiceHandler(rpc.PingService{}, opts))
 	if s.OAuth2 != nil {
 		for _, route := range s.OAuth2.Routes() {
 			mux.Handle(route, obs.WrapHTTP(route, s.OAuth2))
@@ -71,7 +74,7 @@ func noApp(kind, key string) http.HandlerFunc {
 		"Operators: set " + key + " to the URL of an app that accepts or rejects " + kind +
 		" challenges through ward's admin API (ward.oauth2.v1.OAuth2AdminService, or `ward " + kind + " accept`).\n"
 	return func(w http.ResponseWriter, r *http.Request) {
-		setBrowserHeaders(w.Header())
+		middleware.SetBrowserHeaders(w.Header())
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.WriteHeader(http.StatusNotImplemented)
 		_, _ = w.Write([]byte(msg))
@@ -81,13 +84,13 @@ func noApp(kind, key string) http.HandlerFunc {
 // NewAdminHandler returns the admin listener's routes: everything public, the write and schema
 // APIs, /metrics from gatherer, the health routes, and the profiles if [WithPprof] asks for them.
 // ready reports whether the store answers. Every request is bounded in size and time, and
-// served only under an allowed Host (see [AllowHosts] and [WithAdminHosts]).
-func NewAdminHandler(s Services, obs *Observer, gatherer prometheus.Gatherer, ready func(context.Context) error, log *slog.Logger, lopts ...ListenerOption) http.Handler {
+// served only under an allowed Host (see [middleware.AllowHosts] and [WithAdminHosts]).
+func NewAdminHandler(s Services, obs *middleware.Observer, gatherer prometheus.Gatherer, ready func(context.Context) error, log *slog.Logger, lopts ...ListenerOption) http.Handler {
 	lc := newListenerConfig(lopts)
 	mux := http.NewServeMux()
 	opts := connect.WithHandlerOptions(handlerOptions(obs), lc.connectOptions())
 	mux.Handle(permissionv1connect.NewPermissionServiceHandler(s.Permissions, withAuth(opts, s.AdminAuth)))
-	mux.Handle(pingv1connect.NewPingServiceHandler(PingService{}, opts))
+	mux.Handle(pingv1connect.NewPingServiceHandler(rpc.PingService{}, opts))
 	mux.Handle(relationshipv1connect.NewRelationshipServiceHandler(s.Relationships, withAuth(opts, s.AdminAuth)))
 	mux.Handle(schemav1connect.NewSchemaServiceHandler(s.Schemas, withAuth(opts, s.AdminAuth)))
 	if s.OAuth2Admin != nil {
@@ -116,7 +119,7 @@ func NewAdminHandler(s Services, obs *Observer, gatherer prometheus.Gatherer, re
 		}
 		writeHealth(w, http.StatusOK, "ok", "")
 	})
-	return AllowHosts(lc.wrap(mux), lc.adminHosts)
+	return middleware.AllowHosts(lc.wrap(mux), lc.adminHosts)
 }
 
 func writeHealth(w http.ResponseWriter, code int, status, reason string) {
@@ -131,6 +134,14 @@ func writeHealth(w http.ResponseWriter, code int, status, reason string) {
 
 // handlerOptions are the options of every handler. Responses smaller than a kilobyte are not
 // compressed: for the small messages of checks, compression costs more than it saves.
-func handlerOptions(obs *Observer) connect.HandlerOption {
+func handlerOptions(obs *middleware.Observer) connect.HandlerOption {
 	return connect.WithHandlerOptions(connect.WithInterceptors(obs), connect.WithCompressMinBytes(1024))
+}
+
+// withAuth returns opts, with a's interceptor inside them when a is not nil (nil: open).
+func withAuth(opts connect.HandlerOption, a *middleware.Authenticator) connect.HandlerOption {
+	if a == nil {
+		return opts
+	}
+	return connect.WithHandlerOptions(opts, connect.WithInterceptors(a))
 }

@@ -13,7 +13,7 @@
 // revocation (RFC 7009), userinfo, RP-initiated logout and discovery. Its state is a
 // [store.OAuth2Store]; several Providers may share one.
 //
-// The package knows no transport: the plain-HTTP endpoints in connectapi decode a request, call
+// The package knows no transport: the plain-HTTP endpoints in api/oauth2 decode a request, call
 // in here, and write an [*Error] as the RFC's JSON error object. Client validation and the admin
 // methods return [fault.Error] instead, naming the field at fault.
 package oauth2

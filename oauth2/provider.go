@@ -18,7 +18,7 @@ import (
 )
 
 // The paths of the endpoints, relative to the issuer URL. The endpoints are plain HTTP
-// (connectapi mounts them); the domain needs them for discovery, for the audience of client
+// (api/oauth2 serves them); the domain needs them for discovery, for the audience of client
 // assertions, and for the redirects of the login-and-consent flow.
 const (
 	PathDiscovery      = "/.well-known/openid-configuration"

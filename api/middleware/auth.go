@@ -1,4 +1,4 @@
-package connectapi
+package middleware
 
 import (
 	"context"
@@ -172,12 +172,4 @@ func (a *Authenticator) WrapStreamingHandler(next connect.StreamingHandlerFunc) 
 		}
 		return next(ctx, conn)
 	}
-}
-
-// withAuth returns opts, with a's interceptor inside them when a is not nil (nil: open).
-func withAuth(opts connect.HandlerOption, a *Authenticator) connect.HandlerOption {
-	if a == nil {
-		return opts
-	}
-	return connect.WithHandlerOptions(opts, connect.WithInterceptors(a))
 }

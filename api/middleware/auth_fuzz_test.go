@@ -1,27 +1,27 @@
-package connectapi_test
+package middleware_test
 
 import (
 	"strings"
 	"testing"
 
-	"github.com/wardhq/ward/connectapi"
+	"github.com/wardhq/ward/api/middleware"
 )
 
 // FuzzParseAPIKeyFile checks that any file either parses or fails with an error naming the
 // file, never panics, and that a parsed digest line matches exactly the key hashed into it.
 func FuzzParseAPIKeyFile(f *testing.F) {
-	f.Add("# keys\n" + connectapi.HashAPIKey("seed-key-0123456789") + " ci\n\n")
+	f.Add("# keys\n" + middleware.HashAPIKey("seed-key-0123456789") + " ci\n\n")
 	f.Add("sha256:zz\n")
 	f.Add("plain-key-in-clear\n")
 	f.Fuzz(func(t *testing.T, file string) {
-		k := &connectapi.APIKeys{}
+		k := &middleware.APIKeys{}
 		if err := k.ParseAPIKeyFile(strings.NewReader(file), "keys.txt"); err != nil {
 			if !strings.Contains(err.Error(), "keys.txt") {
 				t.Fatalf("error %q does not name the file", err)
 			}
 			return
 		}
-		if k.Match("") && !strings.Contains(file, connectapi.HashAPIKey("")) {
+		if k.Match("") && !strings.Contains(file, middleware.HashAPIKey("")) {
 			t.Fatal("the empty key matched a file that does not hold its digest")
 		}
 	})
@@ -34,24 +34,24 @@ func FuzzParseBearer(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, h string) {
-		cred, ok := connectapi.ParseBearer(h)
+		cred, ok := middleware.ParseBearer(h)
 		if !ok {
 			return
 		}
 		if cred == "" || strings.ContainsAny(cred, " \t\r\n") {
 			t.Fatalf("ParseBearer(%q) = %q", h, cred)
 		}
-		if again, ok := connectapi.ParseBearer("Bearer " + cred); !ok || again != cred {
+		if again, ok := middleware.ParseBearer("Bearer " + cred); !ok || again != cred {
 			t.Fatalf("round trip of %q: %q, %v", cred, again, ok)
 		}
 	})
 }
 
 func TestAPIKeys(t *testing.T) {
-	if _, err := connectapi.NewAPIKeys("short"); err == nil || !strings.Contains(err.Error(), "at least 16") {
+	if _, err := middleware.NewAPIKeys("short"); err == nil || !strings.Contains(err.Error(), "at least 16") {
 		t.Errorf("a short key: %v", err)
 	}
-	k, err := connectapi.NewAPIKeys("first-key-0123456789", "second-key-0123456789")
+	k, err := middleware.NewAPIKeys("first-key-0123456789", "second-key-0123456789")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package connectapi
+package middleware
 
 import "net/http"
 
@@ -8,12 +8,12 @@ import "net/http"
 // and the user code form's redirects go to the login app, on another origin.
 const pageCSP = "default-src 'none'; frame-ancestors 'none'"
 
-// setBrowserHeaders sets the headers every response a browser may render carries, HTML pages and
+// SetBrowserHeaders sets the headers every response a browser may render carries, HTML pages and
 // the HTML body of a redirect alike: no MIME sniffing (a JSON error must not become a script), no
 // Referer (URLs here carry challenges, codes and state), and no framing (clickjacking of the
 // consent and device pages), both by CSP frame-ancestors and by X-Frame-Options for older
 // browsers.
-func setBrowserHeaders(h http.Header) {
+func SetBrowserHeaders(h http.Header) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("Content-Security-Policy", pageCSP)

@@ -1,17 +1,14 @@
-package connectapi
+package middleware
 
 import (
 	"net/http"
 	"strconv"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
-
-	"github.com/wardhq/ward/oauth2"
 )
 
 // WrapHTTP measures a plain-HTTP route (the OAuth2 and OpenID Connect endpoints) as the
@@ -79,44 +76,3 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-// OAuth2Collector exports a Provider's introspection counters to Prometheus: how introspections
-// were answered (from the cache, from the store, or refused on sight as forged or malformed), and
-// how the polls of revocations taken on other nodes went.
-type OAuth2Collector struct {
-	p            *oauth2.Provider
-	introspected *prometheus.Desc
-	polls        *prometheus.Desc
-}
-
-var _ prometheus.Collector = (*OAuth2Collector)(nil)
-
-// NewOAuth2Collector returns the collector of p's counters; register it with the admin
-// listener's registry.
-func NewOAuth2Collector(p *oauth2.Provider) *OAuth2Collector {
-	return &OAuth2Collector{
-		p: p,
-		introspected: prometheus.NewDesc("ward_oauth2_introspections_total",
-			"Introspections by how they were answered: cache (an active token cached), store (read from the store), rejected (malformed, or failing its MAC or signature: no store access).",
-			[]string{"answer"}, nil),
-		polls: prometheus.NewDesc("ward_oauth2_revocation_polls_total",
-			"Polls of the revocations taken on other nodes, by outcome; while they fail the introspection cache is bypassed.",
-			[]string{"outcome"}, nil),
-	}
-}
-
-// Describe implements prometheus.Collector.
-func (c *OAuth2Collector) Describe(ch chan<- *prometheus.Desc) {
-	ch <- c.introspected
-	ch <- c.polls
-}
-
-// Collect implements prometheus.Collector.
-func (c *OAuth2Collector) Collect(ch chan<- prometheus.Metric) {
-	s := c.p.IntrospectionStats()
-	for answer, n := range map[string]uint64{"cache": s.CacheHits, "store": s.StoreLookups, "rejected": s.Rejected} {
-		ch <- prometheus.MustNewConstMetric(c.introspected, prometheus.CounterValue, float64(n), answer)
-	}
-	ch <- prometheus.MustNewConstMetric(c.polls, prometheus.CounterValue, float64(s.Polls), "ok")
-	ch <- prometheus.MustNewConstMetric(c.polls, prometheus.CounterValue, float64(s.PollFailures), "failed")
-}

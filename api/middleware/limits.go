@@ -1,4 +1,4 @@
-package connectapi
+package middleware
 
 import (
 	"compress/gzip"
@@ -10,17 +10,6 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
-)
-
-// Default limits of one request on a listener; see [WithMaxRequestBytes], [WithReadTimeout] and
-// [WithRequestTimeout].
-const (
-	// DefaultMaxRequestBytes is grpc-go's default bound on a received message.
-	DefaultMaxRequestBytes = 4 << 20
-	// DefaultReadTimeout bounds the time a client takes to send a request's body.
-	DefaultReadTimeout = 30 * time.Second
-	// DefaultRequestTimeout bounds the work of a unary RPC.
-	DefaultRequestTimeout = 5 * time.Second
 )
 
 // framingSlack is what a body may hold beyond its message: a gRPC envelope's 5-byte prefix, and

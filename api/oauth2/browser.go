@@ -1,4 +1,4 @@
-package connectapi
+package oauth2
 
 import (
 	"net/http"
@@ -27,7 +27,7 @@ func browserRequest(r *http.Request) (oauth2.BrowserRequest, error) {
 
 // authorize serves the authorization endpoint: a new request, or the browser's return from the
 // login or consent app. Errors before the redirect URI is verified are shown, never redirected.
-func (h *OAuth2Handler) authorize(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) authorize(w http.ResponseWriter, r *http.Request) {
 	br, err := browserRequest(r)
 	if err != nil {
 		h.browse(w, r, nil, err)
@@ -49,7 +49,7 @@ func (h *OAuth2Handler) authorize(w http.ResponseWriter, r *http.Request) {
 }
 
 // deviceVerify serves the device verification page (RFC 8628 §3.3).
-func (h *OAuth2Handler) deviceVerify(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) deviceVerify(w http.ResponseWriter, r *http.Request) {
 	br, err := browserRequest(r)
 	if err != nil {
 		h.browse(w, r, nil, err)
@@ -74,7 +74,7 @@ func (h *OAuth2Handler) deviceVerify(w http.ResponseWriter, r *http.Request) {
 }
 
 // logout serves RP-initiated logout.
-func (h *OAuth2Handler) logout(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
 	br, err := browserRequest(r)
 	if err != nil {
 		h.browse(w, r, nil, err)
@@ -85,7 +85,7 @@ func (h *OAuth2Handler) logout(w http.ResponseWriter, r *http.Request) {
 }
 
 // userinfo serves the userinfo endpoint (OpenID Connect Core §5.3) for a Bearer access token.
-func (h *OAuth2Handler) userinfo(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) userinfo(w http.ResponseWriter, r *http.Request) {
 	tok := bearerToken(r)
 	if tok == "" {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="ward"`)

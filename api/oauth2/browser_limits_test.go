@@ -1,4 +1,4 @@
-package connectapi_test
+package oauth2_test
 
 import (
 	"context"
@@ -10,7 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/wardhq/ward/connectapi"
+	"github.com/wardhq/ward/api/middleware"
+	oauth2api "github.com/wardhq/ward/api/oauth2"
 	"github.com/wardhq/ward/oauth2"
 )
 
@@ -76,8 +77,8 @@ func TestAuthorizeRequestBounds(t *testing.T) {
 func TestFlowsPerSourceLimited(t *testing.T) {
 	e := newOAuth2Env(t, memoryStore(t))
 	q := webAuthorizeQuery(e)
-	serve := func(opts ...connectapi.OAuth2Option) string {
-		srv := httptest.NewServer(connectapi.NewOAuth2Handler(e.p, slog.New(slog.NewTextHandler(io.Discard, nil)), opts...))
+	serve := func(opts ...oauth2api.Option) string {
+		srv := httptest.NewServer(oauth2api.NewHandler(e.p, slog.New(slog.NewTextHandler(io.Discard, nil)), opts...))
 		t.Cleanup(srv.Close)
 		return srv.URL
 	}
@@ -95,7 +96,7 @@ func TestFlowsPerSourceLimited(t *testing.T) {
 		return resp
 	}
 	const burst = 3
-	untrusted := serve(connectapi.WithFlowLimit(0.001, burst))
+	untrusted := serve(oauth2api.WithFlowLimit(0.001, burst))
 	for i := range burst {
 		if resp := start(untrusted, "203.0.113.9"); resp.StatusCode/100 != 3 || !strings.Contains(resp.Header.Get("Location"), "login_challenge=") {
 			t.Fatalf("flow %d within the burst: %s, want a redirect to the login app", i+1, resp.Status)
@@ -106,11 +107,11 @@ func TestFlowsPerSourceLimited(t *testing.T) {
 		t.Errorf("a flow past the burst, with a forged X-Forwarded-For: %s, Retry-After %q; want 429 with Retry-After", resp.Status, resp.Header.Get("Retry-After"))
 	}
 
-	proxies, err := connectapi.ParseTrustedProxies([]string{"127.0.0.0/8", "::1"})
+	proxies, err := middleware.ParseTrustedProxies([]string{"127.0.0.0/8", "::1"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	behindProxy := serve(connectapi.WithFlowLimit(0.001, burst), connectapi.WithTrustedProxies(proxies))
+	behindProxy := serve(oauth2api.WithFlowLimit(0.001, burst), oauth2api.WithTrustedProxies(proxies))
 	for i := range 2 * burst {
 		browser := "203.0.113." + string(rune('1'+i))
 		if resp := start(behindProxy, browser); resp.StatusCode/100 != 3 || !strings.Contains(resp.Header.Get("Location"), "login_challenge=") {
@@ -131,11 +132,11 @@ func TestFlowsPerSourceLimited(t *testing.T) {
 func TestDeviceUserCodeLimits(t *testing.T) {
 	e := newOAuth2Env(t, memoryStore(t))
 	logs := &syncBuffer{}
-	proxies, err := connectapi.ParseTrustedProxies([]string{"127.0.0.1", "::1"})
+	proxies, err := middleware.ParseTrustedProxies([]string{"127.0.0.1", "::1"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(connectapi.NewOAuth2Handler(e.p, slog.New(slog.NewTextHandler(logs, nil)), connectapi.WithTrustedProxies(proxies)))
+	srv := httptest.NewServer(oauth2api.NewHandler(e.p, slog.New(slog.NewTextHandler(logs, nil)), oauth2api.WithTrustedProxies(proxies)))
 	t.Cleanup(srv.Close)
 	try := func(browser, code string) int {
 		t.Helper()

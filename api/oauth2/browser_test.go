@@ -1,4 +1,4 @@
-package connectapi_test
+package oauth2_test
 
 // Browser end-to-end tests: headless Chromium, driven through the DevTools protocol (chromedp),
 // walks the OAuth2 flows through ward's own pages and through a login app, a consent app and a
@@ -33,7 +33,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	xoauth2 "golang.org/x/oauth2"
 
-	"github.com/wardhq/ward/connectapi"
+	"github.com/wardhq/ward/api"
+	"github.com/wardhq/ward/api/middleware"
+	oauth2api "github.com/wardhq/ward/api/oauth2"
 	"github.com/wardhq/ward/oauth2"
 	"github.com/wardhq/ward/store/memory"
 )
@@ -546,18 +548,18 @@ func TestOAuth2BrowserNoLoginApp(t *testing.T) {
 	t.Cleanup(srv.Close)
 	issuer := "http://" + srv.Listener.Addr().String()
 	p, err := oauth2.NewProvider(memory.NewOAuth2Store(), oauth2.Config{
-		Issuer: issuer, LoginURL: issuer + connectapi.PathNoLoginApp, ConsentURL: issuer + connectapi.PathNoConsentApp,
+		Issuer: issuer, LoginURL: issuer + api.PathNoLoginApp, ConsentURL: issuer + api.PathNoConsentApp,
 		TokenSecrets: [][]byte{[]byte("0123456789abcdef0123456789abcdef-test-secret")},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.DiscardHandler)
-	obs, err := connectapi.NewObservers(prometheus.NewRegistry(), log, "public")
+	obs, err := middleware.NewObservers(prometheus.NewRegistry(), log, "public")
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv.Config.Handler = connectapi.NewPublicHandler(connectapi.Services{OAuth2: connectapi.NewOAuth2Handler(p, log)}, obs["public"])
+	srv.Config.Handler = api.NewPublicHandler(api.Services{OAuth2: oauth2api.NewHandler(p, log)}, obs["public"])
 	srv.Start()
 	if _, _, err := p.CreateClient(context.Background(), oauth2.Client{
 		ID: "webapp", AuthMethod: oauth2.AuthNone, RedirectURIs: []string{redirectURI},
@@ -572,7 +574,7 @@ func TestOAuth2BrowserNoLoginApp(t *testing.T) {
 		"code_challenge": {xoauth2.S256ChallengeFromVerifier(xoauth2.GenerateVerifier())}}
 	resp := load(t, ctx, "the authorization request", chromedp.Navigate(issuer+oauth2.PathAuthorize+"?"+q.Encode()))
 	body := text(t, ctx, "body")
-	if resp.Status != http.StatusNotImplemented || !strings.HasPrefix(resp.URL, issuer+connectapi.PathNoLoginApp+"?") ||
+	if resp.Status != http.StatusNotImplemented || !strings.HasPrefix(resp.URL, issuer+api.PathNoLoginApp+"?") ||
 		!strings.Contains(body, "no login app configured") || !strings.Contains(body, "login_url") {
 		t.Errorf("the browser is at %s (%d), showing %q; want the page saying that no login app is configured", resp.URL, resp.Status, body)
 	}

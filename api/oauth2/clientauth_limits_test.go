@@ -1,4 +1,4 @@
-package connectapi_test
+package oauth2_test
 
 import (
 	"encoding/json"

@@ -1,4 +1,4 @@
-package connectapi
+package oauth2
 
 import (
 	"net/http"
@@ -6,19 +6,19 @@ import (
 	"strings"
 )
 
-// An OAuth2Option configures an [OAuth2Handler] made by [NewOAuth2Handler].
-type OAuth2Option interface{ applyOAuth2(*OAuth2Handler) }
+// An Option configures a [Handler] made by [NewHandler].
+type Option interface{ apply(*Handler) }
 
-type oauth2OptionFunc func(*OAuth2Handler)
+type optionFunc func(*Handler)
 
-func (f oauth2OptionFunc) applyOAuth2(h *OAuth2Handler) { f(h) }
+func (f optionFunc) apply(h *Handler) { f(h) }
 
 // WithCORSOrigins lets browser apps of these origins (scheme://host[:port], compared exactly) call
 // the token, revocation and userinfo endpoints, as a single-page app using the authorization code
 // flow with PKCE must. By default no origin may; discovery and the JWKS, which are public, may be
 // read from any origin either way. Introspection is for servers and never allows an origin.
-func WithCORSOrigins(origins ...string) OAuth2Option {
-	return oauth2OptionFunc(func(h *OAuth2Handler) {
+func WithCORSOrigins(origins ...string) Option {
+	return optionFunc(func(h *Handler) {
 		for _, o := range origins {
 			h.corsOrigins = append(h.corsOrigins, strings.TrimSuffix(o, "/"))
 		}
@@ -34,7 +34,7 @@ func corsPublic(next http.HandlerFunc) http.HandlerFunc {
 }
 
 // cors lets the configured origins call an endpoint that a browser app uses.
-func (h *OAuth2Handler) cors(next http.HandlerFunc) http.HandlerFunc {
+func (h *Handler) cors(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if origin := r.Header.Get("Origin"); origin != "" && slices.Contains(h.corsOrigins, origin) {
 			w.Header().Set("Access-Control-Allow-Origin", origin)
@@ -45,7 +45,7 @@ func (h *OAuth2Handler) cors(next http.HandlerFunc) http.HandlerFunc {
 }
 
 // preflight answers a CORS preflight request for an endpoint that allows the configured origins.
-func (h *OAuth2Handler) preflight(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) preflight(w http.ResponseWriter, r *http.Request) {
 	w.Header().Add("Vary", "Origin")
 	if origin := r.Header.Get("Origin"); origin != "" && slices.Contains(h.corsOrigins, origin) {
 		w.Header().Set("Access-Control-Allow-Origin", origin)

@@ -1,4 +1,4 @@
-package connectapi_test
+package oauth2_test
 
 import (
 	"context"
@@ -25,7 +25,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/wardhq/ward/connectapi"
+	"github.com/wardhq/ward/api"
+	"github.com/wardhq/ward/api/middleware"
+	oauth2api "github.com/wardhq/ward/api/oauth2"
 	"github.com/wardhq/ward/oauth2"
 	"github.com/wardhq/ward/store"
 )
@@ -492,7 +494,7 @@ func TestOAuth2Discovery(t *testing.T) {
 	if d["issuer"] != e.issuer {
 		t.Errorf("issuer %v; want %s", d["issuer"], e.issuer)
 	}
-	h := connectapiRoutes(e)
+	h := handlerRoutes(e)
 	for _, k := range []string{"authorization_endpoint", "token_endpoint", "userinfo_endpoint", "jwks_uri",
 		"introspection_endpoint", "revocation_endpoint", "device_authorization_endpoint", "end_session_endpoint"} {
 		u, _ := d[k].(string)
@@ -521,12 +523,12 @@ func TestOAuth2Discovery(t *testing.T) {
 // The public listener serves the OAuth2 endpoints when Services.OAuth2 is set.
 func TestOAuth2OnThePublicListener(t *testing.T) {
 	e := newOAuth2Env(t, memoryStore(t))
-	h := connectapi.NewOAuth2Handler(e.p, slog.New(slog.DiscardHandler))
-	obs, err := connectapi.NewObservers(prometheus.NewRegistry(), slog.New(slog.DiscardHandler), "public")
+	h := oauth2api.NewHandler(e.p, slog.New(slog.DiscardHandler))
+	obs, err := middleware.NewObservers(prometheus.NewRegistry(), slog.New(slog.DiscardHandler), "public")
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(connectapi.NewPublicHandler(connectapi.Services{OAuth2: h}, obs["public"]))
+	srv := httptest.NewServer(api.NewPublicHandler(api.Services{OAuth2: h}, obs["public"]))
 	defer srv.Close()
 	for _, path := range h.Routes() {
 		resp, err := http.Get(srv.URL + path)
@@ -540,8 +542,8 @@ func TestOAuth2OnThePublicListener(t *testing.T) {
 	}
 }
 
-// connectapiRoutes returns the handler's routes as a set.
-func connectapiRoutes(e *oauth2Env) map[string]bool {
+// handlerRoutes returns the handler's routes as a set.
+func handlerRoutes(e *oauth2Env) map[string]bool {
 	set := map[string]bool{}
 	for _, r := range []string{oauth2.PathDiscovery, oauth2.PathJWKS, oauth2.PathAuthorize, oauth2.PathToken,
 		oauth2.PathIntrospect, oauth2.PathRevoke, oauth2.PathUserinfo, oauth2.PathDeviceAuth, oauth2.PathDeviceVerify, oauth2.PathLogout} {

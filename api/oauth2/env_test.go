@@ -1,4 +1,4 @@
-package connectapi_test
+package oauth2_test
 
 import (
 	"bytes"
@@ -15,14 +15,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wardhq/ward/connectapi"
+	oauth2api "github.com/wardhq/ward/api/oauth2"
 	"github.com/wardhq/ward/oauth2"
 	"github.com/wardhq/ward/store"
 	"github.com/wardhq/ward/store/memory"
 )
 
 // oauth2Stores returns the stores the OAuth2 end-to-end tests run on: memory always, PostgreSQL
-// when the sql store offers the OAuth2 store (see oauth2_pg_test.go).
+// when the sql store offers the OAuth2 store (see pg_test.go).
 func oauth2Stores(t *testing.T) map[string]func(t *testing.T) store.OAuth2Store {
 	stores := map[string]func(t *testing.T) store.OAuth2Store{
 		"memory": func(t *testing.T) store.OAuth2Store { return memory.NewOAuth2Store() },
@@ -115,7 +115,7 @@ func newOAuth2Env(t testing.TB, st store.OAuth2Store, opts ...envOption) *oauth2
 		t.Fatal(err)
 	}
 	e.p = p
-	var h http.Handler = connectapi.NewOAuth2Handler(p, log)
+	var h http.Handler = oauth2api.NewHandler(p, log)
 	handler.Store(&h)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})

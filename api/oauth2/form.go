@@ -1,14 +1,13 @@
-package connectapi
+package oauth2
 
 import (
-	"encoding/base64"
-	"errors"
 	"io"
 	"mime"
 	"net/http"
 	"net/url"
 	"strings"
 
+	"github.com/wardhq/ward/api/middleware"
 	"github.com/wardhq/ward/oauth2"
 )
 
@@ -52,42 +51,12 @@ func checkSingle(form url.Values) error {
 	return nil
 }
 
-// parseBasicAuth reads an HTTP Basic Authorization header of client credentials (RFC 6749
-// §2.3.1): the client ID and secret are form-urlencoded before being joined by a colon and
-// base64-encoded. ok is false when the header is not Basic; the error is invalid_client for a
-// Basic header that cannot be read. Neither value is ever put in the error.
-func parseBasicAuth(header string) (id, secret string, ok bool, err error) {
-	const prefix = "Basic "
-	if len(header) < len(prefix) || !strings.EqualFold(header[:len(prefix)], prefix) {
-		return "", "", false, nil
-	}
-	fail := oauth2.InvalidClient("client authentication failed")
-	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(header[len(prefix):]))
-	if err != nil {
-		return "", "", true, fail.WithCause(errors.New("the Basic credentials are not base64"))
-	}
-	user, pass, found := strings.Cut(string(raw), ":")
-	if !found {
-		return "", "", true, fail.WithCause(errors.New("the Basic credentials hold no colon"))
-	}
-	if id, err = url.QueryUnescape(user); err != nil {
-		return "", "", true, fail.WithCause(errors.New("the Basic user is not form-urlencoded"))
-	}
-	if secret, err = url.QueryUnescape(pass); err != nil {
-		return "", "", true, fail.WithCause(errors.New("the Basic password is not form-urlencoded"))
-	}
-	if id == "" {
-		return "", "", true, fail.WithCause(errors.New("the Basic user is empty"))
-	}
-	return id, secret, true, nil
-}
-
 // clientCredentials finds the credentials a request presents: HTTP Basic, client_secret in the
 // form, a client assertion, or only client_id (a public client). Presenting more than one method
 // is invalid_request (RFC 6749 §2.3); presenting none is invalid_client.
 func clientCredentials(authorization string, form url.Values) (oauth2.ClientCredentials, error) {
 	var cred oauth2.ClientCredentials
-	id, secret, basic, err := parseBasicAuth(authorization)
+	id, secret, basic, err := middleware.ParseBasicAuth(authorization)
 	if err != nil {
 		return cred, err
 	}

@@ -1,4 +1,4 @@
-package connectapi
+package oauth2
 
 import (
 	"context"
@@ -9,29 +9,30 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/wardhq/ward/api/middleware"
 	"github.com/wardhq/ward/oauth2"
 )
 
-// OAuth2Handler serves the plain-HTTP endpoints of the OAuth 2.0 authorization server and OpenID
+// Handler serves the plain-HTTP endpoints of the OAuth 2.0 authorization server and OpenID
 // Connect provider, as their RFCs require them: discovery, JWKS, authorization, token,
 // introspection, revocation, userinfo, device authorization and verification, and RP-initiated
 // logout. It decodes requests, calls the [oauth2.Provider], and writes the RFC's JSON (or a
 // redirect, or a small HTML page for a browser). Every route is for the public listener.
-type OAuth2Handler struct {
+type Handler struct {
 	p           *oauth2.Provider
 	log         *slog.Logger
 	mux         *http.ServeMux
-	corsOrigins []string       // see WithCORSOrigins
-	limits      *browserLimits // flows started and user codes tried; see oauth2_limits.go
-	proxies     TrustedProxies // see WithTrustedProxies
+	corsOrigins []string                  // see WithCORSOrigins
+	limits      *browserLimits            // flows started and user codes tried; see limits.go
+	proxies     middleware.TrustedProxies // see WithTrustedProxies
 }
 
-// NewOAuth2Handler returns the handler of p's endpoints. Mount it on the public listener at the
+// NewHandler returns the handler of p's endpoints. Mount it on the public listener at the
 // root: its routes are the oauth2.Path… constants.
-func NewOAuth2Handler(p *oauth2.Provider, log *slog.Logger, opts ...OAuth2Option) *OAuth2Handler {
-	h := &OAuth2Handler{p: p, log: log, mux: http.NewServeMux(), limits: newBrowserLimits(log)}
+func NewHandler(p *oauth2.Provider, log *slog.Logger, opts ...Option) *Handler {
+	h := &Handler{p: p, log: log, mux: http.NewServeMux(), limits: newBrowserLimits(log)}
 	for _, o := range opts {
-		o.applyOAuth2(h)
+		o.apply(h)
 	}
 	h.mux.HandleFunc("GET "+oauth2.PathDiscovery, corsPublic(h.discovery))
 	h.mux.HandleFunc("GET "+oauth2.PathJWKS, corsPublic(h.jwks))
@@ -54,7 +55,7 @@ func NewOAuth2Handler(p *oauth2.Provider, log *slog.Logger, opts ...OAuth2Option
 }
 
 // Routes lists the patterns the handler serves, for mounting it on a shared mux.
-func (h *OAuth2Handler) Routes() []string {
+func (h *Handler) Routes() []string {
 	return []string{
 		oauth2.PathDiscovery, oauth2.PathJWKS, oauth2.PathAuthorize, oauth2.PathToken, oauth2.PathIntrospect,
 		oauth2.PathRevoke, oauth2.PathUserinfo, oauth2.PathDeviceAuth, oauth2.PathDeviceVerify, oauth2.PathLogout,
@@ -62,17 +63,17 @@ func (h *OAuth2Handler) Routes() []string {
 }
 
 // ServeHTTP routes a request to its endpoint.
-func (h *OAuth2Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	setBrowserHeaders(w.Header())
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	middleware.SetBrowserHeaders(w.Header())
 	h.mux.ServeHTTP(w, r)
 }
 
-func (h *OAuth2Handler) discovery(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) discovery(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "public, max-age=3600")
 	writeJSON(w, http.StatusOK, h.p.Discovery())
 }
 
-func (h *OAuth2Handler) jwks(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) jwks(w http.ResponseWriter, r *http.Request) {
 	set, err := h.p.JWKS(r.Context())
 	if err != nil {
 		h.writeError(w, r, err, false)
@@ -97,7 +98,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 // writeError writes err as the RFC's JSON error object. Server errors are logged with their cause
 // (which never holds a secret or a token); client errors at debug level.
-func (h *OAuth2Handler) writeError(w http.ResponseWriter, r *http.Request, err error, basic bool) {
+func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error, basic bool) {
 	e := oauth2.AsError(err)
 	h.logError(r.Context(), e)
 	if e.Status == http.StatusUnauthorized && basic {
@@ -108,7 +109,7 @@ func (h *OAuth2Handler) writeError(w http.ResponseWriter, r *http.Request, err e
 	writeJSON(w, e.Status, e)
 }
 
-func (h *OAuth2Handler) logError(ctx context.Context, e *oauth2.Error) {
+func (h *Handler) logError(ctx context.Context, e *oauth2.Error) {
 	if e.Status >= 500 {
 		h.log.ErrorContext(ctx, "oauth2 endpoint failed", "error", e.Error())
 		return
@@ -117,7 +118,7 @@ func (h *OAuth2Handler) logError(ctx context.Context, e *oauth2.Error) {
 }
 
 // browse answers a browser endpoint: a redirect, or a page.
-func (h *OAuth2Handler) browse(w http.ResponseWriter, r *http.Request, res *oauth2.BrowserResult, err error) {
+func (h *Handler) browse(w http.ResponseWriter, r *http.Request, res *oauth2.BrowserResult, err error) {
 	w.Header().Set("Cache-Control", "no-store")
 	if err != nil {
 		e := oauth2.AsError(err)
@@ -172,13 +173,13 @@ type pageData struct {
 	Logout         url.Values
 }
 
-func (h *OAuth2Handler) page(w http.ResponseWriter, status int, title, message string, form bool) {
+func (h *Handler) page(w http.ResponseWriter, status int, title, message string, form bool) {
 	h.render(w, status, pageData{Title: title, Message: message, Form: form})
 }
 
-func (h *OAuth2Handler) render(w http.ResponseWriter, status int, d pageData) {
+func (h *Handler) render(w http.ResponseWriter, status int, d pageData) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	setBrowserHeaders(w.Header())
+	middleware.SetBrowserHeaders(w.Header())
 	w.WriteHeader(status)
 	_ = pageTemplate.Execute(w, d) // the client may be gone; nothing to do about it
 }

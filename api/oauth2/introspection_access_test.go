@@ -1,4 +1,4 @@
-package connectapi_test
+package oauth2_test
 
 import (
 	"context"
@@ -15,7 +15,9 @@ import (
 	"connectrpc.com/connect"
 	"golang.org/x/oauth2/clientcredentials"
 
-	"github.com/wardhq/ward/connectapi"
+	"github.com/wardhq/ward/api"
+	"github.com/wardhq/ward/api/middleware"
+	"github.com/wardhq/ward/api/rpc"
 	"github.com/wardhq/ward/oauth2"
 	oauth2v1 "github.com/wardhq/ward/proto/ward/oauth2/v1"
 	"github.com/wardhq/ward/proto/ward/oauth2/v1/oauth2v1connect"
@@ -47,12 +49,12 @@ func TestIntrospectionLimitedToOwnTokens(t *testing.T) {
 	}
 	// The public listener's handler over the same provider, for the Connect service.
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	obs, err := connectapi.NewObservers(prometheus.NewRegistry(), log, "public")
+	obs, err := middleware.NewObservers(prometheus.NewRegistry(), log, "public")
 	if err != nil {
 		t.Fatal(err)
 	}
-	public := httptest.NewServer(connectapi.NewPublicHandler(connectapi.Services{
-		PublicIntrospection: connectapi.NewIntrospectionService(e.p, log, true),
+	public := httptest.NewServer(api.NewPublicHandler(api.Services{
+		PublicIntrospection: rpc.NewIntrospectionService(e.p, log, true),
 	}, obs["public"]))
 	t.Cleanup(public.Close)
 	connectClient := oauth2v1connect.NewIntrospectionServiceClient(http.DefaultClient, public.URL)

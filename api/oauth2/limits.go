@@ -1,4 +1,4 @@
-package connectapi
+package oauth2
 
 import (
 	"context"
@@ -11,23 +11,24 @@ import (
 
 	"github.com/hashicorp/golang-lru/v2/expirable"
 
+	"github.com/wardhq/ward/api/middleware"
 	"github.com/wardhq/ward/oauth2"
 	"github.com/wardhq/ward/ratelimit"
 )
 
 // WithTrustedProxies makes the handler believe X-Forwarded-For from these proxies when it takes
-// a client's address for its limiters and logs (see [TrustedProxies.ClientAddr]). Default: none,
-// so the address is the connection's peer.
-func WithTrustedProxies(proxies TrustedProxies) OAuth2Option {
-	return oauth2OptionFunc(func(h *OAuth2Handler) { h.proxies = proxies })
+// a client's address for its limiters and logs (see [middleware.TrustedProxies.ClientAddr]).
+// Default: none, so the address is the connection's peer.
+func WithTrustedProxies(proxies middleware.TrustedProxies) Option {
+	return optionFunc(func(h *Handler) { h.proxies = proxies })
 }
 
 // WithFlowLimit sets how many login-and-consent flows one client address may start at the
 // authorization endpoint: perSecond after a burst of burst (defaults DefaultFlowRate and
 // DefaultFlowBurst). Only requests that store a flow count. Behind a proxy, set
 // [WithTrustedProxies] too, or every browser shares the proxy's budget.
-func WithFlowLimit(perSecond float64, burst int) OAuth2Option {
-	return oauth2OptionFunc(func(h *OAuth2Handler) {
+func WithFlowLimit(perSecond float64, burst int) Option {
+	return optionFunc(func(h *Handler) {
 		if perSecond > 0 && burst > 0 {
 			h.limits.flows = ratelimit.NewKeyed(perSecond, burst, limiterKeys)
 		}

@@ -1,4 +1,4 @@
-package connectapi_test
+package oauth2_test
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 
 	xoauth2 "golang.org/x/oauth2"
 
-	"github.com/wardhq/ward/connectapi"
+	oauth2api "github.com/wardhq/ward/api/oauth2"
 	"github.com/wardhq/ward/fault"
 	"github.com/wardhq/ward/oauth2"
 	"github.com/wardhq/ward/store"
@@ -173,7 +173,7 @@ func TestOAuth2PromptNone(t *testing.T) {
 // configured origins; introspection from none.
 func TestOAuth2CORS(t *testing.T) {
 	e := newOAuth2Env(t, memoryStore(t))
-	srv := httptest.NewServer(connectapi.NewOAuth2Handler(e.p, slog.New(slog.DiscardHandler), connectapi.WithCORSOrigins("https://spa.example.com")))
+	srv := httptest.NewServer(oauth2api.NewHandler(e.p, slog.New(slog.DiscardHandler), oauth2api.WithCORSOrigins("https://spa.example.com")))
 	defer srv.Close()
 	do := func(method, path, origin string) *http.Response {
 		req, _ := http.NewRequest(method, srv.URL+path, nil)

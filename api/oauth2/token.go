@@ -1,4 +1,4 @@
-package connectapi
+package oauth2
 
 import (
 	"net/http"
@@ -9,7 +9,7 @@ import (
 
 // authenticate reads a form request and authenticates its client. basic reports whether the
 // client tried HTTP Basic, for the WWW-Authenticate header of a refusal.
-func (h *OAuth2Handler) authenticate(r *http.Request) (c *oauth2.Client, form map[string][]string, basic bool, err error) {
+func (h *Handler) authenticate(r *http.Request) (c *oauth2.Client, form map[string][]string, basic bool, err error) {
 	basic = strings.HasPrefix(strings.ToLower(r.Header.Get("Authorization")), "basic ")
 	f, err := readOAuth2Form(r.Header.Get("Content-Type"), r.Body)
 	if err != nil {
@@ -25,7 +25,7 @@ func (h *OAuth2Handler) authenticate(r *http.Request) (c *oauth2.Client, form ma
 }
 
 // token serves the token endpoint (RFC 6749 §3.2).
-func (h *OAuth2Handler) token(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) token(w http.ResponseWriter, r *http.Request) {
 	c, form, basic, err := h.authenticate(r)
 	if err != nil {
 		h.writeError(w, r, err, basic)
@@ -78,7 +78,7 @@ type introspectionResponse struct {
 
 // introspect serves the introspection endpoint (RFC 7662). The caller must authenticate as a
 // confidential client: introspection tells what a token grants, which is not for anyone to ask.
-func (h *OAuth2Handler) introspect(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) introspect(w http.ResponseWriter, r *http.Request) {
 	c, form, basic, err := h.authenticate(r)
 	if err != nil {
 		h.writeError(w, r, err, basic)
@@ -116,7 +116,7 @@ func (h *OAuth2Handler) introspect(w http.ResponseWriter, r *http.Request) {
 }
 
 // revoke serves the revocation endpoint (RFC 7009): 200 whether or not the token was known.
-func (h *OAuth2Handler) revoke(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) revoke(w http.ResponseWriter, r *http.Request) {
 	c, form, basic, err := h.authenticate(r)
 	if err != nil {
 		h.writeError(w, r, err, basic)
@@ -139,7 +139,7 @@ func (h *OAuth2Handler) revoke(w http.ResponseWriter, r *http.Request) {
 }
 
 // deviceAuth serves the device authorization endpoint (RFC 8628 §3.1).
-func (h *OAuth2Handler) deviceAuth(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) deviceAuth(w http.ResponseWriter, r *http.Request) {
 	c, form, basic, err := h.authenticate(r)
 	if err != nil {
 		h.writeError(w, r, err, basic)

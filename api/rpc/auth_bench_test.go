@@ -1,4 +1,4 @@
-package connectapi_test
+package rpc_test
 
 import (
 	"context"
@@ -6,18 +6,21 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
 	"connectrpc.com/connect"
 	"golang.org/x/oauth2/clientcredentials"
 
-	"github.com/wardhq/ward/connectapi"
+	"github.com/wardhq/ward/api/middleware"
+	oauth2api "github.com/wardhq/ward/api/oauth2"
 	"github.com/wardhq/ward/oauth2"
 	permv1 "github.com/wardhq/ward/proto/ward/permission/v1"
 	"github.com/wardhq/ward/proto/ward/permission/v1/permissionv1connect"
 	pingv1 "github.com/wardhq/ward/proto/ward/ping/v1"
 	"github.com/wardhq/ward/proto/ward/ping/v1/pingv1connect"
+	"github.com/wardhq/ward/store/memory"
 )
 
 // bearer is a transport that sends a Bearer credential.
@@ -32,27 +35,45 @@ func (t bearer) RoundTrip(r *http.Request) (*http.Response, error) {
 	return t.base.RoundTrip(r)
 }
 
-// benchCredentials returns an authenticator over three API keys and e's provider, one of the
-// keys, and an access token with the check scope.
-func benchCredentials(b *testing.B, e *oauth2Env) (a *connectapi.Authenticator, key, token string) {
-	ctx := context.Background()
-	c, secret, err := e.p.CreateClient(ctx, oauth2.Client{
-		ID: "svc", AuthMethod: oauth2.AuthClientSecretBasic,
-		GrantTypes: []oauth2.GrantType{oauth2.GrantClientCredentials}, Scopes: []string{connectapi.ScopeCheck},
+// benchCredentials returns an authenticator over three API keys and an OAuth2 provider on the
+// memory store (its endpoints served over loopback, its revocation polls running), one of the
+// keys, and an access token with the check scope, issued by the token endpoint as a service gets
+// it.
+func benchCredentials(b *testing.B) (a *middleware.Authenticator, key, token string) {
+	ctx, cancel := context.WithCancel(context.Background())
+	srv := httptest.NewUnstartedServer(nil)
+	issuer := "http://" + srv.Listener.Addr().String()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	p, err := oauth2.NewProvider(memory.NewOAuth2Store(), oauth2.Config{
+		Issuer: issuer, LoginURL: issuer + "/login", ConsentURL: issuer + "/consent",
+		TokenSecrets:    [][]byte{[]byte("0123456789abcdef0123456789abcdef-test-secret")},
+		RevocationBound: 200 * time.Millisecond, Logger: log,
 	})
 	if err != nil {
 		b.Fatal(err)
 	}
-	tok, err := (&clientcredentials.Config{ClientID: c.ID, ClientSecret: secret, TokenURL: e.issuer + oauth2.PathToken, Scopes: []string{connectapi.ScopeCheck}}).Token(ctx)
+	srv.Config.Handler = oauth2api.NewHandler(p, log)
+	srv.Start()
+	done := make(chan struct{})
+	go func() { defer close(done); _ = p.Run(ctx) }()
+	b.Cleanup(func() { cancel(); <-done; srv.Close() })
+	c, secret, err := p.CreateClient(ctx, oauth2.Client{
+		ID: "svc", AuthMethod: oauth2.AuthClientSecretBasic,
+		GrantTypes: []oauth2.GrantType{oauth2.GrantClientCredentials}, Scopes: []string{middleware.ScopeCheck},
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	tok, err := (&clientcredentials.Config{ClientID: c.ID, ClientSecret: secret, TokenURL: issuer + oauth2.PathToken, Scopes: []string{middleware.ScopeCheck}}).Token(ctx)
 	if err != nil {
 		b.Fatal(err)
 	}
 	key = "bench-api-key-0123456789abcdef"
-	keys, err := connectapi.NewAPIKeys("other-key-0123456789abcdef", "third-key-0123456789abcdef", key)
+	keys, err := middleware.NewAPIKeys("other-key-0123456789abcdef", "third-key-0123456789abcdef", key)
 	if err != nil {
 		b.Fatal(err)
 	}
-	return connectapi.NewAuthenticator(keys, e.p, slog.New(slog.NewTextHandler(io.Discard, nil))), key, tok.AccessToken
+	return middleware.NewAuthenticator(keys, p, log), key, tok.AccessToken
 }
 
 // BenchmarkCheckAuth compares, in one run, a no-op RPC, a warm Check without authentication,
@@ -61,8 +82,7 @@ func benchCredentials(b *testing.B, e *oauth2Env) (a *connectapi.Authenticator, 
 // authentication must cost under 5% of the unauthenticated Check's.
 func BenchmarkCheckAuth(b *testing.B) {
 	ctx := context.Background()
-	e := newOAuth2Env(b, memoryStore(b))
-	a, key, token := benchCredentials(b, e)
+	a, key, token := benchCredentials(b)
 	open := startPublic(b)
 	guarded := startPublicAuth(b, a)
 	time.Sleep(50 * time.Millisecond) // a revocation poll has run: the introspection cache is trusted
@@ -107,8 +127,7 @@ func BenchmarkCheckAuth(b *testing.B) {
 // Check's cost that it adds, free of the loopback transport's noise.
 func BenchmarkAuthorize(b *testing.B) {
 	ctx := context.Background()
-	e := newOAuth2Env(b, memoryStore(b))
-	a, key, token := benchCredentials(b, e)
+	a, key, token := benchCredentials(b)
 	time.Sleep(50 * time.Millisecond) // a revocation poll has run: the introspection cache is trusted
 	for name, cred := range map[string]string{"apikey": key, "token": token} {
 		h := http.Header{"Authorization": {"Bearer " + cred}}

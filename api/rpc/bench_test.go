@@ -1,4 +1,4 @@
-package connectapi_test
+package rpc_test
 
 import (
 	"context"
@@ -13,7 +13,9 @@ import (
 	"connectrpc.com/connect"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/wardhq/ward/connectapi"
+	"github.com/wardhq/ward/api"
+	"github.com/wardhq/ward/api/middleware"
+	"github.com/wardhq/ward/api/rpc"
 	"github.com/wardhq/ward/engine"
 	permv1 "github.com/wardhq/ward/proto/ward/permission/v1"
 	"github.com/wardhq/ward/proto/ward/permission/v1/permissionv1connect"
@@ -32,7 +34,7 @@ func startPublic(tb testing.TB) string {
 }
 
 // startPublicAuth is startPublic with auth (nil: open) guarding the permission service.
-func startPublicAuth(tb testing.TB, auth *connectapi.Authenticator) string {
+func startPublicAuth(tb testing.TB, auth *middleware.Authenticator) string {
 	tb.Helper()
 	st := memory.New()
 	tb.Cleanup(func() { st.Close() })
@@ -58,11 +60,11 @@ definition document {
 		tb.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	obs, err := connectapi.NewObservers(prometheus.NewRegistry(), log, "public")
+	obs, err := middleware.NewObservers(prometheus.NewRegistry(), log, "public")
 	if err != nil {
 		tb.Fatal(err)
 	}
-	h := connectapi.NewPublicHandler(connectapi.Services{Permissions: connectapi.NewPermissionService(eng, log), PublicAuth: auth}, obs["public"])
+	h := api.NewPublicHandler(api.Services{Permissions: rpc.NewPermissionService(eng, log), PublicAuth: auth}, obs["public"])
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)

@@ -1,4 +1,4 @@
-package connectapi_test
+package rpc_test
 
 import (
 	"context"
@@ -19,7 +19,9 @@ import (
 	"connectrpc.com/connect"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/wardhq/ward/connectapi"
+	"github.com/wardhq/ward/api"
+	"github.com/wardhq/ward/api/middleware"
+	"github.com/wardhq/ward/api/rpc"
 	"github.com/wardhq/ward/engine"
 	permv1 "github.com/wardhq/ward/proto/ward/permission/v1"
 	"github.com/wardhq/ward/proto/ward/permission/v1/permissionv1connect"
@@ -65,16 +67,16 @@ func boundedClients(t *testing.T, st store.Store, tuples []string, opts ...engin
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	reg := prometheus.NewRegistry()
-	obs, err := connectapi.NewObservers(reg, log, "admin")
+	obs, err := middleware.NewObservers(reg, log, "admin")
 	if err != nil {
 		t.Fatal(err)
 	}
-	services := connectapi.Services{
-		Permissions:   connectapi.NewPermissionService(eng, log),
-		Relationships: connectapi.NewRelationshipService(eng, log),
-		Schemas:       connectapi.NewSchemaService(eng, log),
+	services := api.Services{
+		Permissions:   rpc.NewPermissionService(eng, log),
+		Relationships: rpc.NewRelationshipService(eng, log),
+		Schemas:       rpc.NewSchemaService(eng, log),
 	}
-	srv := &http.Server{Handler: connectapi.NewAdminHandler(services, obs["admin"], reg, st.Ping, log), ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Handler: api.NewAdminHandler(services, obs["admin"], reg, st.Ping, log), ReadHeaderTimeout: 5 * time.Second}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

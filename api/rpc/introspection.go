@@ -1,4 +1,4 @@
-package connectapi
+package rpc
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 
 	"connectrpc.com/connect"
 
+	"github.com/wardhq/ward/api/middleware"
 	"github.com/wardhq/ward/oauth2"
 	oauth2v1 "github.com/wardhq/ward/proto/ward/oauth2/v1"
 	"github.com/wardhq/ward/proto/ward/oauth2/v1/oauth2v1connect"
@@ -33,7 +34,7 @@ func NewIntrospectionService(p *oauth2.Provider, log *slog.Logger, requireClient
 func (s *IntrospectionService) Introspect(ctx context.Context, req *connect.Request[oauth2v1.IntrospectRequest]) (*connect.Response[oauth2v1.IntrospectResponse], error) {
 	var caller *oauth2.Client // nil on the admin listener, where every token may be asked about
 	if s.authenticated {
-		id, secret, ok, err := parseBasicAuth(req.Header().Get("Authorization"))
+		id, secret, ok, err := middleware.ParseBasicAuth(req.Header().Get("Authorization"))
 		if !ok || err != nil {
 			return nil, connect.NewError(connect.CodeUnauthenticated, errors.New("introspection needs a client's credentials (Authorization: Basic)"))
 		}

@@ -1,4 +1,4 @@
-package connectapi_test
+package rpc_test
 
 import (
 	"context"
@@ -15,7 +15,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/oauth2/clientcredentials"
 
-	"github.com/wardhq/ward/connectapi"
+	"github.com/wardhq/ward/api"
+	"github.com/wardhq/ward/api/middleware"
+	oauth2api "github.com/wardhq/ward/api/oauth2"
+	"github.com/wardhq/ward/api/rpc"
 	"github.com/wardhq/ward/oauth2"
 	oauth2v1 "github.com/wardhq/ward/proto/ward/oauth2/v1"
 	"github.com/wardhq/ward/proto/ward/oauth2/v1/oauth2v1connect"
@@ -45,13 +48,13 @@ func introspectionServer(tb testing.TB) (base, authorization, token string) {
 	ctx, cancel := context.WithCancel(context.Background())
 	tb.Cleanup(cancel)
 	go p.Run(ctx)
-	obs, err := connectapi.NewObservers(prometheus.NewRegistry(), log, "public")
+	obs, err := middleware.NewObservers(prometheus.NewRegistry(), log, "public")
 	if err != nil {
 		tb.Fatal(err)
 	}
-	h := connectapi.NewPublicHandler(connectapi.Services{
-		OAuth2:              connectapi.NewOAuth2Handler(p, log),
-		PublicIntrospection: connectapi.NewIntrospectionService(p, log, true),
+	h := api.NewPublicHandler(api.Services{
+		OAuth2:              oauth2api.NewHandler(p, log),
+		PublicIntrospection: rpc.NewIntrospectionService(p, log, true),
 	}, obs["public"])
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(l)

@@ -1,4 +1,4 @@
-package connectapi
+package rpc
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package connectapi_test
+package rpc_test
 
 import (
 	"context"

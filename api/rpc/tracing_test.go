@@ -1,4 +1,4 @@
-package connectapi_test
+package rpc_test
 
 import (
 	"context"
@@ -15,7 +15,9 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
-	"github.com/wardhq/ward/connectapi"
+	"github.com/wardhq/ward/api"
+	"github.com/wardhq/ward/api/middleware"
+	"github.com/wardhq/ward/api/rpc"
 	"github.com/wardhq/ward/engine"
 	permv1 "github.com/wardhq/ward/proto/ward/permission/v1"
 	"github.com/wardhq/ward/proto/ward/permission/v1/permissionv1connect"
@@ -48,11 +50,11 @@ func TestTracing(t *testing.T) {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	obs, err := connectapi.NewObservers(prometheus.NewRegistry(), log, "public")
+	obs, err := middleware.NewObservers(prometheus.NewRegistry(), log, "public")
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := connectapi.NewPublicHandler(connectapi.Services{Permissions: connectapi.NewPermissionService(eng, log)}, obs["public"].WithTracer(tracer))
+	h := api.NewPublicHandler(api.Services{Permissions: rpc.NewPermissionService(eng, log)}, obs["public"].WithTracer(tracer))
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -6,13 +6,13 @@ import (
 	"net"
 	"os"
 
-	"github.com/wardhq/ward/connectapi"
+	"github.com/wardhq/ward/api/middleware"
 	"github.com/wardhq/ward/oauth2"
 )
 
 // loadKeys returns the keys of list and of the hashed file at path (none when empty).
-func loadKeys(list []string, path, key string) (*connectapi.APIKeys, error) {
-	keys, err := connectapi.NewAPIKeys(list...)
+func loadKeys(list []string, path, key string) (*middleware.APIKeys, error) {
+	keys, err := middleware.NewAPIKeys(list...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", key, err)
 	}
@@ -32,8 +32,8 @@ func loadKeys(list []string, path, key string) (*connectapi.APIKeys, error) {
 
 // apiAuth is how each listener authenticates.
 type apiAuth struct {
-	public, admin *connectapi.Authenticator // nil: open
-	adminKeys     *connectapi.APIKeys       // nil: the admin listener is open
+	public, admin *middleware.Authenticator // nil: open
+	adminKeys     *middleware.APIKeys       // nil: the admin listener is open
 }
 
 func isLoopback(l net.Listener) bool {
@@ -52,10 +52,10 @@ func newAPIAuth(cfg serveConfig, public, admin net.Listener, provider *oauth2.Pr
 	if err != nil {
 		return apiAuth{}, err
 	}
-	all := &connectapi.APIKeys{}
+	all := &middleware.APIKeys{}
 	all.Add(keys)
 	all.Add(adminKeys)
-	var tokens connectapi.TokenIntrospector
+	var tokens middleware.TokenIntrospector
 	if provider != nil {
 		tokens = provider
 	}
@@ -64,10 +64,10 @@ func newAPIAuth(cfg serveConfig, public, admin net.Listener, provider *oauth2.Pr
 		return cfg.APIAuth == "required" || (cfg.APIAuth == "auto" && !isLoopback(l))
 	}
 	if required(public) {
-		out.public = connectapi.NewAuthenticator(all, tokens, log)
+		out.public = middleware.NewAuthenticator(all, tokens, log)
 	}
 	if required(admin) {
-		out.admin = connectapi.NewAuthenticator(all, tokens, log)
+		out.admin = middleware.NewAuthenticator(all, tokens, log)
 	}
 	if (out.public != nil || out.admin != nil) && all.Len() == 0 && tokens == nil {
 		return apiAuth{}, fmt.Errorf("api_auth=%s asks callers for an API key or an access token, and none can be had: set api_keys or api_keys_file (or token_secrets, for the OAuth2 server)", cfg.APIAuth)

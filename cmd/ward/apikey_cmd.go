@@ -10,7 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/wardhq/ward/connectapi"
+	"github.com/wardhq/ward/api/middleware"
 )
 
 // newAPIKeyCommand is `ward apikey new|hash`: making API keys and the lines of an api_keys_file.
@@ -44,10 +44,10 @@ and print its api_keys_file line, sha256:<hex>, followed by LABEL if given.`,
 				return errors.New("no key on standard input")
 			}
 			key := strings.TrimSpace(sc.Text())
-			if _, err := connectapi.NewAPIKeys(key); err != nil {
+			if _, err := middleware.NewAPIKeys(key); err != nil {
 				return err
 			}
-			line := connectapi.HashAPIKey(key)
+			line := middleware.HashAPIKey(key)
 			if len(args) == 1 {
 				line += " " + args[0]
 			}

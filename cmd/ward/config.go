@@ -18,7 +18,8 @@ import (
 	"github.com/knadh/koanf/v2"
 	"github.com/spf13/pflag"
 
-	"github.com/wardhq/ward/connectapi"
+	"github.com/wardhq/ward/api"
+	"github.com/wardhq/ward/api/middleware"
 	"github.com/wardhq/ward/engine"
 	"github.com/wardhq/ward/oauth2"
 )
@@ -103,9 +104,9 @@ func defaultServeConfig() serveConfig {
 		AccessTokenLifetime: time.Hour,
 		RevocationBound:     time.Second,
 
-		MaxRequestBytes:      connectapi.DefaultMaxRequestBytes,
-		ReadTimeout:          connectapi.DefaultReadTimeout,
-		RequestTimeout:       connectapi.DefaultRequestTimeout,
+		MaxRequestBytes:      api.DefaultMaxRequestBytes,
+		ReadTimeout:          api.DefaultReadTimeout,
+		RequestTimeout:       api.DefaultRequestTimeout,
 		MaxLookupCost:        engine.DefaultMaxLookupCost,
 		MaxConcurrentLookups: 4 * runtime.GOMAXPROCS(0),
 		APIAuth:              "auto",
@@ -303,10 +304,10 @@ func (c serveConfig) validate() error {
 	if c.APIAuth != "auto" && c.APIAuth != "required" && c.APIAuth != "open" {
 		return fmt.Errorf("api_auth must be auto, required or open, not %q", c.APIAuth)
 	}
-	if _, err := connectapi.NewAPIKeys(c.APIKeys...); err != nil {
+	if _, err := middleware.NewAPIKeys(c.APIKeys...); err != nil {
 		return fmt.Errorf("api_keys: %w", err)
 	}
-	if _, err := connectapi.NewAPIKeys(c.AdminAPIKeys...); err != nil {
+	if _, err := middleware.NewAPIKeys(c.AdminAPIKeys...); err != nil {
 		return fmt.Errorf("admin_api_keys: %w", err)
 	}
 	// Limits of OAuth2 client authentication.
@@ -319,7 +320,7 @@ func (c serveConfig) validate() error {
 	if c.IntrospectionScope == "" || strings.ContainsAny(c.IntrospectionScope, " \t\n\"\\") {
 		return fmt.Errorf("introspection_scope must be one scope token (no spaces or quotes), not %q", c.IntrospectionScope)
 	}
-	if _, err := connectapi.ParseTrustedProxies(c.TrustedProxies); err != nil {
+	if _, err := middleware.ParseTrustedProxies(c.TrustedProxies); err != nil {
 		return err
 	}
 	return nil

@@ -24,7 +24,10 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/wardhq/ward/connectapi"
+	"github.com/wardhq/ward/api"
+	"github.com/wardhq/ward/api/middleware"
+	oauth2api "github.com/wardhq/ward/api/oauth2"
+	"github.com/wardhq/ward/api/rpc"
 	"github.com/wardhq/ward/engine"
 	"github.com/wardhq/ward/migrations"
 	"github.com/wardhq/ward/oauth2"
@@ -103,7 +106,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready chan<- 
 		return err
 	}
 	engineRef.Store(eng)
-	obs, err := connectapi.NewObservers(reg, log, "public", "admin")
+	obs, err := middleware.NewObservers(reg, log, "public", "admin")
 	if err != nil {
 		return err
 	}
@@ -112,10 +115,10 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready chan<- 
 			obs[name] = o.WithTracer(tracer)
 		}
 	}
-	services := connectapi.Services{
-		Permissions:   connectapi.NewPermissionService(eng, log),
-		Relationships: connectapi.NewRelationshipService(eng, log),
-		Schemas:       connectapi.NewSchemaService(eng, log),
+	services := api.Services{
+		Permissions:   rpc.NewPermissionService(eng, log),
+		Relationships: rpc.NewRelationshipService(eng, log),
+		Schemas:       rpc.NewSchemaService(eng, log),
 	}
 	var listeners []net.Listener
 	for i, addr := range []string{cfg.PublicAddr, cfg.AdminAddr} {
@@ -145,17 +148,17 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready chan<- 
 			}
 			return fmt.Errorf("the OAuth2 server cannot use its stored signing keys: %w", err)
 		}
-		if err := reg.Register(connectapi.NewOAuth2Collector(provider)); err != nil {
+		if err := reg.Register(oauth2api.NewCollector(provider)); err != nil {
 			for _, l := range listeners {
 				l.Close()
 			}
 			return fmt.Errorf("registering the OAuth2 metrics: %w", err)
 		}
-		proxies, _ := connectapi.ParseTrustedProxies(cfg.TrustedProxies) // validated
-		services.OAuth2 = connectapi.NewOAuth2Handler(provider, log, connectapi.WithTrustedProxies(proxies))
-		services.OAuth2Admin = connectapi.NewOAuth2AdminService(provider, log)
-		services.PublicIntrospection = connectapi.NewIntrospectionService(provider, log, true)
-		services.AdminIntrospection = connectapi.NewIntrospectionService(provider, log, false)
+		proxies, _ := middleware.ParseTrustedProxies(cfg.TrustedProxies) // validated
+		services.OAuth2 = oauth2api.NewHandler(provider, log, oauth2api.WithTrustedProxies(proxies))
+		services.OAuth2Admin = rpc.NewOAuth2AdminService(provider, log)
+		services.PublicIntrospection = rpc.NewIntrospectionService(provider, log, true)
+		services.AdminIntrospection = rpc.NewIntrospectionService(provider, log, false)
 	}
 	auth, err := newAPIAuth(cfg, listeners[0], listeners[1], provider, log)
 	if err != nil {
@@ -165,18 +168,18 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready chan<- 
 		return err
 	}
 	services.PublicAuth, services.AdminAuth = auth.public, auth.admin
-	limits := []connectapi.ListenerOption{
-		connectapi.WithMaxRequestBytes(cfg.MaxRequestBytes),
-		connectapi.WithReadTimeout(cfg.ReadTimeout),
-		connectapi.WithRequestTimeout(cfg.RequestTimeout),
+	limits := []api.ListenerOption{
+		api.WithMaxRequestBytes(cfg.MaxRequestBytes),
+		api.WithReadTimeout(cfg.ReadTimeout),
+		api.WithRequestTimeout(cfg.RequestTimeout),
 	}
-	adminOpts := append(slices.Clone(limits), connectapi.WithPprof(cfg.Pprof), connectapi.WithAdminHosts(cfg.AdminHosts...))
-	adminHandler := connectapi.NewAdminHandler(services, obs["admin"], reg, st.Ping, log, adminOpts...)
+	adminOpts := append(slices.Clone(limits), api.WithPprof(cfg.Pprof), api.WithAdminHosts(cfg.AdminHosts...))
+	adminHandler := api.NewAdminHandler(services, obs["admin"], reg, st.Ping, log, adminOpts...)
 	if auth.adminKeys != nil {
-		adminHandler = connectapi.NewAdminGate(adminHandler, auth.adminKeys)
+		adminHandler = middleware.NewAdminGate(adminHandler, auth.adminKeys)
 	}
 	servers := []*http.Server{
-		newHTTPServer(connectapi.NewPublicHandler(services, obs["public"], limits...), log),
+		newHTTPServer(api.NewPublicHandler(services, obs["public"], limits...), log),
 		newHTTPServer(adminHandler, log),
 	}
 	if ready != nil {
@@ -302,7 +305,7 @@ func newTracer(ctx context.Context, endpoint string) (trace.Tracer, func(), erro
 
 // newHTTPServer returns the server of one listener. Its timeouts and HTTP/2 limits bound what a
 // connection may hold; the body's read deadline, per request so that Watch streams are not cut,
-// is the handler's (connectapi.BodyReadDeadline).
+// is the handler's (middleware.BodyReadDeadline).
 func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
 	srv := &http.Server{
 		Handler:           h,
@@ -359,10 +362,10 @@ func newProvider(cfg serveConfig, st stores, defaultIssuer string, log *slog.Log
 	}
 	login, consent := cfg.LoginURL, cfg.ConsentURL
 	if login == "" {
-		login = strings.TrimSuffix(issuer, "/") + connectapi.PathNoLoginApp
+		login = strings.TrimSuffix(issuer, "/") + api.PathNoLoginApp
 	}
 	if consent == "" {
-		consent = strings.TrimSuffix(issuer, "/") + connectapi.PathNoConsentApp
+		consent = strings.TrimSuffix(issuer, "/") + api.PathNoConsentApp
 	}
 	p, err := oauth2.NewProvider(st.oauth2, oauth2.Config{
 		Issuer:              issuer,
