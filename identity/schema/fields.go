@@ -45,41 +45,44 @@ type Field struct {
 	Autocomplete string
 }
 
-// maxFieldDepth bounds how deep nested objects are listed; traits cannot nest deeper anyway.
-const maxFieldDepth = MaxTraitsDepth
-
 // buildFields lists the leaves of the traits schema depth-first in document order, following
 // properties, local $refs and allOf. Objects are not fields themselves, nor are arrays of
-// objects or arrays; a property reached twice is listed where it first appears.
+// objects or arrays; a property reached twice is listed where it first appears, and an object
+// that contains itself (through a $ref) is not expanded again inside itself.
 func buildFields(root, traits *node) []Field {
 	b := fieldBuilder{root: root, names: map[string]bool{}}
-	b.object(traits, "traits", 0)
+	b.object(traits, "traits")
 	return b.fields
 }
 
 type fieldBuilder struct {
-	root   *node
-	fields []Field
-	names  map[string]bool
+	root      *node
+	fields    []Field
+	names     map[string]bool
+	expanding []*node // the schemas of the objects being listed, outermost first
 }
 
-func (b *fieldBuilder) object(n *node, prefix string, depth int) {
-	if depth >= maxFieldDepth {
+func (b *fieldBuilder) object(n *node, prefix string) {
+	sources := b.sources(n)
+	if slices.ContainsFunc(sources, func(s *node) bool { return slices.Contains(b.expanding, s) }) {
 		return
 	}
-	for _, src := range b.sources(n) {
+	outer := len(b.expanding)
+	b.expanding = append(b.expanding, sources...)
+	defer func() { b.expanding = b.expanding[:outer] }()
+	for _, src := range sources {
 		props := src.get("properties")
 		if props == nil || props.kind != kindObject {
 			continue
 		}
 		required := src.get("required")
 		for _, m := range props.members {
-			b.property(m.key, m.val, prefix+"."+m.key, isListed(required, m.key), depth)
+			b.property(m.val, prefix+"."+m.key, isListed(required, m.key))
 		}
 	}
 }
 
-func (b *fieldBuilder) property(name string, n *node, full string, required bool, depth int) {
+func (b *fieldBuilder) property(n *node, full string, required bool) {
 	if n.kind != kindObject {
 		return
 	}
@@ -95,7 +98,7 @@ func (b *fieldBuilder) property(name string, n *node, full string, required bool
 	typ := jsonType(look("type"), look("const"))
 	hasProps := slices.ContainsFunc(chain, func(c *node) bool { return c.get("properties") != nil })
 	if typ == "object" || (typ == "" && hasProps) {
-		b.object(n, full, depth+1)
+		b.object(n, full)
 		return
 	}
 	if b.names[full] {

@@ -2,6 +2,7 @@ package schema
 
 import (
 	"fmt"
+	"net/mail"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
@@ -29,8 +30,9 @@ var formatAliases = map[string]string{
 // formatVocabURL names ward's format vocabulary; schemas never refer to it.
 const formatVocabURL = "https://ward.invalid/vocab/format"
 
-// formatCheckers check a value against one format each. They are compiled once per Registry.
-type formatCheckers map[string]*jsonschema.Schema
+// formatCheckers check a value against one format each: true when it satisfies the format. They
+// are compiled once per Registry.
+type formatCheckers map[string]func(v any) bool
 
 func newFormatCheckers() (formatCheckers, error) {
 	c := jsonschema.NewCompiler()
@@ -47,7 +49,18 @@ func newFormatCheckers() (formatCheckers, error) {
 		if err != nil {
 			return nil, err
 		}
-		checkers[name] = sch
+		checkers[name] = func(v any) bool { return sch.Validate(v) == nil }
+	}
+	// Kratos also asks Go's mail package, which refuses what the validator lets through, such as
+	// an empty local part ("@example.com").
+	standardEmail := checkers["email"]
+	checkers["email"] = func(v any) bool {
+		s, ok := v.(string)
+		if !ok {
+			return true
+		}
+		_, err := mail.ParseAddress(s)
+		return err == nil && standardEmail(v)
 	}
 	for alias, name := range formatAliases {
 		checkers[alias] = checkers[name]
@@ -57,8 +70,8 @@ func newFormatCheckers() (formatCheckers, error) {
 
 // check reports whether v satisfies format; unknown formats (and "no-validate") accept anything.
 func (fc formatCheckers) check(format string, v any) bool {
-	sch, ok := fc[format]
-	return !ok || sch.Validate(v) == nil
+	ok, known := fc[format]
+	return !known || ok(v)
 }
 
 // vocabulary returns the vocabulary that checks "format" with the checkers.

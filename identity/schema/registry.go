@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -17,6 +18,10 @@ import (
 // DefaultSchemaID is the default of identity.default_schema_id, as in Kratos, and the ID of the
 // built-in schema.
 const DefaultSchemaID = "default"
+
+// schemaURLPrefix is where the compiler thinks the documents are; relative references resolve
+// against it, and nothing is ever loaded from it.
+const schemaURLPrefix = "ward-identity-schema:///"
 
 // builtinSchema is used when no schema is configured: an email address that is the password
 // identifier, the verification address and the recovery address, and an optional first and last
@@ -204,7 +209,7 @@ func compileSchema(id string, index int, data []byte, formats formatCheckers) (*
 	if err != nil {
 		return nil, fmt.Errorf("bad %s extension: %w", ExtensionName, err)
 	}
-	sch, err := compileValidator(fmt.Sprintf("ward-identity-schema:///%d.json", index), root.toAny(), formats)
+	sch, err := compileValidator(fmt.Sprintf("%s%d.json", schemaURLPrefix, index), root.toAny(), formats)
 	if err != nil {
 		return nil, fmt.Errorf("not a valid JSON Schema: %w", err)
 	}
@@ -262,9 +267,9 @@ func identifierLabel(exts map[*node]*extension) string {
 // noLoader refuses every external document: a $ref must point into the schema itself.
 type noLoader struct{}
 
-func (noLoader) Load(url string) (any, error) {
-	return nil, fmt.Errorf("%s is outside the schema: ward loads no other documents, so put what it refers to "+
-		"under $defs (or definitions) and refer to it as #/$defs/NAME", url)
+func (noLoader) Load(string) (any, error) {
+	return nil, errors.New("ward loads no document but the schema itself: put what it refers to " +
+		"under $defs (or definitions) and refer to it as #/$defs/NAME")
 }
 
 func compileValidator(loc string, doc any, formats formatCheckers) (*jsonschema.Schema, error) {
@@ -280,14 +285,32 @@ func compileValidator(loc string, doc any, formats formatCheckers) (*jsonschema.
 	}
 	sch, err := c.Compile(loc)
 	if err != nil {
-		return nil, cleanCompileError(err, loc)
+		return nil, describeCompileError(err, loc)
 	}
 	return sch, nil
 }
 
-// cleanCompileError drops the internal location of the document from the compiler's message.
-func cleanCompileError(err error, loc string) error {
+// describeCompileError says what is wrong with a schema the compiler refuses: where the
+// document breaks the draft's meta-schema, or the compiler's own message without the internal
+// location of the document.
+func describeCompileError(err error, loc string) error {
+	var meta *jsonschema.SchemaValidationError
+	var verr *jsonschema.ValidationError
+	if errors.As(err, &meta) && errors.As(meta.Err, &verr) {
+		vs := newValidationError("", collectViolations(verr, nil)).Violations
+		const most = 3
+		parts := make([]string, 0, most+1)
+		for i, v := range vs {
+			if i == most {
+				parts = append(parts, fmt.Sprintf("and %d more", len(vs)-most))
+				break
+			}
+			parts = append(parts, displayPointer(v.Pointer)+": "+v.Message)
+		}
+		return fmt.Errorf("%s", strings.Join(parts, "; "))
+	}
 	msg := strings.ReplaceAll(err.Error(), loc+"#", "")
 	msg = strings.ReplaceAll(msg, loc, "")
+	msg = strings.ReplaceAll(msg, schemaURLPrefix, "")
 	return fmt.Errorf("%s", msg)
 }

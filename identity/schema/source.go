@@ -63,7 +63,7 @@ func readFile(raw string) ([]byte, error) {
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, MaxSchemaBytes+1))
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
+		return nil, err // an *os.PathError, which names the file
 	}
 	if len(data) > MaxSchemaBytes {
 		return nil, fmt.Errorf("%s is larger than %d bytes", path, MaxSchemaBytes)
