@@ -53,14 +53,16 @@ func (n *node) get(key string) *node {
 	return nil
 }
 
-// stringAt returns the string value of member key, and whether there is one.
-func (n *node) stringAt(key string) (string, bool) {
-	v := n.get(key)
-	if v == nil || v.kind != kindString {
+// text returns n's value when n is a string.
+func (n *node) text() (string, bool) {
+	if n == nil || n.kind != kindString {
 		return "", false
 	}
-	return v.str, true
+	return n.str, true
 }
+
+// stringAt returns the string value of member key, and whether there is one.
+func (n *node) stringAt(key string) (string, bool) { return n.get(key).text() }
 
 // toAny converts n to the generic form the validator compiles: maps, slices, strings,
 // json.Number, bools and nil.

@@ -29,8 +29,8 @@ type Field struct {
 	// datetime-local, uri as url), else number for numbers and integers, checkbox for booleans,
 	// text for everything else (strings, and arrays of scalars, which Kratos shows as text).
 	Type InputType
-	// JSONType is the trait's JSON type ("string", "number", "integer", "boolean", "array"), or
-	// "" when the schema names none.
+	// JSONType is the trait's JSON type ("string", "number", "integer", "boolean", "array" or
+	// "null"), or "" when the schema names none, or two.
 	JSONType string
 	// Format is the schema's format, "" if none.
 	Format string
@@ -87,14 +87,7 @@ func (b *fieldBuilder) property(n *node, full string, required bool) {
 		return
 	}
 	chain := b.sources(n)
-	look := func(key string) *node {
-		for _, c := range chain {
-			if v := c.get(key); v != nil {
-				return v
-			}
-		}
-		return nil
-	}
+	look := func(key string) *node { return first(chain, key) }
 	typ := jsonType(look("type"), look("const"))
 	hasProps := slices.ContainsFunc(chain, func(c *node) bool { return c.get("properties") != nil })
 	if typ == "object" || (typ == "" && hasProps) {
@@ -113,11 +106,9 @@ func (b *fieldBuilder) property(n *node, full string, required bool) {
 	case "boolean":
 		f.Type = InputCheckbox
 	case "array":
-		if items := b.sources(look("items")); len(items) > 0 {
-			switch jsonType(items[0].get("type"), nil) {
-			case "object", "array", "null", "composite":
-				return
-			}
+		switch jsonType(first(b.sources(look("items")), "type"), nil) {
+		case "object", "array", "null", "composite":
+			return // Kratos makes no input of an array of these
 		}
 		f.Type = InputText
 	case "", "null":
@@ -130,9 +121,9 @@ func (b *fieldBuilder) property(n *node, full string, required bool) {
 	default: // more than two types, or a const object or array
 		return
 	}
-	f.Format, _ = stringOf(look("format"))
-	f.Title, _ = stringOf(look("title"))
-	f.Pattern, _ = stringOf(look("pattern"))
+	f.Format, _ = look("format").text()
+	f.Title, _ = look("title").text()
+	f.Pattern, _ = look("pattern").text()
 	switch f.Format {
 	case "email":
 		f.Type, f.Autocomplete = InputEmail, "email"
@@ -173,6 +164,16 @@ func (b *fieldBuilder) sources(n *node) []*node {
 	return out
 }
 
+// first returns the value of key in the first of schemas that has it.
+func first(schemas []*node, key string) *node {
+	for _, s := range schemas {
+		if v := s.get(key); v != nil {
+			return v
+		}
+	}
+	return nil
+}
+
 // jsonType returns the one JSON type a schema allows: from const when there is one, else from
 // type (a string or a list of one); "" when the schema names no type or two (Kratos treats a
 // pair such as ["string", "null"] as untyped), and "composite" for more types or for a const
@@ -211,11 +212,4 @@ func isListed(list *node, name string) bool {
 		return false
 	}
 	return slices.ContainsFunc(list.items, func(it *node) bool { return it.kind == kindString && it.str == name })
-}
-
-func stringOf(n *node) (string, bool) {
-	if n == nil || n.kind != kindString {
-		return "", false
-	}
-	return n.str, true
 }
