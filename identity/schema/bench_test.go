@@ -2,6 +2,7 @@ package schema_test
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 
 	"github.com/wardhq/ward/identity/schema"
@@ -16,6 +17,16 @@ func BenchmarkValidate(b *testing.B) {
 		b.Fatal(err)
 	}
 	rich := fromFile(b, "extension.schema.json")
+	b.Run("baseline/json-decode", func(b *testing.B) {
+		b.ReportAllocs()
+		traits := []byte(`{"email":"jane.doe@example.com","name":{"first":"Jane","last":"Doe"}}`)
+		for b.Loop() {
+			var v any
+			if err := json.Unmarshal(traits, &v); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	for _, bc := range []struct {
 		name   string
 		r      *schema.Registry

@@ -294,8 +294,9 @@ func (x *extractor) apply(e *extension, v any, loc *location) {
 		x.address(&x.out.VerifiableAddresses, "verify", e.verificationVia, folded)
 	}
 	if e.recoveryVia == ViaEmail {
-		// Kratos checks a recovery address is an email address whatever the schema says.
-		if !x.isEmail(s, loc) {
+		// Kratos checks a recovery address is an email address whatever the schema says; when
+		// the schema says "email", the validator has checked it already.
+		if e.format != "email" && !x.isEmail(s, loc) {
 			return
 		}
 		x.address(&x.out.RecoveryAddresses, "recover", e.recoveryVia, folded)
