@@ -7,7 +7,8 @@
 # ward-test-postgres:17 (make images) with a database for each server, writes Kratos's
 # configuration and identity schema into PEER_OUT/kratos, migrates, starts `kratos serve` and
 # `ward serve`, then runs noop against ward and each of PEER_WORKLOADS against Kratos for
-# PEER_DURATION, printing each one's ratio to noop. It fails if a request fails. Every step is
+# PEER_DURATION (PEER_CONCURRENCY callers; PEER_HASH_CONCURRENCY for login and registration, which
+# are bound by the password hash), printing each one's ratio to noop. It fails if a request fails. Every step is
 # bounded in time (PEER_STEP_TIMEOUT each); results go to PEER_OUT/*.json and *.html. Nothing is
 # left running: the servers and the container go when it ends.
 #
@@ -25,6 +26,9 @@ cd "$(dirname "$0")/.."
 ward=${1:-bin/ward}
 duration=${PEER_DURATION:-10s}
 concurrency=${PEER_CONCURRENCY:-32}
+# login and registration each hash a password (bcrypt, cost 12: a quarter of a second of a core):
+# more callers than the cores can serve only queue, and at 32 on two cores past the timeout.
+hash_concurrency=${PEER_HASH_CONCURRENCY:-$((2 * $(nproc)))}
 identities=${PEER_IDENTITIES:-100}
 out=${PEER_OUT:-bin/bench-peer-kratos}
 step_timeout=${PEER_STEP_TIMEOUT:-300}
@@ -160,22 +164,24 @@ timeout "$step_timeout" "$ward" migrate up --dsn "$ward_dsn" >/dev/null
 pids+=($!)
 wait_port "$ward_admin" "${pids[-1]}" || { cat "$out/ward.log" >&2; log "ward did not start"; exit 1; }
 
-run=(timeout "$step_timeout" "$ward" load run --progress=false --duration "$duration" --concurrency "$concurrency"
-	--timeout 10s --identities "$identities")
+run=(timeout "$step_timeout" "$ward" load run --progress=false --duration "$duration" --timeout 10s
+	--identities "$identities")
 
 echo "== noop (ward serve over PostgreSQL: the baseline)"
-"${run[@]}" --endpoint "http://127.0.0.1:$ward_public" --admin-endpoint "http://127.0.0.1:$ward_admin" \
+"${run[@]}" --concurrency "$concurrency" --endpoint "http://127.0.0.1:$ward_public" --admin-endpoint "http://127.0.0.1:$ward_admin" \
 	--workload noop --json "$out/noop.json" --report "$out/noop.html"
 
 failed=()
 # run_identity NAME PUBLIC ADMIN runs the identity workloads against a server of Kratos's
 # contract, as NAME-WORKLOAD.json and .html.
 run_identity() {
-	local w
+	local w c
 	for w in "${workloads[@]}"; do
+		c=$concurrency
+		[[ $w == login || $w == registration ]] && c=$hash_concurrency
 		echo
-		echo "== $w against $1"
-		"${run[@]}" --endpoint "$2" --admin-endpoint "$3" --workload "$w" \
+		echo "== $w against $1 ($c callers)"
+		"${run[@]}" --concurrency "$c" --endpoint "$2" --admin-endpoint "$3" --workload "$w" \
 			--json "$out/$1-$w.json" --report "$out/$1-$w.html" --compare "$out/noop.json" || failed+=("$1-$w")
 	done
 }
