@@ -145,8 +145,13 @@ func newLoadRunCommand(c *client) *cobra.Command {
 falls behind is charged for it). Workloads: noop (a Ping: the transport's limit, the baseline),
 check, check-bulk, lookup, write-mix, which draw from --dataset; and for the OAuth2 server token
 (client credentials issuance), introspect (Connect IntrospectionService) and introspect-http
-(RFC 7662), which register a client of their own. Exits non-zero if any
-request failed, or if a throughput ratio to --compare is below --min-ratio.`,
+(RFC 7662), which register a client of their own; and for the identity service, in Ory Kratos's
+HTTP contract (--endpoint its public API, --admin-endpoint its admin API, an identity schema
+"default" whose email trait is the password identifier): whoami (GET /sessions/whoami with one of
+--identities sessions opened before the run), login (a whole API login flow per request, as one
+of --identities identities) and registration (a whole API registration flow per request, with a
+new email each). Exits non-zero if any request failed, or if a throughput ratio to --compare is
+below --min-ratio.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runLoad(cmd, c, f) },
 	}
@@ -162,6 +167,7 @@ request failed, or if a throughput ratio to --compare is below --min-ratio.`,
 	fl.Float64Var(&f.opts.Zipf, "zipf", 1.1, "exponent (> 1) of the Zipf law of resources' popularity")
 	fl.IntVar(&f.opts.BulkItems, "bulk-items", 100, "checks per check-bulk request")
 	fl.Float64Var(&f.opts.WriteShare, "write-share", 0.05, "share of write-mix requests that are writes")
+	fl.IntVar(&f.opts.Identities, "identities", 100, "identities whoami and login create before the run")
 	fl.StringVar(&f.jsonOut, "json", "", "write the result as JSON to this file")
 	fl.StringVar(&f.compare, "compare", "", "print ratios to the result in this JSON file (such as a noop run's)")
 	fl.Float64Var(&f.minRatio, "min-ratio", 0, "with --compare: fail if checks/s over the other run's requests/s is below this")
@@ -185,7 +191,8 @@ func runLoad(cmd *cobra.Command, c *client, f runFlags) error {
 			return err
 		}
 	}
-	hc := c.withCredentials(loadHTTPClient(f.cfg.Concurrency))
+	plain := loadHTTPClient(f.cfg.Concurrency)
+	hc := c.withCredentials(plain)
 	clients := workload.Clients{
 		Ping:          pingv1connect.NewPingServiceClient(hc, c.endpoint),
 		Permissions:   permissionv1connect.NewPermissionServiceClient(hc, c.endpoint),
@@ -193,7 +200,9 @@ func runLoad(cmd *cobra.Command, c *client, f runFlags) error {
 		Introspection: oauth2v1connect.NewIntrospectionServiceClient(hc, c.endpoint),
 		OAuth2Admin:   oauth2v1connect.NewOAuth2AdminServiceClient(hc, c.adminEndpoint),
 		HTTP:          hc,
+		PublicHTTP:    plain,
 		Endpoint:      c.endpoint,
+		AdminEndpoint: c.adminEndpoint,
 	}
 	w, err := workload.New(cmd.Context(), f.workload, clients, m, f.opts)
 	if err != nil {

@@ -1,6 +1,7 @@
 // Package workload defines the requests that `ward load run` sends: a no-op baseline, checks,
-// bulk checks, lookups and a mix of checks and writes, drawn from a dataset's [dataset.Manifest],
-// and for the OAuth2 server token issuance and introspection (over Connect and over HTTP).
+// bulk checks, lookups and a mix of checks and writes, drawn from a dataset's [dataset.Manifest];
+// for the OAuth2 server token issuance and introspection (over Connect and over HTTP); and for
+// the identity service, in Ory Kratos's HTTP contract, session lookups, logins and registrations.
 // Resources are drawn by popularity, following a Zipf law (the first IDs are the most popular);
 // subjects uniformly, so that answers mix allowed and denied.
 package workload
@@ -26,12 +27,13 @@ import (
 )
 
 // Names lists the workloads [New] knows.
-var Names = []string{"noop", "check", "check-bulk", "lookup", "write-mix", "token", "introspect", "introspect-http"}
+var Names = []string{"noop", "check", "check-bulk", "lookup", "write-mix", "token", "introspect", "introspect-http",
+	"whoami", "login", "registration"}
 
 // needsDataset reports whether the workload draws from a dataset.
 func needsDataset(name string) bool {
 	switch name {
-	case "noop", "token", "introspect", "introspect-http":
+	case "noop", "token", "introspect", "introspect-http", "whoami", "login", "registration":
 		return false
 	}
 	return true
@@ -39,7 +41,10 @@ func needsDataset(name string) bool {
 
 // Clients are the API clients workloads call: Ping, Permissions and Introspection on the public
 // listener, Relationships and OAuth2Admin on the admin one; HTTP posts to the public listener at
-// Endpoint (the OAuth2 endpoints are plain HTTP).
+// Endpoint (the OAuth2 endpoints are plain HTTP). The identity workloads speak plain HTTP to
+// Endpoint and AdminEndpoint: HTTP, with the caller's credentials, to the admin API, and
+// PublicHTTP to the self-service API, which is anonymous (a Bearer credential there would be
+// read as a session token); without PublicHTTP they use HTTP there too.
 type Clients struct {
 	Ping          pingv1connect.PingServiceClient
 	Permissions   permissionv1connect.PermissionServiceClient
@@ -47,7 +52,9 @@ type Clients struct {
 	Introspection oauth2v1connect.IntrospectionServiceClient
 	OAuth2Admin   oauth2v1connect.OAuth2AdminServiceClient
 	HTTP          *http.Client
+	PublicHTTP    *http.Client
 	Endpoint      string
+	AdminEndpoint string
 }
 
 // Options tune the workloads.
@@ -60,11 +67,15 @@ type Options struct {
 	BulkItems int
 	// WriteShare is the share of write-mix requests that are writes (default 0.05).
 	WriteShare float64
+	// Identities is the number of identities whoami and login create before the run (and
+	// whoami's sessions); default 100. Each costs the server a password hash or two.
+	Identities int
 }
 
-// New returns the named workload over the dataset that m describes (m is unused by noop and the
-// OAuth2 workloads). The OAuth2 workloads register a client and issue their tokens here, before
-// the run.
+// New returns the named workload over the dataset that m describes (m is unused by noop, the
+// OAuth2 and the identity workloads). The OAuth2 workloads register a client and issue their
+// tokens here, before the run; whoami and login create their identities (and whoami logs them
+// in) here.
 func New(ctx context.Context, name string, c Clients, m dataset.Manifest, o Options) (driver.Workload, error) {
 	if o.Zipf <= 1 {
 		o.Zipf = 1.1
@@ -74,6 +85,9 @@ func New(ctx context.Context, name string, c Clients, m dataset.Manifest, o Opti
 	}
 	if o.WriteShare <= 0 {
 		o.WriteShare = 0.05
+	}
+	if o.Identities <= 0 {
+		o.Identities = 100
 	}
 	if needsDataset(name) && (m.Resource.Count < 2 || m.Subject.Count < 1) {
 		return nil, fmt.Errorf("workload %s needs a dataset (--dataset)", name)
@@ -85,6 +99,12 @@ func New(ctx context.Context, name string, c Clients, m dataset.Manifest, o Opti
 		return introspectWorkload(ctx, c, o, false)
 	case "introspect-http":
 		return introspectWorkload(ctx, c, o, true)
+	case "whoami":
+		return whoamiWorkload(ctx, c, o)
+	case "login":
+		return loginWorkload(ctx, c, o)
+	case "registration":
+		return registrationWorkload(c), nil
 	case "noop":
 		return func(int) driver.Op {
 			return func(ctx context.Context) (driver.Outcome, error) {
