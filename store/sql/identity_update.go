@@ -48,7 +48,7 @@ func writeIdentity(ctx context.Context, tx pgx.Tx, i *store.Identity, old []stor
 	}
 	if len(added.kinds) > 0 {
 		b.Queue(`INSERT INTO ward_identity_keys (kind, scope, value, identity_id)
-			SELECT kind, scope, value, $1 FROM unnest($2::int2[], $3::text[], $4::text[]) AS n (kind, scope, value)`,
+			SELECT kind, scope, value, $1::uuid FROM unnest($2::int2[], $3::text[], $4::text[]) AS n (kind, scope, value)`,
 			i.ID, added.kinds, added.scopes, added.values)
 	}
 	b.Queue(`INSERT INTO ward_session_invalidations (identity_id) VALUES ($1)`, i.ID)
