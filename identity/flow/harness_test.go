@@ -222,3 +222,12 @@ func wantError(t *testing.T, err error, code int, id string) *flow.Error {
 	}
 	return fe
 }
+
+func schemaRegistry(t *testing.T) *schema.Registry {
+	t.Helper()
+	reg, err := schema.NewRegistry(schema.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reg
+}
