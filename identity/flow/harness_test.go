@@ -3,6 +3,7 @@ package flow_test
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -64,6 +65,7 @@ func newEnv(t *testing.T, tweak ...func(*flow.Config)) *env {
 	}
 	e.ids, err = identity.NewService(ctx, e.st, reg, hasher, policy, identity.Config{
 		PublicBaseURL: publicURL, Clock: e.clock, CacheSize: -1, LoginBurst: 1000, RegistrationBurst: 1000,
+		Logger: slog.New(slog.DiscardHandler),
 	})
 	if err != nil {
 		t.Fatal(err)
