@@ -25,7 +25,7 @@ const publicURL = "https://id.example.com"
 // env is a flow Service over the real identity Service and the memory store, on a clock the
 // test moves.
 type env struct {
-	t   *testing.T
+	t   testing.TB
 	ctx context.Context
 	ids *identity.Service
 	svc *flow.Service
@@ -47,7 +47,7 @@ func (e *env) advance(d time.Duration) {
 	e.mu.Unlock()
 }
 
-func newEnv(t *testing.T, tweak ...func(*flow.Config)) *env {
+func newEnv(t testing.TB, tweak ...func(*flow.Config)) *env {
 	t.Helper()
 	ctx := context.Background()
 	e := &env{t: t, ctx: ctx, st: memory.NewIdentityStore(), now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
@@ -225,7 +225,7 @@ func wantError(t *testing.T, err error, code int, id string) *flow.Error {
 	return fe
 }
 
-func schemaRegistry(t *testing.T) *schema.Registry {
+func schemaRegistry(t testing.TB) *schema.Registry {
 	t.Helper()
 	reg, err := schema.NewRegistry(schema.Config{})
 	if err != nil {

@@ -253,3 +253,41 @@ func TestConfigChecked(t *testing.T) {
 		}
 	}
 }
+
+func TestExpiredSubmissionsReplaced(t *testing.T) {
+	e := newEnv(t)
+	e.register("una@example.com", "correct horse battery")
+	token := e.login(nil, "una@example.com", "correct horse battery")
+	reg, err := e.svc.InitRegistration(e.ctx, flow.TypeAPI, request(nil, flow.RouteRegistrationInitAPI, ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := e.svc.InitSettings(e.ctx, flow.TypeAPI, request(nil, flow.RouteSettingsInitAPI, token))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.advance(flow.DefaultFlowLifespan + time.Second)
+
+	_, err = e.svc.SubmitRegistration(e.ctx, form(request(nil, "", ""), "method", "password"), reg.Flow.ID)
+	fe := wantError(t, err, http.StatusGone, flow.ErrIDFlowExpired)
+	r, err := e.svc.GetRegistration(e.ctx, request(nil, "", ""), fe.UseFlowID)
+	if err != nil || !slices.Equal(messageIDs(r.UI.Messages), []text.ID{text.ErrorValidationRegistrationFlowExpired}) {
+		t.Fatalf("registration replacement: %v %+v", err, r)
+	}
+
+	// The session is still valid (24 h); the settings flow is not.
+	_, err = e.svc.SubmitSettings(e.ctx, form(request(nil, "", token), "method", "profile", "traits.email", "una@example.com"), set.Flow.ID)
+	fe = wantError(t, err, http.StatusGone, flow.ErrIDFlowExpired)
+	s, err := e.svc.GetSettings(e.ctx, request(nil, "", token), fe.UseFlowID)
+	if err != nil || !slices.Equal(messageIDs(s.UI.Messages), []text.ID{text.ErrorValidationSettingsFlowExpired}) {
+		t.Fatalf("settings replacement: %v %+v", err, s)
+	}
+}
+
+func TestMalformedFlowIDNotFound(t *testing.T) {
+	e := newEnv(t)
+	for _, id := range []string{"", "nope", "../../etc"} {
+		_, err := e.svc.GetLogin(e.ctx, request(nil, "", ""), id)
+		wantError(t, err, http.StatusNotFound, "")
+	}
+}
