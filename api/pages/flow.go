@@ -323,9 +323,9 @@ func inputField(fd *field, a *ui.InputAttributes, ids idSet) bool {
 		// A password never goes back to the browser, whatever the form holds.
 		fd.Value, fd.HasValue = "", false
 	}
-	if fd.Label == "" {
-		fd.Label = a.Name
-	}
+	// Every control needs a name a screen reader can say; an input of no name at all is a
+	// flow's bug, but still gets one.
+	fd.Label = cmp.Or(fd.Label, a.Name, "Unnamed field")
 	return true
 }
 
