@@ -2,6 +2,7 @@ package pages_test
 
 import (
 	"net/http"
+	"testing"
 
 	"github.com/wardhq/ward/api/pages"
 	"github.com/wardhq/ward/identity/text"
@@ -142,4 +143,15 @@ func pageCases() []pageCase {
 			}})
 		}},
 	}
+}
+
+func pageCaseNamed(t *testing.T, name string) pageCase {
+	t.Helper()
+	for _, pc := range pageCases() {
+		if pc.name == name {
+			return pc
+		}
+	}
+	t.Fatalf("no page case %q", name)
+	return pageCase{}
 }

@@ -397,7 +397,7 @@ func TestNoPasswordEver(t *testing.T) {
 
 func TestConsentPage(t *testing.T) {
 	rd := newRenderer(t)
-	p := render(t, rd, pageCases()[6].render)
+	p := render(t, rd, pageCaseNamed(t, "consent").render)
 	if got := textOf(byTag(p.doc, "h1")[0]); got != "Allow Photo Gallery?" {
 		t.Errorf("heading %q", got)
 	}
@@ -453,7 +453,7 @@ func TestConsentPage(t *testing.T) {
 }
 
 func TestLogoutPage(t *testing.T) {
-	p := render(t, newRenderer(t), pageCases()[7].render)
+	p := render(t, newRenderer(t), pageCaseNamed(t, "logout").render)
 	form := byTag(p.doc, "form")[0]
 	if attrOr(form, "action") != "/oauth2/sessions/logout" || attrOr(form, "method") != "post" {
 		t.Errorf("form %v", form.Attr)
@@ -475,7 +475,7 @@ func TestLogoutPage(t *testing.T) {
 
 func TestErrorPage(t *testing.T) {
 	rd := newRenderer(t)
-	p := render(t, rd, pageCases()[8].render)
+	p := render(t, rd, pageCaseNamed(t, "error").render)
 	if p.resp.StatusCode != http.StatusForbidden {
 		t.Errorf("status %d, want the error's 403", p.resp.StatusCode)
 	}
