@@ -71,8 +71,9 @@ func (b Bounds) validate() error {
 		return fmt.Errorf("password: argon2 bounds must be at least 8 KiB and 8 KiB·passes, and 1 to 255 lanes")
 	case b.BcryptCost < bcryptMinCost || b.BcryptCost > bcryptMaxCost:
 		return fmt.Errorf("password: the bcrypt cost bound must be %d to %d", bcryptMinCost, bcryptMaxCost)
-	case b.PBKDF2Work < 1 || b.ScryptWork < 2 || b.SHACryptRounds < shaCryptMinRounds:
-		return fmt.Errorf("password: the pbkdf2 and scrypt bounds must be positive, the sha-crypt bound at least %d rounds", shaCryptMinRounds)
+	case b.PBKDF2Work < 1 || b.ScryptWork < 2 || b.SHACryptRounds < shaCryptMinRounds || b.SHACryptRounds > shaCryptMaxRounds:
+		return fmt.Errorf("password: the pbkdf2 and scrypt bounds must be positive, the sha-crypt bound %d to %d rounds",
+			shaCryptMinRounds, shaCryptMaxRounds)
 	}
 	return nil
 }
