@@ -191,6 +191,7 @@ func mergeVerifiable(extracted []schema.Address, prior, given []VerifiableAddres
 			a = *p
 		}
 		if g := findVerifiable(given, x); g != nil && (g.Verified != a.Verified || g.Status != a.Status && g.Status != "") {
+			wasVerified, wasStatus := a.Verified, a.Status
 			a.Verified, a.UpdatedAt = g.Verified, now
 			if g.Status != "" {
 				a.Status = g.Status
@@ -203,7 +204,8 @@ func mergeVerifiable(extracted []schema.Address, prior, given []VerifiableAddres
 			case a.VerifiedAt.IsZero():
 				a.VerifiedAt = now
 			}
-			if a.Verified && g.Status == "" {
+			// Marking an address verified without saying a status completes it.
+			if a.Verified && !wasVerified && (g.Status == "" || g.Status == wasStatus) {
 				a.Status = AddressCompleted
 			}
 		}

@@ -53,7 +53,8 @@ func TestMigrateUpAndStatus(t *testing.T) {
 		"postgres  1        00001_tuples.sql             pending  -\n" +
 		"postgres  2        00002_oauth2.sql             pending  -\n" +
 		"postgres  3        00003_oauth2_assertions.sql  pending  -\n" +
-		"the database schema is at version 0 but this ward needs 3; run `ward migrate up`\n"
+		"postgres  4        00004_identity.sql           pending  -\n" +
+		"the database schema is at version 0 but this ward needs 4; run `ward migrate up`\n"
 	if out != want {
 		t.Errorf("status before up:\n%s\nwant:\n%s", out, want)
 	}
@@ -62,7 +63,7 @@ func TestMigrateUpAndStatus(t *testing.T) {
 	if err != nil {
 		t.Fatalf("up: %v", oneLine(err))
 	}
-	if !strings.HasPrefix(out, "applied postgres/00001_tuples.sql (") || !strings.HasSuffix(out, "up to date (postgres version 3)\n") {
+	if !strings.HasPrefix(out, "applied postgres/00001_tuples.sql (") || !strings.HasSuffix(out, "up to date (postgres version 4)\n") {
 		t.Errorf("first up printed:\n%s", out)
 	}
 
@@ -70,7 +71,7 @@ func TestMigrateUpAndStatus(t *testing.T) {
 	if err != nil {
 		t.Fatalf("second up: %v", oneLine(err))
 	}
-	if out != "already up to date (postgres version 3)\n" {
+	if out != "already up to date (postgres version 4)\n" {
 		t.Errorf("second up printed:\n%s", out)
 	}
 
@@ -79,10 +80,11 @@ func TestMigrateUpAndStatus(t *testing.T) {
 		t.Fatalf("status: %v", oneLine(err))
 	}
 	lines := strings.Split(out, "\n")
-	if len(lines) != 6 || !strings.HasPrefix(lines[1], "postgres  1        00001_tuples.sql             applied  20") ||
+	if len(lines) != 7 || !strings.HasPrefix(lines[1], "postgres  1        00001_tuples.sql             applied  20") ||
 		!strings.HasPrefix(lines[2], "postgres  2        00002_oauth2.sql             applied  20") ||
 		!strings.HasPrefix(lines[3], "postgres  3        00003_oauth2_assertions.sql  applied  20") ||
-		lines[4] != "the database schema is current" {
+		!strings.HasPrefix(lines[4], "postgres  4        00004_identity.sql           applied  20") ||
+		lines[5] != "the database schema is current" {
 		t.Errorf("status after up:\n%s", out)
 	}
 }
@@ -159,8 +161,8 @@ func TestMigrateUpFromConcurrentProcesses(t *testing.T) {
 				}
 				recorded = append(recorded, fmt.Sprintf("%d×%d", v, n))
 			}
-			if got := strings.Join(recorded, " "); got != "0×1 1×1 2×1 3×1" {
-				t.Errorf("ward_migrations records version×rows %s, want 0×1 1×1 2×1 3×1", got)
+			if got := strings.Join(recorded, " "); got != "0×1 1×1 2×1 3×1 4×1" {
+				t.Errorf("ward_migrations records version×rows %s, want 0×1 1×1 2×1 3×1 4×1", got)
 			}
 			if err := migrations.Check(t.Context(), db, migrations.Postgres); err != nil {
 				t.Errorf("Check: %v", err)

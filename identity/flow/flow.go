@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/wardhq/ward/identity"
 	"net/http"
 	"net/url"
 	"strings"
@@ -101,8 +102,8 @@ func (r *Request) requestURL() string {
 	return r.URL.String()
 }
 
-func (r *Request) device() Device {
-	return Device{IPAddress: r.ClientIP, UserAgent: r.UserAgent}
+func (r *Request) device() identity.Device {
+	return identity.Device{IPAddress: r.ClientIP, UserAgent: r.UserAgent}
 }
 
 // submittedCSRF is the token a submission carries in its body, or else its X-CSRF-Token header.

@@ -3,6 +3,8 @@ package flow
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"github.com/wardhq/ward/identity"
 	"net/url"
 	"strconv"
 	"strings"
@@ -75,14 +77,12 @@ type LoginResult struct {
 	// Session and SessionToken are the session the login started: the transport answers an API
 	// flow with both (Kratos's successfulNativeLogin) and sets a browser's session cookie to the
 	// token.
-	Session      *Session
+	Session      *identity.Session
 	SessionToken string
 	// ContinueWith are the items of the answer (browser flows: redirect_browser_to).
 	ContinueWith []ContinueWith
 	// LoginChallenge is the OAuth2 login challenge to accept for the session, "" when none.
 	LoginChallenge string
-	// ReplacedSessionToken is the token of the session a refresh replaced (revoked), "" when none.
-	ReplacedSessionToken string
 }
 
 func parseAAL(raw string) (string, error) {
@@ -155,16 +155,16 @@ func (s *Service) InitLogin(ctx context.Context, t Type, r *Request) (*FlowInit[
 
 // buildLoginForm sets the password method's form: the identifier and the password, or, when
 // refreshing sess, the session identity's identifier as a hidden input.
-func (s *Service) buildLoginForm(ctx context.Context, f *LoginFlow, sess *Session, csrf string) error {
+func (s *Service) buildLoginForm(ctx context.Context, f *LoginFlow, sess *identity.Session, csrf string) error {
 	c := s.cfg.container(RouteLoginSubmit, f.ID)
 	setCSRF(c, csrf)
 	if f.Refresh && sess != nil {
-		id, err := s.accounts.GetIdentity(ctx, sessionIdentityID(sess))
+		id, err := s.accounts.GetIdentity(ctx, sess.IdentityID)
 		if err != nil {
 			return err
 		}
 		identifier := ""
-		if x, err := s.schemas.Extract(ctx, identitySchemaID(id), identityTraits(id)); err == nil {
+		if x, err := s.schemas.Extract(ctx, id.SchemaID, id.Traits); err == nil {
 			if ids := x.Identifiers[schema.CredentialPassword]; len(ids) > 0 {
 				identifier = ids[0]
 			}
@@ -291,10 +291,12 @@ func (s *Service) SubmitLogin(ctx context.Context, r *Request, id string) (*Logi
 		return nil, err
 	}
 	who, err := s.accounts.AuthenticatePassword(ctx, sub.Identifier, sub.Password, r.ClientIP)
-	if err != nil {
-		if isInvalidCredentials(err) {
-			return refuse(fieldMessage{msg: text.InvalidCredentials()})
-		}
+	switch {
+	case errors.Is(err, identity.ErrInvalidCredentials):
+		return refuse(fieldMessage{msg: text.InvalidCredentials()})
+	case errors.Is(err, identity.ErrIdentityDisabled):
+		return nil, errIdentityDisabled().withCause(err)
+	case err != nil:
 		return nil, err
 	}
 	f.State, f.Active, f.UpdatedAt = StatePassedChallenge, methodPassword, now
@@ -305,17 +307,16 @@ func (s *Service) SubmitLogin(ctx context.Context, r *Request, id string) (*Logi
 	}
 
 	res := &LoginResult{Flow: f, LoginChallenge: f.OAuth2LoginChallenge}
-	res.Session, res.SessionToken, err = s.accounts.IssueSession(ctx, identityID(who),
-		AuthenticationMethod{Method: methodPassword, AAL: AAL1}, r.device())
+	method := identity.AuthenticationMethod{Method: methodPassword, AAL: AAL1}
+	if sess != nil && sess.IdentityID == who.ID {
+		// A refresh re-authenticates the session it was started with; its token stays.
+		res.Session, err = s.accounts.RefreshSession(ctx, sess.ID, method, r.device())
+		res.SessionToken = r.SessionToken
+	} else {
+		res.Session, res.SessionToken, err = s.accounts.IssueSession(ctx, who.ID, method, r.device())
+	}
 	if err != nil {
 		return nil, err
-	}
-	if sess != nil && sessionIdentityID(sess) == identityID(who) {
-		// The refreshed session is replaced by the new one.
-		if err := s.accounts.RevokeSessionByToken(ctx, r.SessionToken); err != nil {
-			return nil, err
-		}
-		res.ReplacedSessionToken = r.SessionToken
 	}
 	target, err := s.successTarget(f.ReturnTo, s.cfg.login.afterReturn)
 	if err != nil {

@@ -1,24 +1,15 @@
 package flow
 
 import (
-	"encoding/json"
 	"errors"
 	"math"
 
 	"github.com/wardhq/ward/fault"
+	"github.com/wardhq/ward/identity"
 	"github.com/wardhq/ward/identity/schema"
 	"github.com/wardhq/ward/identity/text"
 	"github.com/wardhq/ward/identity/ui"
 )
-
-// passwordPolicyError is how the password package's PolicyError describes itself: the Kratos
-// text ID of its message, the message, and the message's context. Matched by its methods, so that
-// the flows need not import the password package.
-type passwordPolicyError interface {
-	error
-	TextID() int
-	Context() map[string]any
-}
 
 // fieldMessage is a message for a form field ("" for the form itself).
 type fieldMessage struct {
@@ -29,40 +20,60 @@ type fieldMessage struct {
 // validationMessages returns the messages err amounts to when it is a refusal the user can fix
 // (traits that fail the schema, a password the policy refuses), and false otherwise.
 func validationMessages(err error) ([]fieldMessage, bool) {
-	var verr *schema.ValidationError
-	if errors.As(err, &verr) {
-		out := make([]fieldMessage, 0, len(verr.Violations))
-		for _, v := range verr.Violations {
-			out = append(out, fieldMessage{field: v.Field(), msg: violationMessage(v)})
+	var ierr *identity.ValidationError
+	if errors.As(err, &ierr) {
+		out := make([]fieldMessage, 0, len(ierr.Violations))
+		for _, v := range ierr.Violations {
+			out = append(out, identityViolationMessage(v))
 		}
 		return out, true
 	}
-	var perr passwordPolicyError
-	if errors.As(err, &perr) {
-		return []fieldMessage{{field: nodePassword, msg: policyMessage(perr)}}, true
+	var serr *schema.ValidationError
+	if errors.As(err, &serr) {
+		out := make([]fieldMessage, 0, len(serr.Violations))
+		for _, v := range serr.Violations {
+			out = append(out, fieldMessage{field: v.Field(), msg: violationMessage(v.Keyword, v.Params, v.Message)})
+		}
+		return out, true
 	}
 	return nil, false
 }
 
+// identityViolationMessage places and words one of the identity service's violations.
+func identityViolationMessage(v identity.Violation) fieldMessage {
+	field := schema.Violation{Pointer: v.Pointer}.Field()
+	switch v.Keyword {
+	case identity.KeywordPasswordPolicy:
+		return fieldMessage{field: field, msg: policyMessage(v)}
+	case identity.KeywordIdentifierMissing:
+		return fieldMessage{msg: text.IdentifierMissing()}
+	case identity.KeywordRequest:
+		return fieldMessage{field: field, msg: text.ValidationGeneric(v.Message)}
+	}
+	return fieldMessage{field: field, msg: violationMessage(v.Keyword, v.Params, v.Message)}
+}
+
 // policyMessage is Kratos's message for a refused password: the 4000005 family.
-func policyMessage(e passwordPolicyError) text.Message {
-	m := text.Message{ID: text.ID(e.TextID()), Text: e.Error(), Type: text.TypeError}
-	if ctx := e.Context(); len(ctx) > 0 {
-		if b, err := json.Marshal(ctx); err == nil {
-			m.Context = b
-		}
+func policyMessage(v identity.Violation) text.Message {
+	p := v.Params
+	switch v.Reason {
+	case "too_short":
+		return text.PasswordMinLength(num(p["min_length"]), num(p["actual_length"]))
+	case "too_long":
+		return text.PasswordMaxLength(num(p["max_length"]), num(p["actual_length"]))
+	case "too_similar":
+		return text.PasswordIdentifierTooSimilar()
+	case "common":
+		// Kratos's breach message; a bundled list knows no breach count, so no context.
+		return text.Message{ID: text.ErrorValidationPasswordTooManyBreaches, Text: v.Message, Type: text.TypeError}
 	}
-	if m.ID == text.ErrorValidationPasswordPolicyViolationGeneric {
-		return text.PasswordPolicyViolation(e.Error())
-	}
-	return m
+	return text.PasswordPolicyViolation(v.Message)
 }
 
 // violationMessage is Kratos's message for a schema violation (the table in the schema
 // package's documentation).
-func violationMessage(v schema.Violation) text.Message {
-	p := v.Params
-	switch v.Keyword {
+func violationMessage(keyword string, p map[string]any, message string) text.Message {
+	switch keyword {
 	case schema.KeywordRequired:
 		return text.Required(str(p["property"]))
 	case schema.KeywordMinLength:
@@ -96,7 +107,7 @@ func violationMessage(v schema.Violation) text.Message {
 		}
 		return text.ConstGeneric()
 	}
-	return text.ValidationGeneric(v.Message)
+	return text.ValidationGeneric(message)
 }
 
 func str(v any) string {

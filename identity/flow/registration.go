@@ -3,6 +3,7 @@ package flow
 import (
 	"context"
 	"encoding/json"
+	"github.com/wardhq/ward/identity"
 	"time"
 
 	"github.com/wardhq/ward/identity/text"
@@ -40,10 +41,10 @@ type RegistrationResult struct {
 	Refused  bool
 	Redirect string
 	// Identity is the identity created.
-	Identity *Identity
+	Identity *identity.Identity
 	// Session and SessionToken are the session of the new identity when the configuration signs
 	// it in (SessionAfterRegistration); nil and "" otherwise.
-	Session      *Session
+	Session      *identity.Session
 	SessionToken string
 	// ContinueWith are the items of the answer: set_ory_session_token for an API flow that got a
 	// session, redirect_browser_to for a browser flow.
@@ -182,7 +183,7 @@ func (s *Service) SubmitRegistration(ctx context.Context, r *Request, id string)
 	if err := st.save(ctx, s.st, now); err != nil {
 		return nil, err
 	}
-	who, err := s.accounts.Register(ctx, st.rec.SchemaID, sub.Traits(fields), sub.Password)
+	who, err := s.accounts.Register(ctx, st.rec.SchemaID, sub.Traits(fields), sub.Password, r.ClientIP)
 	if err != nil {
 		if ms, ok := validationMessages(err); ok {
 			return refuse(ms...)
@@ -200,8 +201,8 @@ func (s *Service) SubmitRegistration(ctx context.Context, r *Request, id string)
 	}
 	res := &RegistrationResult{Flow: f, Identity: who}
 	if s.cfg.sessionAfterRegistration {
-		res.Session, res.SessionToken, err = s.accounts.IssueSession(ctx, identityID(who),
-			AuthenticationMethod{Method: methodPassword, AAL: AAL1}, r.device())
+		res.Session, res.SessionToken, err = s.accounts.IssueSession(ctx, who.ID,
+			identity.AuthenticationMethod{Method: methodPassword, AAL: AAL1}, r.device())
 		if err != nil {
 			return nil, err
 		}

@@ -16,8 +16,6 @@
 //   - A login or registration flow that succeeded is in state passed_challenge and refuses further
 //     submissions with Kratos's "already completed" message (4010007, 4040002), so that a
 //     replayed request cannot start a second session or create a second identity.
-//   - A login refresh (refresh=true with a session) issues a new session for the identity and
-//     revokes the old one: the re-authenticated session has a new token.
 //   - The logout token of a session is derived from its token (a hash, domain-separated), so it
 //     is bound to the session without being stored, and stops working once the session is
 //     revoked.
@@ -26,6 +24,7 @@ package flow
 import (
 	"context"
 	"encoding/json"
+	"github.com/wardhq/ward/identity"
 
 	"github.com/wardhq/ward/fault"
 	"github.com/wardhq/ward/identity/schema"
@@ -68,14 +67,13 @@ func NewService(st store.SelfServiceFlowStore, accounts Accounts, schemas Schema
 
 // session returns the active session of token, or nil when token is "" or names no active
 // session. Failures of the identity service other than "no such session" are returned.
-func (s *Service) session(ctx context.Context, token string) (*Session, error) {
+func (s *Service) session(ctx context.Context, token string) (*identity.Session, error) {
 	if token == "" {
 		return nil, nil
 	}
 	sess, err := s.accounts.Whoami(ctx, token)
 	if err != nil {
-		switch fault.CodeOf(err) {
-		case fault.NotFound, fault.FailedPrecondition, fault.InvalidArgument:
+		if isNoSession(err) {
 			return nil, nil
 		}
 		return nil, err

@@ -3,6 +3,7 @@ package flow
 import (
 	"context"
 	"encoding/json"
+	"github.com/wardhq/ward/identity"
 	"net/url"
 	"slices"
 	"time"
@@ -63,7 +64,7 @@ func (s *Service) InitSettings(ctx context.Context, t Type, r *Request) (*FlowIn
 	if err != nil {
 		return nil, err
 	}
-	who, err := s.accounts.GetIdentity(ctx, sessionIdentityID(sess))
+	who, err := s.accounts.GetIdentity(ctx, sess.IdentityID)
 	if err != nil {
 		return nil, err
 	}
@@ -76,8 +77,8 @@ func (s *Service) InitSettings(ctx context.Context, t Type, r *Request) (*FlowIn
 	if err := s.buildSettingsForm(f, who, token); err != nil {
 		return nil, err
 	}
-	st, err := createRecord(ctx, s.st, store.SettingsFlow, f.ID, identityID(who), f.ExpiresAt,
-		record[*SettingsFlow]{Flow: f, CSRFToken: token, SchemaID: identitySchemaID(who)})
+	st, err := createRecord(ctx, s.st, store.SettingsFlow, f.ID, who.ID, f.ExpiresAt,
+		record[*SettingsFlow]{Flow: f, CSRFToken: token, SchemaID: who.SchemaID})
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +87,7 @@ func (s *Service) InitSettings(ctx context.Context, t Type, r *Request) (*FlowIn
 
 // requireSession returns the request's session, or Kratos's 401 session_inactive, which sends a
 // browser to the login and back.
-func (s *Service) requireSession(ctx context.Context, r *Request) (*Session, error) {
+func (s *Service) requireSession(ctx context.Context, r *Request) (*identity.Session, error) {
 	sess, err := s.session(ctx, r.SessionToken)
 	if err != nil {
 		return nil, err
@@ -101,8 +102,8 @@ func (s *Service) requireSession(ctx context.Context, r *Request) (*Session, err
 
 // buildSettingsForm sets the profile method's form (the traits with their values) and the
 // password method's (a new password), and embeds the identity.
-func (s *Service) buildSettingsForm(f *SettingsFlow, who *Identity, csrf string) error {
-	fields, err := s.schemas.Fields(identitySchemaID(who))
+func (s *Service) buildSettingsForm(f *SettingsFlow, who *identity.Identity, csrf string) error {
+	fields, err := s.schemas.Fields(who.SchemaID)
 	if err != nil {
 		return err
 	}
@@ -116,7 +117,7 @@ func (s *Service) buildSettingsForm(f *SettingsFlow, who *Identity, csrf string)
 		c.Nodes.Upsert(n)
 	}
 	setCSRF(c, csrf)
-	setTraitValues(c, identityTraits(who), fields)
+	setTraitValues(c, who.Traits, fields)
 	c.Nodes.Append(submitNode(methodProfile, ui.GroupProfile, text.LabelSave()))
 	c.Nodes.Upsert(passwordNode(ui.AutocompleteNewPassword))
 	c.Nodes.Append(submitNode(methodPassword, ui.GroupPassword, text.LabelSave()))
@@ -127,7 +128,7 @@ func (s *Service) buildSettingsForm(f *SettingsFlow, who *Identity, csrf string)
 
 // loadSettings reads the settings flow id for the request's session: a flow of another identity
 // is Kratos's security_identity_mismatch.
-func (s *Service) loadSettings(ctx context.Context, r *Request, id string) (*stored[*SettingsFlow], *Session, error) {
+func (s *Service) loadSettings(ctx context.Context, r *Request, id string) (*stored[*SettingsFlow], *identity.Session, error) {
 	st, err := loadRecord[*SettingsFlow](ctx, s.st, store.SettingsFlow, id)
 	if err != nil {
 		return nil, nil, err
@@ -136,7 +137,7 @@ func (s *Service) loadSettings(ctx context.Context, r *Request, id string) (*sto
 	if err != nil {
 		return nil, nil, err
 	}
-	if sessionIdentityID(sess) != st.owner {
+	if sess.IdentityID != st.owner {
 		return nil, nil, errIdentityMismatch()
 	}
 	return st, sess, nil
@@ -199,13 +200,13 @@ func (s *Service) SubmitSettings(ctx context.Context, r *Request, id string) (*S
 	if err := checkSubmitter(r, f.Type, sub); err != nil {
 		return nil, err
 	}
-	privileged := !sessionAuthenticatedAt(sess).Add(s.cfg.privilegedMaxAge).Before(now)
+	privileged := !sess.AuthenticatedAt.Add(s.cfg.privilegedMaxAge).Before(now)
 	reauth := errNeedsPrivilegedSession(s.cfg.publicPath(RouteLoginInitBrowser, url.Values{
 		"refresh":   {"true"},
 		"return_to": {s.cfg.publicPath(RouteSettingsSubmit, url.Values{"flow": {f.ID}})},
 	}))
 
-	var who *Identity
+	var who *identity.Identity
 	switch sub.Method {
 	case methodPassword:
 		if !privileged {
@@ -235,7 +236,7 @@ func (s *Service) SubmitSettings(ctx context.Context, r *Request, id string) (*S
 		if err != nil {
 			return nil, err
 		}
-		if !privileged && s.changesProtected(ctx, st.rec.SchemaID, identityTraits(current), traits) {
+		if !privileged && s.changesProtected(ctx, st.rec.SchemaID, current.Traits, traits) {
 			return nil, reauth
 		}
 		if err := st.save(ctx, s.st, now); err != nil {
@@ -335,7 +336,7 @@ func (s *Service) replaceExpiredSettings(ctx context.Context, r *Request, old *s
 	}
 	f.UI.AddMessage(text.SettingsFlowExpired(o.ExpiresAt, now))
 	if _, err := createRecord(ctx, s.st, store.SettingsFlow, f.ID, old.owner, f.ExpiresAt,
-		record[*SettingsFlow]{Flow: f, CSRFToken: token, SchemaID: identitySchemaID(who)}); err != nil {
+		record[*SettingsFlow]{Flow: f, CSRFToken: token, SchemaID: who.SchemaID}); err != nil {
 		return err
 	}
 	return errFlowExpiredOnSubmit(o.ExpiresAt, now, f.ID, flowURL(s.cfg.settings.ui, f.ID))
