@@ -19,10 +19,6 @@ import (
 	"github.com/wardhq/ward/chaos/checker"
 )
 
-// IdentitySchema is the identity schema the workload's identities are created with: the ward
-// nodes' must have this ID and an email trait that is the password identifier.
-const IdentitySchema = "default"
-
 // Identity is one identity of the identity workload, as its user knows it: the password stays
 // in memory, never in the history.
 type Identity struct {
@@ -112,8 +108,9 @@ type answeredSession struct {
 }
 
 // CreateIdentities creates perRegion identities through the admin API of each target, each with
-// an email address and a random password, and returns them all.
-func CreateIdentities(ctx context.Context, targets []Target, adminKey string, perRegion int) ([]Identity, error) {
+// an email address and a random password, and returns them all. The nodes' identity schema
+// schemaID must have an email trait that is the password identifier.
+func CreateIdentities(ctx context.Context, targets []Target, adminKey, schemaID string, perRegion int) ([]Identity, error) {
 	hc := newHTTPClient(adminKey)
 	defer hc.CloseIdleConnections()
 	var out []Identity
@@ -123,7 +120,7 @@ func CreateIdentities(ctx context.Context, targets []Target, adminKey string, pe
 			_, _ = crand.Read(pw)
 			id := Identity{Email: fmt.Sprintf("chaos-%s-%d@ward.chaos.test", t.Region, n), Password: hex.EncodeToString(pw)}
 			var err error
-			if id.ID, err = createIdentity(ctx, hc, t.AdminURL, id.Email, id.Password); err != nil {
+			if id.ID, err = createIdentity(ctx, hc, t.AdminURL, schemaID, id.Email, id.Password); err != nil {
 				return nil, fmt.Errorf("creating the workload's identity %s in region %s: %w", id.Email, t.Region, err)
 			}
 			out = append(out, id)
@@ -133,11 +130,11 @@ func CreateIdentities(ctx context.Context, targets []Target, adminKey string, pe
 }
 
 // createIdentity is Kratos's POST /admin/identities with a password credential.
-func createIdentity(ctx context.Context, hc *http.Client, adminURL, email, password string) (string, error) {
+func createIdentity(ctx context.Context, hc *http.Client, adminURL, schemaID, email, password string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	in := map[string]any{
-		"schema_id":   IdentitySchema,
+		"schema_id":   schemaID,
 		"traits":      map[string]string{"email": email},
 		"credentials": map[string]any{"password": map[string]any{"config": map[string]string{"password": password}}},
 	}

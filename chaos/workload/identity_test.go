@@ -140,14 +140,14 @@ func fingerprint(tok string) string {
 func TestIdentityWorkload(t *testing.T) {
 	fake := newFakeIdentities(t)
 	targets := twoRegions(serveFake(t, fake.routes))
-	ids, err := workload.CreateIdentities(context.Background(), targets, adminKey, 2)
+	ids, err := workload.CreateIdentities(context.Background(), targets, adminKey, "default", 2)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(ids) != 4 || ids[0].ID != "id-0" || ids[0].Email == ids[2].Email || ids[0].Password == ids[1].Password {
 		t.Fatalf("identities = %+v, want 4 distinct ones with their IDs", ids)
 	}
-	if _, err := workload.CreateIdentities(context.Background(), targets, "wrong-key", 1); err == nil || !strings.Contains(err.Error(), "401") {
+	if _, err := workload.CreateIdentities(context.Background(), targets, "wrong-key", "default", 1); err == nil || !strings.Contains(err.Error(), "401") {
 		t.Errorf("creating identities with a wrong admin key: %v, want the 401", err)
 	}
 
