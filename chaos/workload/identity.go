@@ -79,13 +79,19 @@ func exchange(ctx context.Context, hc *http.Client, method, u string, header htt
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	call := method + " " + req.URL.Path
 	resp, err := hc.Do(req)
 	if err != nil {
-		return err
+		// Named by the call, not by the URL (the host's port and a flow ID in the query would
+		// crowd out the reason in the history's short error text).
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return fmt.Errorf("%s: %w", call, err)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
-	call := method + " " + req.URL.Path
 	if err != nil {
 		return fmt.Errorf("%s: reading the answer: %w", call, err)
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -238,5 +239,45 @@ func TestIdentityWorkload(t *testing.T) {
 	}
 	if res.IssuedSessions != len(loggedIn) {
 		t.Errorf("issued sessions = %d, want %d", res.IssuedSessions, len(loggedIn))
+	}
+}
+
+// TestIdentityTransportErrors: a whoami whose connection breaks is an error of the call, not an
+// answer, and its error names the call and the reason rather than the node's URL.
+func TestIdentityTransportErrors(t *testing.T) {
+	fake := newFakeIdentities(t)
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /admin/identities", fake.create)
+	mux.HandleFunc("GET /self-service/login/api", fake.initLogin)
+	mux.HandleFunc("POST /self-service/login", fake.login)
+	mux.HandleFunc("GET /sessions/whoami", func(w http.ResponseWriter, r *http.Request) {
+		conn, _, err := http.NewResponseController(w).Hijack()
+		if err == nil {
+			conn.Close()
+		}
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	targets := []workload.Target{{Region: "a", PublicURL: srv.URL, AdminURL: srv.URL}}
+	ids, err := workload.CreateIdentities(context.Background(), targets, adminKey, "default", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := workload.NewRecorder()
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	workload.Run(ctx, targets, rec, workload.Options{WritePause: time.Hour, CheckPause: 5 * time.Millisecond, LoginPause: 5 * time.Millisecond, Identities: ids})
+	cancel()
+	var whoamis int
+	for _, op := range rec.Ops() {
+		if op.Kind != checker.Whoami {
+			continue
+		}
+		whoamis++
+		if op.OK || !strings.HasPrefix(op.Error, "GET /sessions/whoami: ") || strings.Contains(op.Error, "127.0.0.1") {
+			t.Errorf("whoami over a broken connection: %+v", op)
+		}
+	}
+	if whoamis == 0 {
+		t.Fatal("no whoami was made")
 	}
 }
