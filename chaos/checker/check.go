@@ -31,10 +31,12 @@ type Result struct {
 	// count towards availability.
 	Regions []RegionSummary `json:"regions"`
 	// ReadAvailability and WriteAvailability are the shares of successful reads (checks of
-	// both kinds, introspections) and writes (tuple writes, token requests) made in surviving
-	// regions, all regions together.
+	// both kinds, introspections, whoami) and writes (tuple writes, token requests, logins)
+	// made in surviving regions, all regions together.
 	ReadAvailability  float64 `json:"read_availability"`
 	WriteAvailability float64 `json:"write_availability"`
+	// Kinds counts the operations made in surviving regions by kind, all regions together.
+	Kinds map[Kind]KindSummary `json:"kinds"`
 
 	// LongestWriteGapS is the longest time between two successful writes of one kind (or from
 	// the last one to the end of the last attempt), from the first successful one on, in any
@@ -56,6 +58,13 @@ type Result struct {
 	// InactiveTokens are introspections that found an issued token inactive.
 	InactiveTokens []Op `json:"inactive_tokens"`
 	IssuedTokens   int  `json:"issued_tokens"`
+	// InvalidSessions are whoami calls, made in a surviving region, that answered an
+	// acknowledged session as not active (401) or as another identity's.
+	InvalidSessions []Op `json:"invalid_sessions"`
+	IssuedSessions  int  `json:"issued_sessions"`
+	// LoginsFailedAll says that logins were tried and none succeeded: the identity workload had
+	// nothing to look up.
+	LoginsFailedAll bool `json:"logins_failed_all,omitempty"`
 	// StaleReads are CheckMin operations that missed a write acknowledged longer than
 	// MaxStaleness before the check started.
 	StaleReads []Op `json:"stale_reads"`
@@ -87,6 +96,12 @@ type RegionSummary struct {
 	WriteAvailability float64 `json:"write_availability"`
 	// Excluded counts operations made while the region was down (killed, cut off).
 	Excluded int `json:"excluded"`
+}
+
+// KindSummary counts the operations of one kind made in surviving regions.
+type KindSummary struct {
+	Ops    int `json:"ops"`
+	Errors int `json:"errors"`
 }
 
 // LostWrite is an acknowledged write that a surviving node does not hold.
@@ -123,12 +138,13 @@ func Check(h *History, t Thresholds) *Result {
 	r := &Result{
 		Scenario: h.Scenario, Thresholds: t, DurationS: seconds(h.Duration), Faults: h.Faults,
 		StalenessBound: seconds(h.MaxStaleness), LostWrites: []LostWrite{},
-		ConsistencyViolations: []Op{}, InactiveTokens: []Op{}, StaleReads: []Op{}, SplitBrain: []SplitBrain{},
+		ConsistencyViolations: []Op{}, InactiveTokens: []Op{}, InvalidSessions: []Op{}, StaleReads: []Op{}, SplitBrain: []SplitBrain{},
 	}
 	r.availability(h)
 	r.writeGaps(h)
 	r.lostWrites(h)
 	r.reads(h)
+	r.sessions(h)
 	r.splitBrain(h)
 	r.Timeline = timeline(h)
 	r.judge(h, t)
@@ -141,6 +157,7 @@ func (r *Result) availability(h *History) {
 		sums[name] = &RegionSummary{Region: name}
 	}
 	var reads, readOK, writes, writeOK int
+	r.Kinds = map[Kind]KindSummary{}
 	for _, op := range h.Ops {
 		s := sums[op.Region]
 		if s == nil {
@@ -151,6 +168,12 @@ func (r *Result) availability(h *History) {
 			s.Excluded++
 			continue
 		}
+		k := r.Kinds[op.Kind]
+		k.Ops++
+		if !op.OK {
+			k.Errors++
+		}
+		r.Kinds[op.Kind] = k
 		if op.Kind.write() {
 			s.Writes++
 			writes++
@@ -298,6 +321,41 @@ func (r *Result) reads(h *History) {
 	}
 }
 
+// sessions judges the identity workload: every whoami of an acknowledged session made in a
+// surviving region must find it active and the identity's that logged in. A region that is
+// down may answer anything; its failures count nowhere.
+func (r *Result) sessions(h *History) {
+	type login struct {
+		identity string
+		at       time.Duration
+	}
+	acked := map[string]login{}
+	tried := 0
+	for _, op := range h.Ops {
+		if op.Kind != Login {
+			continue
+		}
+		tried++
+		if op.OK {
+			acked[op.Tuple] = login{op.Identity, op.End}
+		}
+	}
+	r.IssuedSessions = len(acked)
+	r.LoginsFailedAll = tried > 0 && len(acked) == 0
+	for _, op := range h.Ops {
+		if op.Kind != Whoami || !op.OK || h.down(op.Region, op.Start, op.End) {
+			continue
+		}
+		l, ok := acked[op.Tuple]
+		if !ok || op.Start < l.at {
+			continue // not a session acknowledged before the call began: nothing to hold it to
+		}
+		if !op.Allowed || op.Identity != l.identity {
+			r.InvalidSessions = append(r.InvalidSessions, op)
+		}
+	}
+}
+
 func (r *Result) splitBrain(h *History) {
 	type round struct {
 		at       time.Duration
@@ -392,6 +450,18 @@ func (r *Result) judge(h *History, t Thresholds) {
 	if n := len(r.InactiveTokens); n > 0 {
 		v := r.InactiveTokens[0]
 		fail("%d introspections found an issued token inactive (first: %s in %s at %.1fs, issued at %.1fs)", n, v.Tuple, v.Region, seconds(v.Start), seconds(v.Acked))
+	}
+	if n := len(r.InvalidSessions); n > 0 {
+		v := r.InvalidSessions[0]
+		answer := "no active session"
+		if v.Allowed {
+			answer = "a session of identity " + v.Identity
+		}
+		fail("%d whoami calls in surviving regions found an acknowledged session invalid (first: %s in %s at %.1fs, logged in at %.1fs: %s)",
+			n, v.Tuple, v.Region, seconds(v.Start), seconds(v.Acked), answer)
+	}
+	if r.LoginsFailedAll {
+		fail("no login succeeded: the identity workload had no session to look up")
 	}
 	if n := len(r.StaleReads); n > 0 {
 		v := r.StaleReads[0]

@@ -1,6 +1,7 @@
 package checker_test
 
 import (
+	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -257,5 +258,157 @@ func TestIsolatedPrimaryIsNoSplitBrain(t *testing.T) {
 	h.Samples[0].Role = checker.Primary
 	if r := checker.Check(&h, checker.DefaultThresholds); len(r.SplitBrain) != 1 || r.Pass {
 		t.Errorf("two committing primaries: split brain %v, pass %v", r.SplitBrain, r.Pass)
+	}
+}
+
+func TestInvalidSessionHistory(t *testing.T) {
+	r := checker.Check(load(t, "invalid-session"), checker.DefaultThresholds)
+	if r.Pass {
+		t.Fatal("a history with whoami answering acknowledged sessions wrongly passes")
+	}
+	if r.IssuedSessions != 2 || len(r.InvalidSessions) != 2 {
+		t.Fatalf("issued sessions = %d, invalid = %+v; want 2 and 2", r.IssuedSessions, r.InvalidSessions)
+	}
+	// Not active in c; active but of another identity in a.
+	if v := r.InvalidSessions[0]; v.Region != "c" || v.Tuple != "session:02" || v.Allowed {
+		t.Errorf("first invalid session = %+v, want session:02 answered 401 in c", v)
+	}
+	if v := r.InvalidSessions[1]; v.Region != "a" || v.Identity != "id-2" {
+		t.Errorf("second invalid session = %+v, want session:01 answered as id-2's in a", v)
+	}
+	wantFailure(t, r, "2 whoami calls in surviving regions found an acknowledged session invalid (first: session:02 in c at 9.5s, logged in at 9.1s: no active session)")
+	if got := r.Kinds[checker.Whoami]; got.Ops != 3 || got.Errors != 0 {
+		t.Errorf("whoami calls = %+v, want 3 without errors", got)
+	}
+	if got := r.Kinds[checker.Login]; got.Ops != 3 || got.Errors != 1 {
+		t.Errorf("logins = %+v, want 3 with 1 error", got)
+	}
+	// The login at 9 s is the first after the kill at 4 s: 5.1 s, later than the tuple writes.
+	if got := r.WriteResumeS["kill pg-a@4.0s"]; got < 5.09 || got > 5.11 {
+		t.Errorf("write resume = %v, want 5.1 (logins came back last)", got)
+	}
+}
+
+// TestSessions adds the identity workload to the clean history, one rule at a time: whoami
+// calls are reads and logins writes; an acknowledged session answered 401, or as another
+// identity's, in a surviving region fails the run, and in a region that is down does not;
+// logins that never succeed, or come back too late after the leader's loss, fail it.
+func TestSessions(t *testing.T) {
+	ms := time.Millisecond
+	base := load(t, "clean")
+	with := func(ops ...checker.Op) *checker.History {
+		h := *base
+		h.Ops = append(append([]checker.Op(nil), base.Ops...), ops...)
+		return &h
+	}
+	login := checker.Op{Region: "a", Kind: checker.Login, Start: 1000 * ms, End: 1100 * ms, OK: true, Tuple: "session:01", Identity: "id-1"}
+	valid := checker.Op{Region: "c", Kind: checker.Whoami, Start: 1200 * ms, End: 1210 * ms, OK: true, Allowed: true, Tuple: "session:01", Acked: 1100 * ms, Identity: "id-1"}
+	unauthorized := checker.Op{Region: "b", Kind: checker.Whoami, Start: 2000 * ms, End: 2010 * ms, OK: true, Tuple: "session:01", Acked: 1100 * ms}
+	other := valid
+	other.Identity = "id-2"
+	unavailable := checker.Op{Region: "b", Kind: checker.Whoami, Start: 4500 * ms, End: 6500 * ms, Tuple: "session:01", Acked: 1100 * ms, Error: "GET /sessions/whoami: 503 Service Unavailable"}
+	failedLogin := checker.Op{Region: "b", Kind: checker.Login, Start: 4500 * ms, End: 4600 * ms, Identity: "id-2", Error: "unavailable"}
+	// Logins come back after the kill at 4 s, as tuple writes do.
+	resumed := checker.Op{Region: "b", Kind: checker.Login, Start: 9000 * ms, End: 9100 * ms, OK: true, Tuple: "session:02", Identity: "id-2"}
+	lateLogin := checker.Op{Region: "b", Kind: checker.Login, Start: 25000 * ms, End: 25100 * ms, OK: true, Tuple: "session:02", Identity: "id-2"}
+
+	r := checker.Check(with(login, valid, failedLogin, resumed), checker.DefaultThresholds)
+	if !r.Pass || r.IssuedSessions != 2 || len(r.InvalidSessions) != 0 {
+		t.Errorf("valid sessions: pass %v, issued %d, invalid %v; failures %v", r.Pass, r.IssuedSessions, r.InvalidSessions, r.Failures)
+	}
+	if r.Regions[2].Reads != 3 || r.Regions[1].Writes != 3 || r.Regions[1].WriteErrors != 1 {
+		t.Errorf("whoami is a read and a login a write: regions %+v", r.Regions)
+	}
+
+	for name, op := range map[string]checker.Op{"401": unauthorized, "another identity": other} {
+		r := checker.Check(with(login, resumed, op), checker.DefaultThresholds)
+		if r.Pass || len(r.InvalidSessions) != 1 {
+			t.Errorf("whoami answering %s: pass %v, invalid %v", name, r.Pass, r.InvalidSessions)
+		}
+		wantFailure(t, r, "found an acknowledged session invalid")
+		// The same answer from a region that is down counts nowhere.
+		h := with(login, resumed, op)
+		h.Faults = append([]checker.Fault{{Name: "partition region " + op.Region, Start: 1150 * ms, End: 3000 * ms, Down: []string{op.Region}}}, h.Faults...)
+		if r := checker.Check(h, checker.DefaultThresholds); !r.Pass || len(r.InvalidSessions) != 0 {
+			t.Errorf("whoami answering %s in a region that is down: pass %v, invalid %v, failures %v", name, r.Pass, r.InvalidSessions, r.Failures)
+		}
+	}
+
+	// A session not acknowledged is held to nothing: a whoami of it before its login ended, or
+	// of a fingerprint no login returned.
+	early := unauthorized
+	early.Start, early.End = 1050*ms, 1060*ms
+	stranger := unauthorized
+	stranger.Tuple = "session:99"
+	if r := checker.Check(with(login, resumed, early, stranger), checker.DefaultThresholds); !r.Pass {
+		t.Errorf("whoami of sessions not acknowledged: %v", r.Failures)
+	}
+
+	// An unavailable whoami is no invalid session, but counts against reads.
+	r = checker.Check(with(login, resumed, valid, unavailable), checker.DefaultThresholds)
+	if len(r.InvalidSessions) != 0 || r.ReadAvailability >= 1 || r.Kinds[checker.Whoami].Errors != 1 {
+		t.Errorf("unavailable whoami: invalid %v, read availability %v, whoami %+v", r.InvalidSessions, r.ReadAvailability, r.Kinds[checker.Whoami])
+	}
+	wantFailure(t, r, "reads in surviving regions")
+
+	r = checker.Check(with(failedLogin), checker.DefaultThresholds)
+	if r.Pass || !r.LoginsFailedAll {
+		t.Errorf("no login succeeded: pass %v, logins failed all %v", r.Pass, r.LoginsFailedAll)
+	}
+	wantFailure(t, r, "no login succeeded")
+
+	// Logins back 21.1 s after the kill at 4 s: too late, though tuple writes were back sooner.
+	r = checker.Check(with(login, failedLogin, lateLogin), checker.DefaultThresholds)
+	if got := r.WriteResumeS["kill pg-a@4.0s"]; r.Pass || got < 21.09 || got > 21.11 {
+		t.Errorf("late logins: pass %v, write resume %v, want a failure at 21.1", r.Pass, got)
+	}
+	wantFailure(t, r, "writes resumed 21.1s after kill pg-a@4.0s")
+}
+
+// TestRejudgedHistoryGivesSameResult: what `ward chaos check` reads back from history.json is
+// judged exactly as the run judged it, sessions included.
+func TestRejudgedHistoryGivesSameResult(t *testing.T) {
+	for _, name := range []string{"clean", "invalid-session", "lost-write"} {
+		h := load(t, name)
+		want, err := json.Marshal(checker.Check(h, checker.DefaultThresholds))
+		if err != nil {
+			t.Fatal(err)
+		}
+		file := filepath.Join(t.TempDir(), "history.json")
+		if err := checker.WriteHistory(file, h); err != nil {
+			t.Fatal(err)
+		}
+		back, err := checker.ReadHistory(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := json.Marshal(checker.Check(back, checker.DefaultThresholds))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != string(want) {
+			t.Errorf("%s: judged again from the file:\n%s\nwant\n%s", name, got, want)
+		}
+	}
+}
+
+// TestSessionReport: the summary counts sessions and lists the operations by kind; a history
+// without logins says nothing of sessions.
+func TestSessionReport(t *testing.T) {
+	var b strings.Builder
+	if err := checker.Summary(&b, checker.Check(load(t, "invalid-session"), checker.DefaultThresholds)); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"issued sessions: 2, found invalid: 2", "whoami 3 (0 errors)", "login 3 (1 errors)", "check_min 2 (0 errors)"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("the summary lacks %q:\n%s", want, b.String())
+		}
+	}
+	b.Reset()
+	if err := checker.Summary(&b, checker.Check(load(t, "clean"), checker.DefaultThresholds)); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), "sessions") {
+		t.Errorf("a history without logins reports sessions:\n%s", b.String())
 	}
 }

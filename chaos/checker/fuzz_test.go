@@ -13,7 +13,7 @@ import (
 // FuzzCheck feeds arbitrary histories (what `ward chaos check` reads from a file) to the
 // checker and the reports: none may panic, and a history that fails has a reason.
 func FuzzCheck(f *testing.F) {
-	for _, name := range []string{"clean", "lost-write", "stale-read", "split-brain", "consistency-violation"} {
+	for _, name := range []string{"clean", "lost-write", "stale-read", "split-brain", "consistency-violation", "invalid-session"} {
 		b, err := os.ReadFile(filepath.Join("testdata", name+".json"))
 		if err != nil {
 			f.Fatal(err)

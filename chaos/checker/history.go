@@ -37,11 +37,29 @@ const (
 	// was issued); Allowed is the answer's "active". Issued tokens live far longer than a
 	// scenario, so each must be active everywhere.
 	Introspect Kind = "introspect"
+	// Login is an API login flow of the identity service (Kratos's GET /self-service/login/api,
+	// then POST /self-service/login with a password); on success it returns a session token and
+	// the session is acknowledged. Tuple names the session (a fingerprint of its token, not the
+	// token), Identity the identity that logged in. It counts as a write.
+	Login Kind = "login"
+	// Whoami is a GET /sessions/whoami with an acknowledged session's token (Tuple names the
+	// session, Acked is when its login was acknowledged): Allowed is whether the node answered
+	// with an active session, Identity whose. A node that answers 401 (the session does not
+	// exist) is OK with Allowed false. Sessions live far longer than a scenario, so each must
+	// be active, and the identity that logged in, everywhere.
+	Whoami Kind = "whoami"
 )
 
 // write reports whether operations of kind k change what the database holds: they need the
 // primary, and resume only after a failover.
-func (k Kind) write() bool { return k == Write || k == IssueToken }
+func (k Kind) write() bool { return k == Write || k == IssueToken || k == Login }
+
+// readKinds and writeKinds are the kinds of the workload's reads and writes, in the order the
+// report lists them.
+var (
+	readKinds  = []Kind{CheckFresh, CheckMin, Introspect, Whoami}
+	writeKinds = []Kind{Write, IssueToken, Login}
+)
 
 // Role is what a poll found a database node to be.
 type Role string
@@ -70,7 +88,8 @@ type Op struct {
 	OK     bool          `json:"ok"`
 	Error  string        `json:"error,omitempty"`
 	// Tuple is the tuple written (Write) or checked (CheckFresh, CheckMin), as
-	// namespace:object#relation@subject.
+	// namespace:object#relation@subject; or the fingerprint of the token issued or introspected
+	// (IssueToken, Introspect), or of the session opened or looked up (Login, Whoami).
 	Tuple string `json:"tuple"`
 	// Token is the token a Write returned, or the token a CheckFresh sent.
 	Token string `json:"token,omitempty"`
@@ -78,6 +97,9 @@ type Op struct {
 	Allowed bool `json:"allowed,omitempty"`
 	// Acked is, for a check, when the write of Tuple was acknowledged to its client.
 	Acked time.Duration `json:"acked_ns,omitempty"`
+	// Identity is, for a Login, the identity that logged in; for a Whoami, the identity of the
+	// session the node answered with.
+	Identity string `json:"identity,omitempty"`
 }
 
 // Sample is the role of one database node in one poll round; the rounds of all nodes are taken

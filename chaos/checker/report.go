@@ -33,6 +33,17 @@ func Summary(w io.Writer, r *Result) error {
 		fmt.Fprintf(&b, "    %s: reads %d (%d errors, %.3f%%), writes %d (%d errors), %d ops while down\n",
 			s.Region, s.Reads, s.ReadErrors, 100*s.ReadAvailability, s.Writes, s.WriteErrors, s.Excluded)
 	}
+	for _, group := range [][]Kind{readKinds, writeKinds} {
+		var parts []string
+		for _, k := range group {
+			if c, ok := r.Kinds[k]; ok {
+				parts = append(parts, fmt.Sprintf("%s %d (%d errors)", k, c.Ops, c.Errors))
+			}
+		}
+		if len(parts) > 0 {
+			fmt.Fprintf(&b, "    %s\n", strings.Join(parts, ", "))
+		}
+	}
 	fmt.Fprintf(&b, "  longest time without a successful write: %.1fs (from %.1fs)\n", r.LongestWriteGapS, r.LongestWriteGapFrom)
 	keys := make([]string, 0, len(r.WriteResumeS))
 	for k := range r.WriteResumeS {
@@ -45,6 +56,9 @@ func Summary(w io.Writer, r *Result) error {
 	fmt.Fprintf(&b, "  acknowledged writes: %d, lost: %d; consistency violations: %d\n", r.AckedWrites, len(r.LostWrites), len(r.ConsistencyViolations))
 	if r.IssuedTokens > 0 {
 		fmt.Fprintf(&b, "  issued tokens: %d, found inactive: %d\n", r.IssuedTokens, len(r.InactiveTokens))
+	}
+	if _, ok := r.Kinds[Login]; ok || r.IssuedSessions > 0 {
+		fmt.Fprintf(&b, "  issued sessions: %d, found invalid: %d\n", r.IssuedSessions, len(r.InvalidSessions))
 	}
 	fmt.Fprintf(&b, "  minimize_latency staleness: at most %.2fs seen (bound %.1fs), %d reads beyond it\n", r.MaxStalenessS, r.StalenessBound, len(r.StaleReads))
 	fmt.Fprintf(&b, "  split brain: %d of %d poll rounds (a primary that could not commit in %d)\n", len(r.SplitBrain), r.PollRounds, r.IsolatedRounds)
@@ -140,20 +154,20 @@ func HTML(w io.Writer, r *Result) error {
 			return math.NaN()
 		}
 		return 100 * float64(ok) / float64(ok+errs)
-	}, CheckFresh, CheckMin, Introspect)
-	writes := perSecond(func(_, _, ok int, _ float64) float64 { return float64(ok) }, Write, IssueToken)
+	}, readKinds...)
+	writes := perSecond(func(_, _, ok int, _ float64) float64 { return float64(ok) }, writeKinds...)
 	latency := perSecond(func(_, _, _ int, p99 float64) float64 {
 		if p99 <= 0 {
 			return math.NaN()
 		}
 		return p99
-	}, CheckFresh, CheckMin, Introspect)
+	}, readKinds...)
 	writeLatency := perSecond(func(_, _, _ int, p99 float64) float64 {
 		if p99 <= 0 {
 			return math.NaN()
 		}
 		return p99
-	}, Write, IssueToken)
+	}, writeKinds...)
 	page := struct {
 		Title, Summary string
 		Charts         []chart
@@ -161,8 +175,8 @@ func HTML(w io.Writer, r *Result) error {
 		Title:   "ward chaos: " + r.Scenario,
 		Summary: sum.String(),
 		Charts: []chart{
-			newChart("Reads (checks) successful, % per second", r, n, false, 0, 100, availability),
-			newChart("Successful writes per second", r, n, false, 0, 0, writes),
+			newChart("Reads (checks, introspections, whoami) successful, % per second", r, n, false, 0, 100, availability),
+			newChart("Successful writes (tuples, tokens, logins) per second", r, n, false, 0, 0, writes),
 			newChart("Read latency p99 (ms, log scale)", r, n, true, 0, 0, latency),
 			newChart("Write latency p99 (ms, log scale)", r, n, true, 0, 0, writeLatency),
 		},

@@ -22,6 +22,7 @@ package cluster
 import (
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -53,6 +54,22 @@ const (
 	ProxyImage = "ward-chaos-toxiproxy:2.5.0"
 	WardImage  = "ward-chaos-ward:dev"
 )
+
+// IdentitySchemaID is the ID of the ward nodes' identity schema, the one the identity workload
+// creates identities with: an email address that is the password identifier.
+const IdentitySchemaID = "default"
+
+// identitySchema is that schema, in Kratos's dialect of JSON Schema.
+const identitySchema = `{
+  "$schema": "http://json-schema.org/draft-07/schema#",
+  "type": "object",
+  "properties": {"traits": {
+    "type": "object",
+    "properties": {"email": {"type": "string", "format": "email",
+      "ory.sh/kratos": {"credentials": {"password": {"identifier": true}}}}},
+    "required": ["email"]
+  }}
+}`
 
 // BuildCommand is what makes the images.
 const BuildCommand = "make chaos-images (scripts/build-chaos-images.sh)"
@@ -437,6 +454,10 @@ func (c *Cluster) wardCmd(i int) []string {
 		// from one is introspected at another.
 		"--issuer", "https://ward.chaos.test",
 		"--shutdown-timeout", "5s",
+		// The identity service over the same database, with the workload's schema (passed
+		// whole, so that no file needs to be in the image).
+		"--identity-enabled",
+		"--identity-schemas", IdentitySchemaID+"=base64://"+base64.StdEncoding.EncodeToString([]byte(identitySchema)),
 		"--log-format", "json",
 		"--log-level", "warn",
 	)

@@ -33,6 +33,9 @@ type Options struct {
 	Verify time.Duration
 	// Log receives progress (default: discard).
 	Log *slog.Logger
+	// Identities is how many identities per region the identity workload creates and logs in
+	// (default 3); negative: no identity workload.
+	Identities int
 	// CockroachImage, when set, runs the scenario on a three-region CockroachDB cluster from
 	// this local image instead of Patroni; results go to OutDir/cockroach/<name>. CockroachDB
 	// has no single writable node, so there is no split-brain poll.
@@ -60,6 +63,9 @@ func (o *Options) defaults() {
 	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.Identities == 0 {
+		o.Identities = 3
 	}
 }
 
@@ -101,7 +107,16 @@ func Run(ctx context.Context, s Scenario, o Options) (res *checker.Result, err e
 	if err != nil {
 		return nil, err
 	}
+	var targets []workload.Target
+	for _, r := range c.Regions {
+		targets = append(targets, workload.Target{Region: r.Name, PublicURL: r.PublicURL(), AdminURL: r.AdminURL()})
+	}
 	wopts := workload.Options{OAuth2: &client, APIKey: c.APIKey}
+	if o.Identities > 0 {
+		if wopts.Identities, err = workload.CreateIdentities(ctx, targets, c.AdminKey, cluster.IdentitySchemaID, o.Identities); err != nil {
+			return nil, err
+		}
+	}
 	if !c.Cockroach() {
 		l, err := c.Leader(ctx, 30*time.Second)
 		if err != nil {
@@ -115,10 +130,6 @@ func Run(ctx context.Context, s Scenario, o Options) (res *checker.Result, err e
 	rec := workload.NewRecorder()
 	e := &env{c: c, since: rec.Since, deadPG: map[int]bool{}, deadRegion: map[int]bool{}}
 	obs := &observer{c: c, rec: rec}
-	var targets []workload.Target
-	for _, r := range c.Regions {
-		targets = append(targets, workload.Target{Region: r.Name, PublicURL: r.PublicURL(), AdminURL: r.AdminURL()})
-	}
 	wctx, stopWorkload := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Go(func() { workload.Run(wctx, targets, rec, wopts) })

@@ -1,9 +1,11 @@
 // Package workload is the traffic of a chaos scenario: in each region a client that writes
 // tuples through the region's ward node and records each acknowledgement, and clients that check
 // acknowledged tuples in both consistency modes — at_least_as_fresh with the write's token, and
-// minimize_latency. Every operation goes into a [Recorder] as a [checker.Op], for package
-// checker to judge. It talks to ward only through the public and admin APIs (generated Connect
-// clients), as any client would.
+// minimize_latency; optionally OAuth2 token requests and introspections, and identity logins
+// (Kratos's API login flow) and whoami calls. Every operation goes into a [Recorder] as a
+// [checker.Op], for package checker to judge. It talks to ward only through the public and admin
+// APIs (generated Connect clients, and plain HTTP where the contract is HTTP), as any client
+// would.
 package workload
 
 import (
@@ -61,6 +63,13 @@ type Options struct {
 	APIKey string
 	// TokenPause is the pause between a region's token requests (default 100 ms).
 	TokenPause time.Duration
+	// Identities, when set, adds the identity workload: in each region a client that logs
+	// these identities in, one after another, and one that calls whoami with the sessions
+	// acknowledged in every region.
+	Identities []Identity
+	// LoginPause is the pause between a region's logins (default 500 ms): each verifies a
+	// password hash, which costs CPU the nodes share.
+	LoginPause time.Duration
 }
 
 func (o *Options) defaults() {
@@ -82,15 +91,19 @@ func (o *Options) defaults() {
 	if o.TokenPause == 0 {
 		o.TokenPause = 100 * time.Millisecond
 	}
+	if o.LoginPause == 0 {
+		o.LoginPause = 500 * time.Millisecond
+	}
 }
 
 // Recorder collects the operations of all clients, with times relative to its creation.
 type Recorder struct {
-	t0     time.Time
-	mu     sync.Mutex
-	ops    []checker.Op
-	acked  []ack
-	tokens []issued
+	t0       time.Time
+	mu       sync.Mutex
+	ops      []checker.Op
+	acked    []ack
+	tokens   []issued
+	sessions []session
 }
 
 type ack struct {
@@ -187,13 +200,17 @@ func WriteSchema(ctx context.Context, adminURL, key string) error {
 }
 
 // Run sends the workload to every target until ctx ends, recording into rec. Each region has
-// one writer and two checkers (at_least_as_fresh and minimize_latency), and with o.OAuth2 a
-// token client and an introspector, each making one call at a time. Checks draw from the writes
-// of all regions, so that tokens travel between regions; introspections likewise.
+// one writer and two checkers (at_least_as_fresh and minimize_latency), with o.OAuth2 a token
+// client and an introspector, and with o.Identities a login client and a whoami client, each
+// making one call at a time. Checks draw from the writes of all regions, so that tokens travel
+// between regions; introspections and whoami calls likewise.
 func Run(ctx context.Context, targets []Target, rec *Recorder, o Options) {
 	o.defaults()
 	httpClient := newHTTPClient(o.APIKey)
 	defer httpClient.CloseIdleConnections()
+	// The self-service API is anonymous: a session token is the only credential it sees.
+	publicHTTP := newHTTPClient("")
+	defer publicHTTP.CloseIdleConnections()
 	var wg sync.WaitGroup
 	for i, t := range targets {
 		rels := relationshipv1connect.NewRelationshipServiceClient(httpClient, t.AdminURL)
@@ -204,6 +221,10 @@ func Run(ctx context.Context, targets []Target, rec *Recorder, o Options) {
 		if o.OAuth2 != nil {
 			wg.Go(func() { tokenIssuer(ctx, t.Region, t, *o.OAuth2, httpClient, rec, o) })
 			wg.Go(func() { introspector(ctx, t.Region, t, *o.OAuth2, httpClient, rec, o, uint64(i)) })
+		}
+		if len(o.Identities) > 0 {
+			wg.Go(func() { loginer(ctx, t.Region, t, o.Identities, i*len(o.Identities)/len(targets), publicHTTP, rec, o) })
+			wg.Go(func() { whoamiCaller(ctx, t.Region, t, publicHTTP, rec, o, uint64(i)) })
 		}
 	}
 	wg.Wait()
@@ -335,15 +356,19 @@ func sleep(ctx context.Context, d time.Duration) error {
 // write's token, after the faults: a node whose view of the data diverged (a cache or an
 // in-memory copy that kept a transaction the failover discarded) shows there, whichever writes
 // the random checks happened to draw. With o.OAuth2 it introspects every issued token through
-// each target too. It records [checker.CheckFresh] and [checker.Introspect] operations into rec,
+// each target too, and with o.Identities it calls whoami with every acknowledged session. It
+// records [checker.CheckFresh], [checker.Introspect] and [checker.Whoami] operations into rec,
 // with at most parallel calls in flight per target.
 func Sweep(ctx context.Context, targets []Target, rec *Recorder, parallel int, o Options) {
 	o.defaults()
 	httpClient := newHTTPClient(o.APIKey)
 	defer httpClient.CloseIdleConnections()
+	publicHTTP := newHTTPClient("")
+	defer publicHTTP.CloseIdleConnections()
 	rec.mu.Lock()
 	acked := append([]ack(nil), rec.acked...)
 	tokens := append([]issued(nil), rec.tokens...)
+	sessions := append([]session(nil), rec.sessions...)
 	rec.mu.Unlock()
 	var wg sync.WaitGroup
 	for _, t := range targets {
@@ -365,12 +390,18 @@ func Sweep(ctx context.Context, targets []Target, rec *Recorder, parallel int, o
 					return
 				}
 			}
-			if o.OAuth2 == nil {
-				return
+			if o.OAuth2 != nil {
+				for _, is := range tokens {
+					select {
+					case next <- func() { introspect(ctx, t.Region, t, *o.OAuth2, httpClient, rec, o, is) }:
+					case <-ctx.Done():
+						return
+					}
+				}
 			}
-			for _, is := range tokens {
+			for _, s := range sessions {
 				select {
-				case next <- func() { introspect(ctx, t.Region, t, *o.OAuth2, httpClient, rec, o, is) }:
+				case next <- func() { lookUpSession(ctx, t.Region, t, publicHTTP, rec, o, s) }:
 				case <-ctx.Done():
 					return
 				}
