@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/wardhq/ward/api/middleware"
+	kratosapi "github.com/wardhq/ward/api/kratos"
 	oauth2api "github.com/wardhq/ward/api/oauth2"
 	"github.com/wardhq/ward/api/rpc"
 	"github.com/wardhq/ward/proto/ward/oauth2/v1/oauth2v1connect"
@@ -33,6 +34,11 @@ type Services struct {
 	OAuth2Admin         *rpc.OAuth2AdminService
 	PublicIntrospection *rpc.IntrospectionService // asks for client credentials
 	AdminIntrospection  *rpc.IntrospectionService
+
+	// Identity is the identity service in Kratos's HTTP contract: its public routes (whoami,
+	// sessions, schemas, self-service flows) and its admin routes (/admin/identities,
+	// /admin/sessions). nil when the identity service is off.
+	Identity *kratosapi.Handler
 
 	// The authentication of the permission, relationship and schema services on each
 	// listener; nil: open.
@@ -57,6 +63,12 @@ func NewPublicHandler(s Services, obs *middleware.Observer, lopts ...ListenerOpt
 	}
 	if s.PublicIntrospection != nil {
 		mux.Handle(oauth2v1connect.NewIntrospectionServiceHandler(s.PublicIntrospection, opts))
+	}
+	if s.Identity != nil {
+		public := s.Identity.Public()
+		for _, route := range s.Identity.PublicRoutes() {
+			mux.Handle(route, obs.WrapHTTP(route, public))
+		}
 	}
 	return lc.wrap(mux)
 }
@@ -98,6 +110,13 @@ func NewAdminHandler(s Services, obs *middleware.Observer, gatherer prometheus.G
 	}
 	if s.AdminIntrospection != nil {
 		mux.Handle(oauth2v1connect.NewIntrospectionServiceHandler(s.AdminIntrospection, opts))
+	}
+	if s.Identity != nil {
+		// Behind the admin gate like every admin route: an admin key off loopback.
+		admin := s.Identity.Admin()
+		for _, route := range s.Identity.AdminRoutes() {
+			mux.Handle(route, obs.WrapHTTP(route, admin))
+		}
 	}
 	mux.Handle("GET /metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{}))
 	if lc.pprof {

@@ -84,6 +84,9 @@ type serveConfig struct {
 	TrustedProxies  []string `koanf:"trusted_proxies"`
 	// Which clients may introspect which tokens at the public introspection endpoints.
 	IntrospectionScope string `koanf:"introspection_scope"`
+
+	// The identity service (Kratos's HTTP contract): the keys identity.NAME.
+	Identity identityConfig `koanf:"identity"`
 }
 
 func defaultServeConfig() serveConfig {
@@ -113,6 +116,7 @@ func defaultServeConfig() serveConfig {
 		ClientAuthRate:       oauth2.DefaultClientAuthRate,
 		ClientAuthBurst:      oauth2.DefaultClientAuthBurst,
 		IntrospectionScope:   oauth2.DefaultIntrospectionScope,
+		Identity:             defaultIdentityConfig(),
 	}
 }
 
@@ -166,7 +170,8 @@ func addServeFlags(fs *pflag.FlagSet) {
 	fs.Float64("client-auth-rate", d.ClientAuthRate, "failed OAuth2 client authentications allowed per second, per client ID and per source address, after a burst of client_auth_burst; more get 429 with Retry-After")
 	fs.Int("client-auth-burst", d.ClientAuthBurst, "failed OAuth2 client authentications a client ID or source address may make at once")
 	fs.String("introspection-scope", d.IntrospectionScope, "the scope a client must be registered with to introspect every token at the public endpoints; without it a client learns only of its own tokens and those whose audience names it")
-	fs.StringSlice("trusted-proxies", nil, "CIDR prefixes or addresses of the load balancers and proxies whose X-Forwarded-For names the client address (for the OAuth2 limiters); empty: the peer's address is the client's")
+	fs.StringSlice("trusted-proxies", nil, "CIDR prefixes or addresses of the load balancers and proxies whose X-Forwarded-For names the client address (for the OAuth2 and identity limiters); empty: the peer's address is the client's")
+	addIdentityFlags(fs)
 }
 
 // loadServeConfig merges defaults, the config file, the environment and the flags that were set.
@@ -189,7 +194,7 @@ func loadServeConfig(fs *pflag.FlagSet, environ func() []string) (serveConfig, e
 		Prefix:      "WARD_",
 		EnvironFunc: environ,
 		TransformFunc: func(k, v string) (string, any) {
-			key := strings.ToLower(strings.TrimPrefix(k, "WARD_"))
+			key := configKey(strings.ToLower(strings.TrimPrefix(k, "WARD_")))
 			if !slices.Contains(known, key) {
 				return "", nil
 			}
@@ -203,7 +208,7 @@ func loadServeConfig(fs *pflag.FlagSet, environ func() []string) (serveConfig, e
 		return serveConfig{}, fmt.Errorf("reading WARD_* environment variables: %w", err)
 	}
 	flags := posflag.ProviderWithFlag(fs, ".", k, func(f *pflag.Flag) (string, any) {
-		key := strings.ReplaceAll(f.Name, "-", "_")
+		key := configKey(f.Name)
 		if !slices.Contains(known, key) {
 			return "", nil // --config, and the CLI's persistent flags
 		}
@@ -230,7 +235,7 @@ func knownKeys() (keys, lists []string) {
 		if f.Name == "config" {
 			return
 		}
-		key := strings.ReplaceAll(f.Name, "-", "_")
+		key := configKey(f.Name)
 		keys = append(keys, key)
 		if f.Value.Type() == "stringSlice" {
 			lists = append(lists, key)
@@ -323,7 +328,7 @@ func (c serveConfig) validate() error {
 	if _, err := middleware.ParseTrustedProxies(c.TrustedProxies); err != nil {
 		return err
 	}
-	return nil
+	return c.Identity.validate()
 }
 
 // Bounds of max_request_bytes: a check request must fit, and a gRPC message's length is 32 bits.

@@ -168,6 +168,16 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready chan<- 
 		return err
 	}
 	services.PublicAuth, services.AdminAuth = auth.public, auth.admin
+	ids, err := newIdentity(ctx, cfg, stores.identity, "http://"+listeners[0].Addr().String(), log)
+	if err != nil {
+		for _, l := range listeners {
+			l.Close()
+		}
+		return err
+	}
+	if ids != nil {
+		services.Identity = ids.handler
+	}
 	limits := []api.ListenerOption{
 		api.WithMaxRequestBytes(cfg.MaxRequestBytes),
 		api.WithReadTimeout(cfg.ReadTimeout),
@@ -192,6 +202,15 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready chan<- 
 		g.Go(func() error {
 			if err := provider.Run(gctx); err != nil && gctx.Err() == nil {
 				return fmt.Errorf("oauth2: %w", err)
+			}
+			return nil
+		})
+	}
+	if ids != nil {
+		// Keeps the whoami cache in step with sessions revoked and identities changed on other nodes.
+		g.Go(func() error {
+			if err := ids.service.Run(gctx); err != nil && gctx.Err() == nil {
+				return fmt.Errorf("identity: %w", err)
 			}
 			return nil
 		})
@@ -231,8 +250,9 @@ func dialectName(st *storesql.Store) string {
 
 // stores are what ward keeps: tuples and schemas, and the OAuth2 server's state.
 type stores struct {
-	tuples store.Store
-	oauth2 store.OAuth2Store
+	tuples   store.Store
+	oauth2   store.OAuth2Store
+	identity store.IdentityStore
 	// shared is set when the stores are a database that other nodes share.
 	shared bool
 }
@@ -242,7 +262,7 @@ type stores struct {
 func openStores(ctx context.Context, cfg serveConfig, log *slog.Logger, reg prometheus.Registerer, tracer trace.Tracer, onReload func()) (stores, error) {
 	if cfg.DSN == "" {
 		log.Info("using the embedded store: data lives in this process only")
-		return stores{tuples: memory.New(memory.WithRetention(cfg.Retention)), oauth2: memory.NewOAuth2Store()}, nil
+		return stores{tuples: memory.New(memory.WithRetention(cfg.Retention)), oauth2: memory.NewOAuth2Store(), identity: memory.NewIdentityStore()}, nil
 	}
 	if err := checkSchema(ctx, cfg.DSN); err != nil {
 		return stores{}, err
@@ -259,14 +279,14 @@ func openStores(ctx context.Context, cfg serveConfig, log *slog.Logger, reg prom
 	}
 	log.Info("using "+dialectName(st), "replicas", len(cfg.ReplicaDSNs), "quorum nodes", len(cfg.QuorumDSNs), "mirror", cfg.Mirror)
 	if !cfg.Mirror {
-		return stores{tuples: st, oauth2: st.OAuth2(), shared: true}, nil
+		return stores{tuples: st, oauth2: st.OAuth2(), identity: st.Identity(), shared: true}, nil
 	}
 	m, err := mirror.Open(ctx, st, mirror.WithRetention(cfg.Retention), mirror.WithLogger(log), mirror.WithOnReload(onReload))
 	if err != nil {
 		st.Close()
 		return stores{}, fmt.Errorf("loading the in-memory copy of the database: %w", err)
 	}
-	return stores{tuples: m, oauth2: st.OAuth2(), shared: true}, nil
+	return stores{tuples: m, oauth2: st.OAuth2(), identity: st.Identity(), shared: true}, nil
 }
 
 // checkSchema fails unless the database at dsn has the schema this ward needs.

@@ -1,0 +1,210 @@
+package kratos_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	ory "github.com/ory/client-go"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/wardhq/ward/api"
+	"github.com/wardhq/ward/api/kratos"
+	"github.com/wardhq/ward/api/middleware"
+	"github.com/wardhq/ward/identity"
+	"github.com/wardhq/ward/identity/flow"
+	"github.com/wardhq/ward/identity/password"
+	"github.com/wardhq/ward/identity/schema"
+	"github.com/wardhq/ward/store"
+	"github.com/wardhq/ward/store/memory"
+)
+
+// pgIdentityStore returns an identity store on a new PostgreSQL database; set by pg_test.go.
+var pgIdentityStore func(t *testing.T) store.IdentityStore
+
+// eachStore runs f over the memory store and over PostgreSQL.
+func eachStore(t *testing.T, f func(t *testing.T, st store.IdentityStore)) {
+	t.Run("memory", func(t *testing.T) { f(t, memory.NewIdentityStore()) })
+	t.Run("postgres", func(t *testing.T) { f(t, pgIdentityStore(t)) })
+}
+
+// env is ward's public and admin handlers, as api mounts them, over the real identity service,
+// on two httptest listeners, with a clock the test moves.
+type env struct {
+	t           *testing.T
+	ctx         context.Context
+	st          store.IdentityStore
+	ids         *identity.Service
+	publicURL   string
+	adminURL    string
+	adminClient *ory.APIClient
+
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (e *env) clock() time.Time {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.now
+}
+
+func (e *env) advance(d time.Duration) {
+	e.mu.Lock()
+	e.now = e.now.Add(d)
+	e.mu.Unlock()
+}
+
+func newEnv(t *testing.T, st store.IdentityStore) *env {
+	t.Helper()
+	if st == nil {
+		st = memory.NewIdentityStore()
+	}
+	e := &env{t: t, ctx: context.Background(), st: st, now: time.Now().UTC()}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.publicURL = "http://" + l.Addr().String()
+	reg, err := schema.NewRegistry(schema.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hasher, err := password.NewHasher(password.WithBcrypt(4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	policy, err := password.NewPolicy()
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	e.ids, err = identity.NewService(e.ctx, st, reg, hasher, policy, identity.Config{
+		PublicBaseURL: e.publicURL, Clock: e.clock, LoginBurst: 1000, RegistrationBurst: 1000, Logger: log,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	flows, err := flow.NewService(st, e.ids, reg, flow.Config{
+		PublicURL: e.publicURL, AllowedReturnURLs: []string{"https://app.example.com/"}, Clock: e.clock,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := kratos.NewHandler(e.ids, flows, reg, kratos.Config{PublicBaseURL: e.publicURL, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	promReg := prometheus.NewRegistry()
+	obs, err := middleware.NewObservers(promReg, log, "public", "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	services := api.Services{Identity: h}
+	pub := httptest.NewUnstartedServer(api.NewPublicHandler(services, obs["public"]))
+	pub.Listener.Close()
+	pub.Listener = l
+	pub.Start()
+	t.Cleanup(pub.Close)
+	adm := httptest.NewServer(api.NewAdminHandler(services, obs["admin"], promReg, func(context.Context) error { return nil }, log))
+	t.Cleanup(adm.Close)
+	e.adminURL = adm.URL
+	e.adminClient = client(adm.URL, nil)
+	return e
+}
+
+// client returns client-go's API client of url; jar, when not nil, keeps its cookies (a
+// browser).
+func client(url string, jar http.CookieJar) *ory.APIClient {
+	cfg := ory.NewConfiguration()
+	cfg.Servers = ory.ServerConfigurations{{URL: url}}
+	cfg.HTTPClient = &http.Client{Jar: jar, Timeout: 30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	return ory.NewAPIClient(cfg)
+}
+
+// app is a native app's client of the public API: it holds no cookies.
+func (e *env) app() *ory.APIClient { return client(e.publicURL, nil) }
+
+// browser is a browser's client of the public API, with a cookie jar.
+func (e *env) browser() *ory.APIClient {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return client(e.publicURL, jar)
+}
+
+// kratosErr is Kratos's error body.
+type kratosErr struct {
+	Error struct {
+		ID      string         `json:"id"`
+		Code    int            `json:"code"`
+		Status  string         `json:"status"`
+		Reason  string         `json:"reason"`
+		Message string         `json:"message"`
+		Details map[string]any `json:"details"`
+	} `json:"error"`
+	UseFlowID string `json:"use_flow_id"`
+}
+
+// wantError checks that err is client-go's error for an answer of status whose body is Kratos's
+// error object with id (when not ""), and returns it.
+func wantError(t *testing.T, what string, res *http.Response, err error, status int, id string) kratosErr {
+	t.Helper()
+	var out kratosErr
+	var ge *ory.GenericOpenAPIError
+	if !errors.As(err, &ge) {
+		t.Fatalf("%s: error %v, want an answer of %d", what, err, status)
+	}
+	if res == nil || res.StatusCode != status {
+		t.Fatalf("%s: status %v, want %d; body %s", what, statusOf(res), status, ge.Body())
+	}
+	if jerr := json.Unmarshal(ge.Body(), &out); jerr != nil || out.Error.Code != status || out.Error.Message == "" {
+		t.Fatalf("%s: body %s is not Kratos's error object of %d (%v)", what, ge.Body(), status, jerr)
+	}
+	if id != "" && out.Error.ID != id {
+		t.Fatalf("%s: error id %q, want %q (body %s)", what, out.Error.ID, id, ge.Body())
+	}
+	return out
+}
+
+func statusOf(res *http.Response) any {
+	if res == nil {
+		return "no response"
+	}
+	return res.StatusCode
+}
+
+// csrfToken returns the csrf_token node's value of a flow's form.
+func csrfToken(t *testing.T, c ory.UiContainer) string {
+	t.Helper()
+	for _, n := range c.Nodes {
+		if in := n.Attributes.UiNodeInputAttributes; in != nil && in.Name == "csrf_token" {
+			if s, ok := in.Value.(string); ok && s != "" {
+				return s
+			}
+		}
+	}
+	t.Fatal("the flow's form has no csrf_token")
+	return ""
+}
+
+// identityCount is how many identities the admin API lists.
+func (e *env) identityCount() int {
+	e.t.Helper()
+	list, _, err := e.adminClient.IdentityAPI.ListIdentities(e.ctx).PageSize(1000).Execute()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return len(list)
+}

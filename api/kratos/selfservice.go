@@ -1,0 +1,286 @@
+package kratos
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/wardhq/ward/identity"
+	"github.com/wardhq/ward/identity/flow"
+)
+
+// maxLogoutBodyBytes bounds the body of DELETE /self-service/logout/api: one session token.
+const maxLogoutBodyBytes = 64 << 10
+
+// wantsJSON is Kratos's test of a browser request that is answered with JSON instead of
+// redirects: it accepts application/json, or sends it.
+func wantsJSON(r *http.Request) bool {
+	if strings.Contains(r.Header.Get("Accept"), "application/json") {
+		return true
+	}
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return mt == "application/json"
+}
+
+// flowRequest is what the flows need of r: its URL made absolute with the public base URL, its
+// headers, cookies and body, and the client's address and user agent.
+func (h *Handler) flowRequest(r *http.Request, body []byte) *flow.Request {
+	u := *r.URL
+	u.Scheme, u.Host = h.base.Scheme, h.base.Host
+	return &flow.Request{
+		URL: &u, Header: r.Header, CSRFCookie: h.csrfCookie(r), SessionToken: h.sessionToken(r),
+		ContentType: r.Header.Get("Content-Type"), Body: body,
+		ClientIP: h.clientAddr(r), UserAgent: r.UserAgent(),
+	}
+}
+
+// readSubmission reads a flow submission's body, at most flow.MaxSubmissionBytes.
+func readSubmission(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	return io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+}
+
+// flowError answers err of a flow: a browser that did not ask for JSON goes to the error's
+// Redirect when it has one; everyone else gets Kratos's JSON error with its status.
+func (h *Handler) flowError(w http.ResponseWriter, r *http.Request, err error) {
+	if e := flow.AsError(err); e != nil && e.Redirect != "" && !wantsJSON(r) {
+		h.logError(r.Context(), e, err)
+		http.Redirect(w, r, e.Redirect, http.StatusSeeOther)
+		return
+	}
+	h.writeError(w, r, err)
+}
+
+// initFlow answers GET /self-service/KIND/{browser,api}: a browser flow sets the CSRF cookie
+// when the browser has none and sends a browser that did not ask for JSON to the flow's UI.
+func initFlow[F any](h *Handler, t flow.Type, start func(context.Context, flow.Type, *flow.Request) (*flow.FlowInit[F], error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		res, err := start(r.Context(), t, h.flowRequest(r, nil))
+		if err != nil {
+			h.flowError(w, r, err)
+			return
+		}
+		if t == flow.TypeBrowser {
+			if res.SetCSRFCookie != "" {
+				h.setCSRFCookie(w, res.SetCSRFCookie)
+			}
+			if !wantsJSON(r) {
+				http.Redirect(w, r, res.Redirect, http.StatusSeeOther)
+				return
+			}
+		}
+		writeJSON(w, http.StatusOK, res.Flow)
+	}
+}
+
+// getFlow answers GET /self-service/KIND/flows?id=.
+func getFlow[F any](h *Handler, get func(context.Context, *flow.Request, string) (F, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, err := flow.ParseFlowID(r.URL.Query().Get("id"))
+		if err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+		f, err := get(r.Context(), h.flowRequest(r, nil), id)
+		if err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, f)
+	}
+}
+
+// submission reads the flow query value and the body of a POST /self-service/KIND?flow=.
+func (h *Handler) submission(w http.ResponseWriter, r *http.Request) (string, *flow.Request, error) {
+	id, err := flow.ParseFlowID(r.URL.Query().Get("flow"))
+	if err != nil {
+		return "", nil, err
+	}
+	body, err := readSubmission(w, r, flow.MaxSubmissionBytes)
+	if err != nil {
+		return "", nil, err
+	}
+	return id, h.flowRequest(r, body), nil
+}
+
+// refused answers a submission the flow refused: 400 with the flow and its messages, or the UI
+// for a browser that did not ask for JSON.
+func refused(w http.ResponseWriter, r *http.Request, browser bool, redirect string, f any) {
+	if browser && !wantsJSON(r) {
+		http.Redirect(w, r, redirect, http.StatusSeeOther)
+		return
+	}
+	writeJSON(w, http.StatusBadRequest, f)
+}
+
+// submitLogin answers POST /self-service/login?flow=.
+func (h *Handler) submitLogin(w http.ResponseWriter, r *http.Request) {
+	id, req, err := h.submission(w, r)
+	if err != nil {
+		h.flowError(w, r, err)
+		return
+	}
+	res, err := h.flows.SubmitLogin(r.Context(), req, id)
+	if err != nil {
+		h.flowError(w, r, err)
+		return
+	}
+	browser := res.Flow.Type == flow.TypeBrowser
+	if res.Refused {
+		refused(w, r, browser, res.Redirect, res.Flow)
+		return
+	}
+	if !browser {
+		writeJSON(w, http.StatusOK, successfulLogin{Session: res.Session, SessionToken: res.SessionToken, ContinueWith: res.ContinueWith})
+		return
+	}
+	h.setSessionCookie(w, res.SessionToken, res.Session.ExpiresAt)
+	if !wantsJSON(r) {
+		http.Redirect(w, r, res.Redirect, http.StatusSeeOther)
+		return
+	}
+	writeJSON(w, http.StatusOK, successfulLogin{Session: res.Session, ContinueWith: res.ContinueWith})
+}
+
+// successfulLogin is Kratos's successfulNativeLogin (the token only for API flows).
+type successfulLogin struct {
+	Session      *identity.Session   `json:"session"`
+	SessionToken string              `json:"session_token,omitempty"`
+	ContinueWith []flow.ContinueWith `json:"continue_with,omitempty"`
+}
+
+// successfulRegistration is Kratos's successfulNativeRegistration.
+type successfulRegistration struct {
+	Identity     *identity.Identity  `json:"identity"`
+	Session      *identity.Session   `json:"session,omitempty"`
+	SessionToken string              `json:"session_token,omitempty"`
+	ContinueWith []flow.ContinueWith `json:"continue_with,omitempty"`
+}
+
+// submitRegistration answers POST /self-service/registration?flow=.
+func (h *Handler) submitRegistration(w http.ResponseWriter, r *http.Request) {
+	id, req, err := h.submission(w, r)
+	if err != nil {
+		h.flowError(w, r, err)
+		return
+	}
+	res, err := h.flows.SubmitRegistration(r.Context(), req, id)
+	if err != nil {
+		h.flowError(w, r, err)
+		return
+	}
+	browser := res.Flow.Type == flow.TypeBrowser
+	if res.Refused {
+		refused(w, r, browser, res.Redirect, res.Flow)
+		return
+	}
+	out := successfulRegistration{Identity: res.Identity, Session: res.Session, ContinueWith: res.ContinueWith}
+	if !browser {
+		out.SessionToken = res.SessionToken
+		writeJSON(w, http.StatusOK, out)
+		return
+	}
+	if res.Session != nil {
+		h.setSessionCookie(w, res.SessionToken, res.Session.ExpiresAt)
+	}
+	if !wantsJSON(r) {
+		http.Redirect(w, r, res.Redirect, http.StatusSeeOther)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// submitSettings answers POST /self-service/settings?flow=: the flow, in state success when the
+// change was saved.
+func (h *Handler) submitSettings(w http.ResponseWriter, r *http.Request) {
+	id, req, err := h.submission(w, r)
+	if err != nil {
+		h.flowError(w, r, err)
+		return
+	}
+	res, err := h.flows.SubmitSettings(r.Context(), req, id)
+	if err != nil {
+		h.flowError(w, r, err)
+		return
+	}
+	browser := res.Flow.Type == flow.TypeBrowser
+	if res.Refused {
+		refused(w, r, browser, res.Redirect, res.Flow)
+		return
+	}
+	if browser && !wantsJSON(r) {
+		http.Redirect(w, r, res.Redirect, http.StatusSeeOther)
+		return
+	}
+	writeJSON(w, http.StatusOK, res.Flow)
+}
+
+// createBrowserLogout answers GET /self-service/logout/browser: the logout URL and its token.
+func (h *Handler) createBrowserLogout(w http.ResponseWriter, r *http.Request) {
+	f, err := h.flows.CreateBrowserLogout(r.Context(), h.flowRequest(r, nil))
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, f)
+}
+
+// completeBrowserLogout answers GET /self-service/logout?token=: the session ends, its cookie is
+// deleted and the CSRF secret renewed; 204 to JSON, else 303 to the return URL.
+func (h *Handler) completeBrowserLogout(w http.ResponseWriter, r *http.Request) {
+	res, err := h.flows.CompleteBrowserLogout(r.Context(), h.flowRequest(r, nil))
+	if err != nil {
+		h.flowError(w, r, err)
+		return
+	}
+	h.deleteSessionCookie(w)
+	if res.SetCSRFCookie != "" {
+		h.setCSRFCookie(w, res.SetCSRFCookie)
+	}
+	if wantsJSON(r) {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	http.Redirect(w, r, res.Redirect, http.StatusSeeOther)
+}
+
+// logoutAPI answers DELETE /self-service/logout/api: 204 once the session named by the body's
+// session_token has ended.
+func (h *Handler) logoutAPI(w http.ResponseWriter, r *http.Request) {
+	body, err := readSubmission(w, r, maxLogoutBodyBytes)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	if err := h.flows.LogoutAPI(r.Context(), body); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// flowErrorStub is Kratos's flowError for its stub IDs, which UIs use to test their error page.
+type flowErrorStub struct {
+	ID    string          `json:"id"`
+	Error json.RawMessage `json:"error"`
+}
+
+// selfServiceError answers GET /self-service/errors?id=. ward sends browsers to no error page
+// (a browser error is answered where it happens), so only Kratos's stub IDs (stub:400,
+// stub:403, stub:404, stub:500) name errors.
+func (h *Handler) selfServiceError(w http.ResponseWriter, r *http.Request) {
+	id := r.URL.Query().Get("id")
+	stubs := map[string]*flow.Error{
+		"stub:400": badRequest("This is a stub error."),
+		"stub:403": {Code: http.StatusForbidden, Message: msgForbidden, Reason: "This is a stub error."},
+		"stub:404": notFound("This is a stub error."),
+		"stub:500": {Code: http.StatusInternalServerError, Message: msgInternal, Reason: "This is a stub error."},
+	}
+	if e, ok := stubs[id]; ok {
+		writeJSON(w, http.StatusOK, flowErrorStub{ID: id, Error: innerError(e)})
+		return
+	}
+	h.writeError(w, r, notFound("Unable to locate the resource: ward keeps no self-service errors."))
+}

@@ -1,0 +1,150 @@
+package kratos
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/wardhq/ward/identity"
+	"github.com/wardhq/ward/identity/flow"
+)
+
+// sessionToken returns the session token r carries, in Kratos's order: the X-Session-Token
+// header, then the session cookie, then Authorization: Bearer. "" when none.
+func (h *Handler) sessionToken(r *http.Request) string {
+	if t := r.Header.Get("X-Session-Token"); t != "" {
+		return t
+	}
+	if c, err := r.Cookie(h.cookie); err == nil && c.Value != "" {
+		return c.Value
+	}
+	if a := r.Header.Get("Authorization"); len(a) > 7 && strings.EqualFold(a[:7], "bearer ") {
+		return strings.TrimSpace(a[7:])
+	}
+	return ""
+}
+
+// currentSession returns the valid session r carries, or Kratos's 401 session_inactive.
+func (h *Handler) currentSession(r *http.Request) (*identity.Session, error) {
+	token := h.sessionToken(r)
+	if token == "" {
+		return nil, noSession()
+	}
+	s, err := h.ids.Whoami(r.Context(), token)
+	if err != nil {
+		if errors.Is(err, identity.ErrNoActiveSession) {
+			return nil, noSession()
+		}
+		return nil, err
+	}
+	return s, nil
+}
+
+// setSessionCookie gives the browser the session's token until the session expires: HttpOnly,
+// SameSite=Lax, Secure off loopback, host-only (the __Host- prefix over https).
+func (h *Handler) setSessionCookie(w http.ResponseWriter, token string, expires time.Time) {
+	http.SetCookie(w, &http.Cookie{
+		Name: h.cookie, Value: token, Path: "/", Expires: expires.UTC(),
+		MaxAge:   max(1, int(time.Until(expires).Seconds())),
+		HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode,
+	})
+}
+
+func (h *Handler) deleteSessionCookie(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{Name: h.cookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+		Secure: h.secure, SameSite: http.SameSiteLaxMode})
+}
+
+// setCSRFCookie gives the browser its CSRF secret for a year, as Kratos's nosurf does.
+func (h *Handler) setCSRFCookie(w http.ResponseWriter, secret string) {
+	http.SetCookie(w, &http.Cookie{Name: flow.CSRFCookieName, Value: secret, Path: "/",
+		MaxAge: int((365 * 24 * time.Hour).Seconds()), HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode})
+}
+
+func (h *Handler) csrfCookie(r *http.Request) string {
+	if c, err := r.Cookie(flow.CSRFCookieName); err == nil {
+		return c.Value
+	}
+	return ""
+}
+
+// whoami answers GET /sessions/whoami: the session with its identity, and the identity's ID in
+// X-Kratos-Authenticated-Identity-Id.
+func (h *Handler) whoami(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Query().Get("tokenize_as") != "" {
+		h.writeError(w, r, badRequest("Unable to find the tokenizer template: ward has no session tokenizer templates configured."))
+		return
+	}
+	s, err := h.currentSession(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("X-Kratos-Authenticated-Identity-Id", s.IdentityID)
+	writeJSON(w, http.StatusOK, s)
+}
+
+// listMySessions answers GET /sessions: the identity's other active sessions.
+func (h *Handler) listMySessions(w http.ResponseWriter, r *http.Request) {
+	s, err := h.currentSession(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	p, err := sessionListParams(r, false)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	list, next, err := h.ids.ListOwnSessions(r.Context(), s, p)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	writePage(w, r, p.PageSize, next)
+	writeJSON(w, http.StatusOK, nonNil(list))
+}
+
+// deleteMyOtherSessions answers DELETE /sessions: {"count": n} of the sessions revoked.
+func (h *Handler) deleteMyOtherSessions(w http.ResponseWriter, r *http.Request) {
+	s, err := h.currentSession(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	n, err := h.ids.RevokeOtherSessions(r.Context(), s)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]int{"count": n})
+}
+
+// deleteMySession answers DELETE /sessions/{id}: 204; the current session is refused (that is
+// logout), another identity's is not found.
+func (h *Handler) deleteMySession(w http.ResponseWriter, r *http.Request) {
+	s, err := h.currentSession(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	id, err := pathUUID(r, "id")
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	if err := h.ids.RevokeOwnSession(r.Context(), s, id); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// nonNil returns list, or an empty list for nil, so that the JSON is [] rather than null.
+func nonNil[T any](list []T) []T {
+	if list == nil {
+		return []T{}
+	}
+	return list
+}

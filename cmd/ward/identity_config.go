@@ -1,0 +1,123 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/wardhq/ward/api/kratos"
+	"github.com/wardhq/ward/identity"
+	"github.com/wardhq/ward/identity/password"
+)
+
+// identityConfig is the identity service's section of the serve configuration: the keys
+// identity.NAME in YAML (an identity: mapping), WARD_IDENTITY_NAME in the environment and
+// --identity-name as flags. The names follow Kratos's configuration where it has one.
+type identityConfig struct {
+	Enabled bool `koanf:"enabled"`
+	// Schemas are Kratos's identity.schemas, each as ID=URL (file://, base64:// or inline JSON).
+	Schemas           []string      `koanf:"schemas"`
+	DefaultSchemaID   string        `koanf:"default_schema_id"`
+	PublicBaseURL     string        `koanf:"public_base_url"`
+	SessionLifespan   time.Duration `koanf:"session_lifespan"`
+	CookieName        string        `koanf:"cookie_name"`
+	DefaultReturnURL  string        `koanf:"default_return_url"`
+	AllowedReturnURLs []string      `koanf:"allowed_return_urls"`
+	LoginUIURL        string        `koanf:"login_ui_url"`
+	RegistrationUIURL string        `koanf:"registration_ui_url"`
+	SettingsUIURL     string        `koanf:"settings_ui_url"`
+	// SessionAfterRegistration is Kratos's "session" hook after a password registration.
+	SessionAfterRegistration bool    `koanf:"session_after_registration"`
+	LoginRate                float64 `koanf:"login_rate"`
+	LoginBurst               int     `koanf:"login_burst"`
+	RegistrationRate         float64 `koanf:"registration_rate"`
+	RegistrationBurst        int     `koanf:"registration_burst"`
+	// The password hasher: argon2id (with its parameters) or bcrypt (with its cost).
+	PasswordAlgorithm string `koanf:"password_algorithm"`
+	BcryptCost        int    `koanf:"bcrypt_cost"`
+	Argon2Memory      uint32 `koanf:"argon2_memory"`
+	Argon2Iterations  uint32 `koanf:"argon2_iterations"`
+	Argon2Parallelism uint8  `koanf:"argon2_parallelism"`
+}
+
+func defaultIdentityConfig() identityConfig {
+	a := password.DefaultArgon2Params()
+	return identityConfig{
+		Enabled:           true,
+		SessionLifespan:   identity.DefaultSessionLifespan,
+		CookieName:        kratos.DefaultCookieName,
+		LoginRate:         identity.DefaultLoginRate,
+		LoginBurst:        identity.DefaultLoginBurst,
+		RegistrationRate:  identity.DefaultRegistrationRate,
+		RegistrationBurst: identity.DefaultRegistrationBurst,
+		PasswordAlgorithm: string(password.Argon2id),
+		BcryptCost:        password.DefaultBcryptCost,
+		Argon2Memory:      a.Memory,
+		Argon2Iterations:  a.Iterations,
+		Argon2Parallelism: a.Parallelism,
+	}
+}
+
+// identityKeyPrefix starts the flag names of the identity section; the key is identity. and the
+// rest, with underscores.
+const identityKeyPrefix = "identity-"
+
+// configKey returns the configuration key of a flag name or a lower-cased WARD_ variable without
+// its prefix: dashes become underscores, and the identity section's keys are nested under
+// "identity.".
+func configKey(name string) string {
+	key := strings.ReplaceAll(name, "-", "_")
+	if rest, ok := strings.CutPrefix(key, "identity_"); ok {
+		return "identity." + rest
+	}
+	return key
+}
+
+func addIdentityFlags(fs *pflag.FlagSet) {
+	d := defaultIdentityConfig()
+	p := identityKeyPrefix
+	fs.Bool(p+"enabled", d.Enabled, "serve the identity service (Kratos's public and admin HTTP API) on the two listeners")
+	fs.StringSlice(p+"schemas", nil, "identity schemas as ID=URL (file://PATH, base64://DATA or inline JSON), comma-separated; empty: the built-in schema (email and password)")
+	fs.String(p+"default-schema-id", "", "the schema of identities that name none, and of self-service registration; default: the first of identity_schemas")
+	fs.String(p+"public-base-url", "", "the identity service's public base URL, as browsers reach the public listener (form actions, schema URLs, cookies); empty: http:// and the public address")
+	fs.Duration(p+"session-lifespan", d.SessionLifespan, "how long a session lasts after login (Kratos's session.lifespan)")
+	fs.String(p+"cookie-name", d.CookieName, "the session cookie's name; __Host- is prepended when the public base URL is https")
+	fs.String(p+"default-return-url", "", "where browsers go after a flow without return_to; empty: the public base URL")
+	fs.StringSlice(p+"allowed-return-urls", nil, "URLs under which a flow's return_to may point (Kratos's selfservice.allowed_return_urls), comma-separated")
+	fs.String(p+"login-ui-url", "", "the login page browsers are sent to with ?flow=; empty: Kratos's fallback page")
+	fs.String(p+"registration-ui-url", "", "the registration page; empty: Kratos's fallback page")
+	fs.String(p+"settings-ui-url", "", "the settings page; empty: Kratos's fallback page")
+	fs.Bool(p+"session-after-registration", false, "sign a new identity in at the end of its registration (Kratos's session hook)")
+	fs.Float64(p+"login-rate", d.LoginRate, "failed password logins allowed per second, per identifier and per source address, after a burst of identity_login_burst")
+	fs.Int(p+"login-burst", d.LoginBurst, "failed password logins an identifier or source may make at once")
+	fs.Float64(p+"registration-rate", d.RegistrationRate, "registrations allowed per second per source address, after a burst of identity_registration_burst")
+	fs.Int(p+"registration-burst", d.RegistrationBurst, "registrations a source may make at once")
+	fs.String(p+"password-algorithm", d.PasswordAlgorithm, "hash of new passwords: argon2id or bcrypt (every format Kratos imports is verified either way)")
+	fs.Int(p+"bcrypt-cost", d.BcryptCost, "bcrypt's cost, with identity_password_algorithm=bcrypt")
+	fs.Uint32(p+"argon2-memory", d.Argon2Memory, "argon2id's memory in KiB")
+	fs.Uint32(p+"argon2-iterations", d.Argon2Iterations, "argon2id's passes over its memory")
+	fs.Uint8(p+"argon2-parallelism", d.Argon2Parallelism, "argon2id's lanes")
+}
+
+func (c identityConfig) validate() error {
+	switch {
+	case !c.Enabled:
+		return nil
+	case c.SessionLifespan < time.Minute:
+		return fmt.Errorf("identity.session_lifespan must be at least a minute, not %s", c.SessionLifespan)
+	case c.LoginRate <= 0 || c.RegistrationRate <= 0:
+		return fmt.Errorf("identity.login_rate and identity.registration_rate must be positive")
+	case c.LoginBurst < 1 || c.RegistrationBurst < 1:
+		return fmt.Errorf("identity.login_burst and identity.registration_burst must be at least 1")
+	case c.PasswordAlgorithm != string(password.Argon2id) && c.PasswordAlgorithm != string(password.Bcrypt):
+		return fmt.Errorf("identity.password_algorithm must be argon2id or bcrypt, not %q", c.PasswordAlgorithm)
+	}
+	for i, s := range c.Schemas {
+		if id, url, ok := strings.Cut(s, "="); !ok || id == "" || url == "" {
+			return fmt.Errorf("identity.schemas[%d]: want ID=URL, not %q", i, s)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,184 @@
+package flow
+
+import (
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/wardhq/ward/fault"
+)
+
+// Kratos's defaults (embedx/config.schema.json of v1.3.1).
+const (
+	// DefaultFlowLifespan is how long a login, registration or settings flow may be submitted.
+	DefaultFlowLifespan = time.Hour
+	// DefaultPrivilegedSessionMaxAge is how long after authenticating a session may change a
+	// password or an identifier without authenticating again.
+	DefaultPrivilegedSessionMaxAge = time.Hour
+	// The ui_url defaults: Kratos's fallback pages.
+	DefaultLoginUIURL        = "https://www.ory.sh/kratos/docs/fallback/login"
+	DefaultRegistrationUIURL = "https://www.ory.sh/kratos/docs/fallback/registration"
+	DefaultSettingsUIURL     = "https://www.ory.sh/kratos/docs/fallback/settings"
+)
+
+// Config holds the self-service settings Kratos users know, under Kratos's names.
+type Config struct {
+	// PublicURL is serve.public.base_url: the public endpoint's base, from which form actions
+	// (PublicURL + /self-service/login?flow=ID) and logout URLs are built. Required, absolute.
+	PublicURL string
+	// DefaultReturnURL is selfservice.default_browser_return_url: where browsers go after a flow
+	// without return_to. Default PublicURL.
+	DefaultReturnURL string
+	// AllowedReturnURLs is selfservice.allowed_return_urls: the URLs return_to may point under
+	// (see returnPolicy). PublicURL's /self-service is always allowed.
+	AllowedReturnURLs []string
+
+	// Login, Registration and Settings are selfservice.flows.<kind>.
+	Login        FlowConfig
+	Registration FlowConfig
+	Settings     FlowConfig
+	// LogoutReturnURL is selfservice.flows.logout.after.default_browser_return_url; default
+	// DefaultReturnURL.
+	LogoutReturnURL string
+
+	// SessionAfterRegistration is the "session" hook of selfservice.flows.registration.after.
+	// password.hooks: a registration signs the new identity in. Default false, as in Kratos.
+	SessionAfterRegistration bool
+	// PrivilegedSessionMaxAge is selfservice.flows.settings.privileged_session_max_age; default
+	// DefaultPrivilegedSessionMaxAge.
+	PrivilegedSessionMaxAge time.Duration
+
+	// Clock returns the current time; default time.Now.
+	Clock func() time.Time
+}
+
+// FlowConfig is one flow's settings.
+type FlowConfig struct {
+	// UIURL is ui_url: the page that renders the flow; browsers are sent there with ?flow=ID.
+	// Default Kratos's fallback page.
+	UIURL string
+	// Lifespan is lifespan: how long a flow may be submitted; default DefaultFlowLifespan.
+	Lifespan time.Duration
+	// AfterReturnURL is after.default_browser_return_url: where a browser goes after the flow
+	// succeeded without return_to; default Config.DefaultReturnURL.
+	AfterReturnURL string
+}
+
+// settings is a checked Config.
+type settings struct {
+	public                   *url.URL
+	defaultReturn            *url.URL
+	logoutReturn             *url.URL
+	login                    flowSettings
+	registration             flowSettings
+	settings                 flowSettings
+	returns                  *returnPolicy
+	sessionAfterRegistration bool
+	privilegedMaxAge         time.Duration
+	now                      func() time.Time
+}
+
+type flowSettings struct {
+	ui          *url.URL
+	lifespan    time.Duration
+	afterReturn *url.URL
+}
+
+// check fills in the defaults and parses the URLs. The error is InvalidArgument naming the
+// config key at fault.
+func (c Config) check() (*settings, error) {
+	public, err := absoluteURL("serve.public.base_url", c.PublicURL, true)
+	if err != nil {
+		return nil, err
+	}
+	public.Path = strings.TrimSuffix(public.Path, "/")
+	s := &settings{public: public, sessionAfterRegistration: c.SessionAfterRegistration, now: c.Clock}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	s.privilegedMaxAge = c.PrivilegedSessionMaxAge
+	if s.privilegedMaxAge <= 0 {
+		s.privilegedMaxAge = DefaultPrivilegedSessionMaxAge
+	}
+	if s.defaultReturn, err = absoluteURL("selfservice.default_browser_return_url", c.DefaultReturnURL, false); err != nil {
+		return nil, err
+	}
+	if s.defaultReturn == nil {
+		d := *public
+		d.Path += "/"
+		s.defaultReturn = &d
+	}
+	if s.logoutReturn, err = absoluteURL("selfservice.flows.logout.after.default_browser_return_url", c.LogoutReturnURL, false); err != nil {
+		return nil, err
+	}
+	if s.logoutReturn == nil {
+		s.logoutReturn = s.defaultReturn
+	}
+	for _, f := range []struct {
+		name string
+		in   FlowConfig
+		ui   string
+		out  *flowSettings
+	}{
+		{"login", c.Login, DefaultLoginUIURL, &s.login},
+		{"registration", c.Registration, DefaultRegistrationUIURL, &s.registration},
+		{"settings", c.Settings, DefaultSettingsUIURL, &s.settings},
+	} {
+		key := "selfservice.flows." + f.name
+		ui := f.in.UIURL
+		if ui == "" {
+			ui = f.ui
+		}
+		if f.out.ui, err = absoluteURL(key+".ui_url", ui, true); err != nil {
+			return nil, err
+		}
+		f.out.lifespan = f.in.Lifespan
+		if f.out.lifespan <= 0 {
+			f.out.lifespan = DefaultFlowLifespan
+		}
+		if f.out.afterReturn, err = absoluteURL(key+".after.default_browser_return_url", f.in.AfterReturnURL, false); err != nil {
+			return nil, err
+		}
+		if f.out.afterReturn == nil {
+			f.out.afterReturn = s.defaultReturn
+		}
+	}
+	if s.returns, err = newReturnPolicy(public, s.defaultReturn, c.AllowedReturnURLs); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// absoluteURL parses an absolute http(s) URL; "" is nil unless required.
+func absoluteURL(key, raw string, required bool) (*url.URL, error) {
+	if raw == "" {
+		if required {
+			return nil, fault.Invalid(key, "a URL is required")
+		}
+		return nil, nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fault.Invalid(key, "%q is not an absolute http or https URL", raw)
+	}
+	return u, nil
+}
+
+// publicPath returns the public URL of path with query q (nil for none).
+func (s *settings) publicPath(path string, q url.Values) string {
+	u := *s.public
+	u.Path += path
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// withQuery returns u with the values of q set in its query.
+func withQuery(u *url.URL, q url.Values) string {
+	c := *u
+	cq := c.Query()
+	for k, v := range q {
+		cq[k] = v
+	}
+	c.RawQuery = cq.Encode()
+	return c.String()
+}

@@ -1,0 +1,126 @@
+// Package flow owns ward's self-service flows in Ory Kratos's contract: login, registration,
+// settings and logout, with Kratos's life cycle (init for browsers and for native apps, fetch,
+// submit, expiry), its JSON (the flow objects Ory's SDKs decode, their ui forms with Kratos's
+// nodes and message IDs, continue_with items), its error objects and IDs, its CSRF protection of
+// browser flows, its return_to allow-list and the privileged window of settings.
+//
+// The package is transport-neutral: a [Service] takes a [Request] the transport filled in from
+// HTTP, and answers with flows, results that say what the transport must do next (set a session
+// token or cookie, redirect a browser, answer JSON), or an [*Error] that is one of Kratos's error
+// objects with its HTTP status. Identities, credentials and sessions are the identity service's
+// ([Accounts]); flows are kept in a [store.SelfServiceFlowStore], whose version compare-and-set
+// makes a flow's submissions take effect one at a time.
+//
+// # Choices where Kratos leaves room
+//
+//   - A login or registration flow that succeeded is in state passed_challenge and refuses further
+//     submissions with Kratos's "already completed" message (4010007, 4040002), so that a
+//     replayed request cannot start a second session or create a second identity.
+//   - The logout token of a session is derived from its token (a hash, domain-separated), so it
+//     is bound to the session without being stored, and stops working once the session is
+//     revoked.
+package flow
+
+import (
+	"context"
+	"encoding/json"
+	"github.com/wardhq/ward/identity"
+
+	"github.com/wardhq/ward/fault"
+	"github.com/wardhq/ward/identity/schema"
+	"github.com/wardhq/ward/store"
+)
+
+// Schemas is what the flows need of the identity schemas: the traits' form fields, the label of
+// the login identifier, and what the schema says about traits (their identifiers, to tell a
+// sensitive settings change and to prefill a refresh). *schema.Registry implements it.
+type Schemas interface {
+	DefaultID() string
+	Fields(schemaID string) ([]schema.Field, error)
+	IdentifierLabel(schemaID string) (string, error)
+	Extract(ctx context.Context, schemaID string, traits json.RawMessage) (*schema.Extracted, error)
+}
+
+var _ Schemas = (*schema.Registry)(nil)
+
+// Service runs the self-service flows. It is safe for concurrent use, and several Services (one
+// per node) may share a store.
+type Service struct {
+	st       store.SelfServiceFlowStore
+	accounts Accounts
+	schemas  Schemas
+	cfg      *settings
+}
+
+// NewService returns a Service over st. The error is InvalidArgument naming the config key at
+// fault.
+func NewService(st store.SelfServiceFlowStore, accounts Accounts, schemas Schemas, cfg Config) (*Service, error) {
+	if st == nil || accounts == nil || schemas == nil {
+		return nil, fault.New(fault.InvalidArgument, "a flow store, the identity service and the schemas are required")
+	}
+	s, err := cfg.check()
+	if err != nil {
+		return nil, err
+	}
+	return &Service{st: st, accounts: accounts, schemas: schemas, cfg: s}, nil
+}
+
+// session returns the active session of token, or nil when token is "" or names no active
+// session. Failures of the identity service other than "no such session" are returned.
+func (s *Service) session(ctx context.Context, token string) (*identity.Session, error) {
+	if token == "" {
+		return nil, nil
+	}
+	sess, err := s.accounts.Whoami(ctx, token)
+	if err != nil {
+		if isNoSession(err) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	return sess, nil
+}
+
+// csrfFor returns the masked token a new browser flow carries, and the secret the browser's
+// cookie must hold: the request's, or a new one (cookie is then the value to set).
+func csrfFor(r *Request, t Type) (token, cookie string) {
+	if t != TypeBrowser {
+		return "", ""
+	}
+	secret := r.CSRFCookie
+	if !ValidCSRFSecret(secret) {
+		secret = NewCSRFSecret()
+		cookie = secret
+	}
+	return maskCSRF(secret), cookie
+}
+
+// checkSubmitter applies Kratos's rules to who submits a flow: an API flow refuses browsers, a
+// browser flow needs the CSRF token of the browser's cookie.
+func checkSubmitter(r *Request, t Type, sub *Submission) error {
+	if t == TypeAPI {
+		return CheckAPIRequest(r.Header)
+	}
+	sent := r.submittedCSRF(sub)
+	if !CheckCSRF(r.CSRFCookie, sent) {
+		return errCSRF(r.Header, r.CSRFCookie, sent)
+	}
+	return nil
+}
+
+// checkBrowserOwns refuses to show a browser flow to another browser than the one it was issued
+// to (Kratos's getLoginFlow compares the CSRF tokens).
+func checkBrowserOwns(r *Request, t Type, issued string) error {
+	if t == TypeBrowser && !CheckCSRF(r.CSRFCookie, issued) {
+		return errCSRF(r.Header, r.CSRFCookie, issued)
+	}
+	return nil
+}
+
+func parseType(t Type) (Type, error) {
+	switch t {
+	case TypeAPI, TypeBrowser:
+		return t, nil
+	}
+	return "", fault.Bugf("unknown flow type %q", t)
+}
