@@ -12,6 +12,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
+	"github.com/wardhq/ward/api/kratos"
 	"github.com/wardhq/ward/store"
 )
 
@@ -68,7 +69,7 @@ func parseImport(b []byte) ([]json.RawMessage, error) {
 		if errors.As(err, &se) {
 			return fmt.Errorf("line %d: %w", lineAt(se.Offset), err)
 		}
-		if errors.Is(err, io.ErrUnexpectedEOF) {
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) { // EOF: inside the array
 			return errors.New("the file ends inside a JSON value")
 		}
 		return err
@@ -139,8 +140,8 @@ func importIdentities(cmd *cobra.Command, a *identityAdmin, items []json.RawMess
 	var failures []string
 	created := 0
 	var batchErr error
-	for lo := 0; lo < len(items); lo += size {
-		hi := min(lo+size, len(items))
+	for lo := 0; lo < len(items); {
+		hi := batchEnd(items, lo, size)
 		body := struct {
 			Identities []create `json:"identities"`
 		}{make([]create, 0, hi-lo)}
@@ -173,6 +174,7 @@ func importIdentities(cmd *cobra.Command, a *identityAdmin, items []json.RawMess
 			}
 		}
 		pb.Add(hi - lo)
+		lo = hi
 	}
 	finishBar(cmd.ErrOrStderr(), pb, bar)
 	stderr := cmd.ErrOrStderr()
@@ -191,6 +193,22 @@ func importIdentities(cmd *cobra.Command, a *identityAdmin, items []json.RawMess
 		return fmt.Errorf("%d of %d identities failed to import", len(failures), len(items))
 	}
 	return nil
+}
+
+// batchEnd returns the end of the batch that starts at items[lo]: at most size items, and a body
+// within what the server reads of one (one item alone may be larger, for the server to refuse).
+func batchEnd(items []json.RawMessage, lo, size int) int {
+	const perItem = len(`{"create":},`)
+	bytes := len(`{"identities":[]}`)
+	hi := lo
+	for hi < len(items) && hi-lo < size {
+		bytes += len(items[hi]) + perItem
+		if hi > lo && bytes > kratos.MaxBatchBodyBytes {
+			break
+		}
+		hi++
+	}
+	return hi
 }
 
 // sendBatch sends one batch of n creates and returns the n outcomes.

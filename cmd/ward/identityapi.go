@@ -313,7 +313,7 @@ func (a *identityAdmin) show(cmd *cobra.Command, method, path string, query url.
 // printRaw writes a JSON answer indented, as the server sent it otherwise.
 func printRaw(w io.Writer, body []byte) error {
 	var b bytes.Buffer
-	if err := json.Indent(&b, body, "", "  "); err != nil {
+	if err := json.Indent(&b, bytes.TrimSpace(body), "", "  "); err != nil {
 		return fmt.Errorf("the server's answer is not JSON: %w", err)
 	}
 	b.WriteByte('\n')
