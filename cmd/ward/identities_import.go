@@ -136,6 +136,7 @@ func importIdentities(cmd *cobra.Command, a *identityAdmin, items []json.RawMess
 	out := bufio.NewWriter(cmd.OutOrStdout())
 	defer out.Flush()
 	enc := json.NewEncoder(out)
+	enc.SetEscapeHTML(false)
 	pb := newBar(cmd.ErrOrStderr(), bar, int64(len(items)), "importing", progressbar.OptionShowIts(), progressbar.OptionSetItsString("identities"))
 	var failures []string
 	created := 0

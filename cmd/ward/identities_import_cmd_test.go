@@ -118,7 +118,7 @@ func TestIdentitiesImport(t *testing.T) {
 			if r.Identity != "" || len(r.Error) == 0 {
 				t.Errorf("item %d: %+v, want an error", k, r)
 			}
-			if want := fmt.Sprintf("item %d: ", k); !regexp.MustCompile(`(?m)^`+regexp.QuoteMeta(want)+`.*`+regexp.QuoteMeta(it.fails)).MatchString(stderr) {
+			if want := fmt.Sprintf("item %d: ", k); !regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(want) + `.*` + regexp.QuoteMeta(it.fails)).MatchString(stderr) {
 				t.Errorf("stderr does not name item %d's failure (%q):\n%s", k, it.fails, stderr)
 			}
 			continue

@@ -92,7 +92,7 @@ func TestCheckID(t *testing.T) {
 		"--all":                                         false,
 		"0d3f0b5e53c74a3c9a8e2b1a0f0c9d11":              false, // the server takes only the canonical form
 		"urn:uuid:0d3f0b5e-53c7-4a3c-9a8e-2b1a0f0c9d11": false,
-		"../sessions": false,
+		"../sessions":                                   false,
 	} {
 		if err := checkID("identity ID", id); (err == nil) != ok {
 			t.Errorf("checkID(%q) = %v; want ok %t", id, err, ok)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -71,11 +72,14 @@ func (f *pageFlags) list(ctx context.Context, cmd *cobra.Command, a *identityAdm
 	return nil
 }
 
-// printItems writes items as one indented JSON array.
+// printItems writes items as one indented JSON array, leaving <, > and & as the server wrote
+// them.
 func printItems(w io.Writer, items []json.RawMessage) error {
-	b, err := json.Marshal(items)
-	if err != nil {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(items); err != nil {
 		return err
 	}
-	return printRaw(w, b)
+	return printRaw(w, b.Bytes())
 }
