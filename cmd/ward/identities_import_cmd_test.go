@@ -57,8 +57,9 @@ type importResult struct {
 
 // TestIdentitiesImport imports, in batches of 4, a JSON-lines file of identities whose
 // passwords are hashes of other systems (bcrypt, argon2id, PBKDF2, scrypt, Firebase scrypt,
-// LDAP SSHA, salted SHA-1, MD5, md5-crypt, sha256-crypt, HMAC), one in plaintext, and two that
-// fail (an invalid email, a hash format ward refuses). The others are created and log in with
+// LDAP SSHA, salted SHA-1, MD5, md5-crypt, sha256-crypt, HMAC), one in plaintext, two that the
+// server refuses (an invalid email, a hash format ward refuses) and two that the CLI does (no
+// createIdentityBody). The others are created and log in with
 // their passwords; the failures are named by their index, and the command exits non-zero.
 func TestIdentitiesImport(t *testing.T) {
 	// Each identity also tries a wrong password: more failures than the default burst.
@@ -69,7 +70,9 @@ func TestIdentitiesImport(t *testing.T) {
 		email, password, line string
 		fails                 string // part of the error, for an item that must fail
 	}
-	var items []item
+	// The first and last items are no createIdentityBody: the server would refuse the whole
+	// batch, so the CLI sends neither.
+	items := []item{{line: `{"traits":{"email":"typo@example.com"},"credential":{}}`, fails: `not a createIdentityBody: json: unknown field "credential"`}}
 	hashed := func(email, hash string) string {
 		return fmt.Sprintf(`{"schema_id":"default","traits":{"email":%q},"credentials":{"password":{"config":{"hashed_password":%q}}}}`, email, hash)
 	}
@@ -84,6 +87,7 @@ func TestIdentitiesImport(t *testing.T) {
 		item{email: "plain@example.com", password: "a plaintext password of an import",
 			line: `{"traits":{"email":"plain@example.com"},"credentials":{"password":{"config":{"password":"a plaintext password of an import"}}},"state":"active"}`},
 		item{line: hashed("argon2d@example.com", "$argon2d$v=19$m=64,t=1,p=1$c29tZXNhbHQ$Zm9vYmFyYmF6cXV4cXV1eA"), fails: "argon2d"},
+		item{line: `{"traits":{"email":"five@example.com"},"state":5}`, fails: "not a createIdentityBody: json: cannot unmarshal number"},
 	)
 	var file strings.Builder
 	for _, it := range items {
@@ -95,7 +99,7 @@ func TestIdentitiesImport(t *testing.T) {
 	}
 
 	stdout, stderr, err := wardStreams(t, public, admin, "", "identities", "import", "--batch", "4", name)
-	if want := fmt.Sprintf("2 of %d identities failed to import", len(items)); err == nil || oneLine(err) != want {
+	if want := fmt.Sprintf("4 of %d identities failed to import", len(items)); err == nil || oneLine(err) != want {
 		t.Errorf("import: error %v, want %q", err, want)
 	}
 	var results []importResult
@@ -135,7 +139,7 @@ func TestIdentitiesImport(t *testing.T) {
 			t.Errorf("item %d (%s): a wrong password logs in", k, it.email)
 		}
 	}
-	if want := fmt.Sprintf("imported %d of %d identities; 2 failed", len(items)-2, len(items)); !strings.Contains(stderr, want) {
+	if want := fmt.Sprintf("imported %d of %d identities; 4 failed", len(items)-4, len(items)); !strings.Contains(stderr, want) {
 		t.Errorf("stderr lacks %q:\n%s", want, stderr)
 	}
 
@@ -214,5 +218,32 @@ func TestIdentitiesListPages(t *testing.T) {
 	}
 	if stderr != "" {
 		t.Errorf("list --all printed a hint: %q", stderr)
+	}
+}
+
+// TestIdentitiesImportBodyLimit imports into a server that reads at most 8 KiB of a request: a
+// batch larger than that is refused whole (413) and sent again in halves, until an item that
+// alone is too large stops the import, naming it.
+func TestIdentitiesImportBodyLimit(t *testing.T) {
+	public, admin := startIdentityServer(t, func(cfg *serveConfig) { cfg.MaxRequestBytes = 8 << 10 })
+	pad := strings.Repeat("x", 900)
+	var lines []string
+	for i := range 20 {
+		lines = append(lines, fmt.Sprintf(`{"traits":{"email":"big%d@example.com"},"metadata_admin":{"pad":%q}}`, i, pad))
+	}
+	lines = append(lines, fmt.Sprintf(`{"traits":{"email":"huge@example.com"},"metadata_admin":{"pad":%q}}`, strings.Repeat(pad, 15)),
+		`{"traits":{"email":"after@example.com"}}`)
+	stdout, stderr, err := wardStreams(t, public, admin, strings.Join(lines, "\n"), "identities", "import", "--batch", "20", "-")
+	if want := "item 20 was refused (nothing from it on was imported): 413 Request Entity Too Large"; err == nil || !strings.HasPrefix(oneLine(err), want) {
+		t.Errorf("import: error %v, want one starting %q", err, want)
+	}
+	if n := strings.Count(stdout, `"identity":`); n != 20 {
+		t.Errorf("import printed %d identities, want 20:\n%s", n, stdout)
+	}
+	if !strings.Contains(stderr, "imported 20 of 22 identities") {
+		t.Errorf("stderr: %s", stderr)
+	}
+	if l := wardJSON[[]identityJSON](t, public, admin, "", "identities", "list", "--all"); len(l) != 20 {
+		t.Errorf("the server holds %d identities, want 20", len(l))
 	}
 }

@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
-
-	"github.com/wardhq/ward/api/kratos"
 )
 
 func TestParseImport(t *testing.T) {
@@ -78,8 +76,8 @@ func FuzzParseImport(f *testing.F) {
 
 func TestBatchEnd(t *testing.T) {
 	small := json.RawMessage(`{"traits":{}}`)
-	big := json.RawMessage(`{"traits":{"x":"` + strings.Repeat("a", kratos.MaxBatchBodyBytes/3) + `"}}`)
-	huge := json.RawMessage(`{"traits":{"x":"` + strings.Repeat("a", kratos.MaxBatchBodyBytes) + `"}}`)
+	big := json.RawMessage(`{"traits":{"x":"` + strings.Repeat("a", maxBatchBytes/3) + `"}}`)
+	huge := json.RawMessage(`{"traits":{"x":"` + strings.Repeat("a", maxBatchBytes) + `"}}`)
 	for _, tc := range []struct {
 		name     string
 		items    []json.RawMessage
