@@ -12,8 +12,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/wardhq/ward/api/middleware"
 	kratosapi "github.com/wardhq/ward/api/kratos"
+	"github.com/wardhq/ward/api/middleware"
 	oauth2api "github.com/wardhq/ward/api/oauth2"
 	"github.com/wardhq/ward/api/rpc"
 	"github.com/wardhq/ward/proto/ward/oauth2/v1/oauth2v1connect"

@@ -208,3 +208,8 @@ func (e *env) identityCount() int {
 	}
 	return len(list)
 }
+
+func toJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
