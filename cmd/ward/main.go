@@ -1,6 +1,7 @@
 // Command ward is ward's single binary: the server (`ward serve`) and the command-line client of
 // its API (`ward schema`, `ward tuples`, `ward check`, `ward expand`, `ward lookup`, and for the
-// OAuth2 server `ward clients`, `ward login`, `ward consent`, `ward keys`).
+// OAuth2 server `ward clients`, `ward login`, `ward consent`, `ward keys`, and for the identity
+// service `ward identities`, `ward sessions`).
 package main
 
 import (
@@ -54,6 +55,8 @@ func newRootCommand(stdout, stderr interface{ Write([]byte) (int, error) }, envi
 		newLoginCommand(c),
 		newConsentCommand(c),
 		newKeysCommand(c, environ),
+		newIdentitiesCommand(c),
+		newSessionsCommand(c),
 		newChaosCommand(environ),
 		newAPIKeyCommand(),
 		&cobra.Command{
