@@ -158,10 +158,10 @@ func TestCreateIdentities(t *testing.T) {
 	}
 	res, err := e.svc.CreateIdentities(ctx, []identity.IdentityPatch{
 		{Create: body("one@example.com"), PatchID: "p1"},
-		{Create: body("stored@example.com"), PatchID: "p2"},                                     // clashes with the store
-		{Create: &identity.CreateIdentityBody{Traits: json.RawMessage(`{}`)}, PatchID: "p3"},     // invalid
-		{Create: body("one@example.com"), PatchID: "p4"},                                        // clashes with p1
-		{PatchID: "p5"},                                                                         // nothing to do
+		{Create: body("stored@example.com"), PatchID: "p2"},                                  // clashes with the store
+		{Create: &identity.CreateIdentityBody{Traits: json.RawMessage(`{}`)}, PatchID: "p3"}, // invalid
+		{Create: body("one@example.com"), PatchID: "p4"},                                     // clashes with p1
+		{PatchID: "p5"}, // nothing to do
 		{Create: &identity.CreateIdentityBody{Traits: traits("six@example.com"), State: "x"}}, // invalid state
 		{Create: body("seven@example.com")},
 	})

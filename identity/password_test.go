@@ -58,14 +58,14 @@ func TestAuthenticatePasswordEnumeration(t *testing.T) {
 	ctx := context.Background()
 	e.create("ada@example.com", goodPassword)
 	e.create("nopassword@example.com", "")
-	work := func(identifier, password string) (error, int64, int64) {
+	work := func(identifier, password string) (verifies, hashes int64, err error) {
 		v, h := e.hasher.verifies.Load(), e.hasher.hashes.Load()
-		_, err := e.svc.AuthenticatePassword(ctx, identifier, password, "")
-		return err, e.hasher.verifies.Load() - v, e.hasher.hashes.Load() - h
+		_, err = e.svc.AuthenticatePassword(ctx, identifier, password, "")
+		return e.hasher.verifies.Load() - v, e.hasher.hashes.Load() - h, err
 	}
-	errWrong, vWrong, hWrong := work("ada@example.com", "wrong password!!")
-	errUnknown, vUnknown, hUnknown := work("nobody@example.com", "wrong password!!")
-	errNoPw, vNoPw, hNoPw := work("nopassword@example.com", "wrong password!!")
+	vWrong, hWrong, errWrong := work("ada@example.com", "wrong password!!")
+	vUnknown, hUnknown, errUnknown := work("nobody@example.com", "wrong password!!")
+	vNoPw, hNoPw, errNoPw := work("nopassword@example.com", "wrong password!!")
 	if errWrong != errUnknown || errWrong != errNoPw || errWrong.Error() != errUnknown.Error() {
 		t.Errorf("errors differ: %v / %v / %v", errWrong, errUnknown, errNoPw)
 	}

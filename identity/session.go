@@ -2,7 +2,6 @@ package identity
 
 import (
 	"encoding/json"
-	"slices"
 	"time"
 
 	"github.com/wardhq/ward/store"
@@ -143,13 +142,4 @@ func storeMethods(ms []AuthenticationMethod) []store.AuthenticationMethod {
 		out = append(out, store.AuthenticationMethod{Method: m.Method, AAL: m.AAL, Provider: m.Provider, CompletedAt: m.CompletedAt})
 	}
 	return out
-}
-
-// copySession returns a copy of s that shares nothing mutable with it but the identity, which
-// callers treat as immutable.
-func copySession(s *Session) *Session {
-	c := *s
-	c.AuthenticationMethods = slices.Clone(s.AuthenticationMethods)
-	c.Devices = slices.Clone(s.Devices)
-	return &c
 }

@@ -12,50 +12,42 @@ import (
 
 // The error IDs of Kratos v1.3.1 (text/message_error.go): UIs and SDKs switch on them.
 const (
-	ErrIDNeedsPrivilegedSession   = "session_refresh_required"
-	ErrIDFlowExpired              = "self_service_flow_expired"
-	ErrIDBrowserLocationChange    = "browser_location_change_required"
-	ErrIDFlowReplaced             = "self_service_flow_replaced"
-	ErrIDAlreadyLoggedIn          = "session_already_available"
-	ErrIDSessionHasAALAlready     = "session_aal_already_fulfilled"
-	ErrIDSessionRequiredForAAL    = "session_aal1_required"
-	ErrIDHigherAALRequired        = "session_aal2_required"
-	ErrIDNoActiveSession          = "session_inactive"
-	ErrIDReturnToForbidden        = "self_service_flow_return_to_forbidden"
-	ErrIDInitiatedBySomeoneElse   = "security_identity_mismatch"
-	ErrIDCSRF                     = "security_csrf_violation"
-	ErrIDSelfServiceFlowDisabled  = "self_service_flow_disabled"
-	ErrIDAddressNotVerified       = "session_verified_address_required"
-	errorMessageGone              = "The requested resource is no longer available because it has expired or is otherwise invalid."
-	errorMessageBadRequest        = "The request was malformed or contained invalid parameters"
-	errorMessageForbidden         = "The requested action was forbidden"
-	errorMessageUnauthorized      = "The request could not be authorized"
-	errorMessageNotFound          = "The requested resource could not be found"
-	errorMessageInternal          = "An internal server error occurred, please contact the system administrator"
-	errorMessageConflict          = "The resource could not be created due to a conflict"
-	errorMessageCSRF              = "the request was rejected to protect you from Cross-Site-Request-Forgery"
-	errorMessageAALNotSatisfied   = "Session does not fulfill the requested Authenticator Assurance Level"
-	errorMessageLocationChange    = "browser location change required"
-	errorMessageAlreadyLoggedIn   = "you are already logged in"
-	errorMessageNoActiveSession   = "request does not have a valid authentication session"
-	errorMessageAAL1Required      = "aal2 and aal3 can only be requested if a session exists already"
-	errorMessageFlowExpiredShort  = "self-service flow expired"
-	errorMessageFlowReplacedShort = "self-service flow replaced"
+	ErrIDNeedsPrivilegedSession = "session_refresh_required"
+	ErrIDFlowExpired            = "self_service_flow_expired"
+	ErrIDAlreadyLoggedIn        = "session_already_available"
+	ErrIDSessionRequiredForAAL  = "session_aal1_required"
+	ErrIDHigherAALRequired      = "session_aal2_required"
+	ErrIDNoActiveSession        = "session_inactive"
+	ErrIDReturnToForbidden      = "self_service_flow_return_to_forbidden"
+	ErrIDInitiatedBySomeoneElse = "security_identity_mismatch"
+	ErrIDCSRF                   = "security_csrf_violation"
 )
 
-// shape is which of Kratos's error bodies an [Error] encodes as.
+// herodot's and Kratos's short descriptions of the errors, written as "message".
+const (
+	errorMessageGone             = "The requested resource is no longer available because it has expired or is otherwise invalid."
+	errorMessageBadRequest       = "The request was malformed or contained invalid parameters"
+	errorMessageForbidden        = "The requested action was forbidden"
+	errorMessageNotFound         = "The requested resource could not be found"
+	errorMessageConflict         = "The resource could not be created due to a conflict"
+	errorMessageCSRF             = "the request was rejected to protect you from Cross-Site-Request-Forgery"
+	errorMessageAALNotSatisfied  = "Session does not fulfill the requested Authenticator Assurance Level"
+	errorMessageAlreadyLoggedIn  = "you are already logged in"
+	errorMessageNoActiveSession  = "request does not have a valid authentication session"
+	errorMessageAAL1Required     = "aal2 and aal3 can only be requested if a session exists already"
+	errorMessageFlowExpiredShort = "self-service flow expired"
+)
+
+// shape is which of Kratos's error bodies an [Error] encodes as; the zero value is the plain
+// {"error": {…}}.
 type shape uint8
 
 const (
-	// shapeGeneric is {"error": {…}}.
-	shapeGeneric shape = iota
 	// shapeExpired is {"error", "expired_at", "since", "use_flow_id"}: a submission of an
 	// expired flow, answered with its replacement.
-	shapeExpired
+	shapeExpired shape = iota + 1
 	// shapeRedirect is {"error", "redirect_browser_to"}.
 	shapeRedirect
-	// shapeReplaced is {"error", "use_flow_id"}.
-	shapeReplaced
 )
 
 // Error is one of Kratos's error answers: the JSON body {"error": {"id", "code", "status",
@@ -77,7 +69,7 @@ type Error struct {
 	// Details are Kratos's details object; nil when none.
 	Details map[string]any
 
-	// UseFlowID is the flow that replaces the one the request named (expired and replaced flows).
+	// UseFlowID is the flow that replaces the expired one the request named.
 	UseFlowID string
 	// ExpiredAt and Since say when the flow expired and how long ago (expired flows).
 	ExpiredAt time.Time
@@ -161,11 +153,6 @@ func (e *Error) MarshalJSON() ([]byte, error) {
 			Error             genericError `json:"error"`
 			RedirectBrowserTo string       `json:"redirect_browser_to"`
 		}{g, e.RedirectBrowserTo})
-	case shapeReplaced:
-		return json.Marshal(struct {
-			Error     genericError `json:"error"`
-			UseFlowID string       `json:"use_flow_id"`
-		}{g, e.UseFlowID})
 	}
 	return json.Marshal(struct {
 		Error genericError `json:"error"`
@@ -207,10 +194,6 @@ func errForbidden(format string, args ...any) *Error {
 
 func errNotFound(format string, args ...any) *Error {
 	return newError(http.StatusNotFound, errorMessageNotFound, fmt.Sprintf(format, args...))
-}
-
-func errInternal(cause error) *Error {
-	return newError(http.StatusInternalServerError, errorMessageInternal, "").withCause(cause)
 }
 
 // errFlowExpiredOnGet is the answer to fetching an expired flow: 410 with where to start

@@ -159,6 +159,9 @@ func createRecord[F any](ctx context.Context, st store.SelfServiceFlowStore, kin
 // loadRecord reads a flow of kind. A flow that does not exist, or is of another kind, is
 // Kratos's 404.
 func loadRecord[F any](ctx context.Context, st store.SelfServiceFlowStore, kind store.SelfServiceFlowKind, id string) (*stored[F], error) {
+	if _, err := uuid.Parse(id); err != nil {
+		return nil, errNotFound("The requested resource could not be found")
+	}
 	f, err := st.GetSelfServiceFlow(ctx, kind, id)
 	if fault.CodeOf(err) == fault.NotFound {
 		return nil, errNotFound("The requested resource could not be found").withCause(err)

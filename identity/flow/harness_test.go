@@ -3,6 +3,7 @@ package flow_test
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -24,7 +25,7 @@ const publicURL = "https://id.example.com"
 // env is a flow Service over the real identity Service and the memory store, on a clock the
 // test moves.
 type env struct {
-	t   *testing.T
+	t   testing.TB
 	ctx context.Context
 	ids *identity.Service
 	svc *flow.Service
@@ -46,7 +47,7 @@ func (e *env) advance(d time.Duration) {
 	e.mu.Unlock()
 }
 
-func newEnv(t *testing.T, tweak ...func(*flow.Config)) *env {
+func newEnv(t testing.TB, tweak ...func(*flow.Config)) *env {
 	t.Helper()
 	ctx := context.Background()
 	e := &env{t: t, ctx: ctx, st: memory.NewIdentityStore(), now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
@@ -64,6 +65,7 @@ func newEnv(t *testing.T, tweak ...func(*flow.Config)) *env {
 	}
 	e.ids, err = identity.NewService(ctx, e.st, reg, hasher, policy, identity.Config{
 		PublicBaseURL: publicURL, Clock: e.clock, CacheSize: -1, LoginBurst: 1000, RegistrationBurst: 1000,
+		Logger: slog.New(slog.DiscardHandler),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -221,4 +223,13 @@ func wantError(t *testing.T, err error, code int, id string) *flow.Error {
 		t.Fatalf("error = %d %q (%v), want %d %q", fe.Code, fe.ID, fe, code, id)
 	}
 	return fe
+}
+
+func schemaRegistry(t testing.TB) *schema.Registry {
+	t.Helper()
+	reg, err := schema.NewRegistry(schema.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reg
 }

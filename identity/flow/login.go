@@ -255,6 +255,10 @@ func (s *Service) SubmitLogin(ctx context.Context, r *Request, id string) (*Logi
 	if err != nil {
 		return nil, err
 	}
+	// Who may submit is checked before anything is written to the flow.
+	if err := checkSubmitter(r, f.Type, sub); err != nil {
+		return nil, err
+	}
 	refuse := func(ms ...fieldMessage) (*LoginResult, error) {
 		f.UI.ResetMessages()
 		addMessages(f.UI, ms)
@@ -271,9 +275,6 @@ func (s *Service) SubmitLogin(ctx context.Context, r *Request, id string) (*Logi
 	}
 	if sub.Method != methodPassword {
 		return refuse(fieldMessage{msg: text.LoginNoStrategyFound()})
-	}
-	if err := checkSubmitter(r, f.Type, sub); err != nil {
-		return nil, err
 	}
 	var missing []fieldMessage
 	if sub.Identifier == "" {

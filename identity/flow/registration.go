@@ -153,6 +153,10 @@ func (s *Service) SubmitRegistration(ctx context.Context, r *Request, id string)
 	if err != nil {
 		return nil, err
 	}
+	// Who may submit is checked before anything is written to the flow.
+	if err := checkSubmitter(r, f.Type, sub); err != nil {
+		return nil, err
+	}
 	fields, err := s.schemas.Fields(st.rec.SchemaID)
 	if err != nil {
 		return nil, err
@@ -172,9 +176,6 @@ func (s *Service) SubmitRegistration(ctx context.Context, r *Request, id string)
 	}
 	if sub.Method != methodPassword {
 		return refuse(fieldMessage{msg: text.RegistrationNoStrategyFound()})
-	}
-	if err := checkSubmitter(r, f.Type, sub); err != nil {
-		return nil, err
 	}
 	if sub.Password == "" {
 		return refuse(fieldMessage{field: nodePassword, msg: text.Required(nodePassword)})

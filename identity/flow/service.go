@@ -1,24 +1,3 @@
-// Package flow owns ward's self-service flows in Ory Kratos's contract: login, registration,
-// settings and logout, with Kratos's life cycle (init for browsers and for native apps, fetch,
-// submit, expiry), its JSON (the flow objects Ory's SDKs decode, their ui forms with Kratos's
-// nodes and message IDs, continue_with items), its error objects and IDs, its CSRF protection of
-// browser flows, its return_to allow-list and the privileged window of settings.
-//
-// The package is transport-neutral: a [Service] takes a [Request] the transport filled in from
-// HTTP, and answers with flows, results that say what the transport must do next (set a session
-// token or cookie, redirect a browser, answer JSON), or an [*Error] that is one of Kratos's error
-// objects with its HTTP status. Identities, credentials and sessions are the identity service's
-// ([Accounts]); flows are kept in a [store.SelfServiceFlowStore], whose version compare-and-set
-// makes a flow's submissions take effect one at a time.
-//
-// # Choices where Kratos leaves room
-//
-//   - A login or registration flow that succeeded is in state passed_challenge and refuses further
-//     submissions with Kratos's "already completed" message (4010007, 4040002), so that a
-//     replayed request cannot start a second session or create a second identity.
-//   - The logout token of a session is derived from its token (a hash, domain-separated), so it
-//     is bound to the session without being stored, and stops working once the session is
-//     revoked.
 package flow
 
 import (

@@ -179,6 +179,10 @@ func (s *Service) SubmitSettings(ctx context.Context, r *Request, id string) (*S
 	if err != nil {
 		return nil, err
 	}
+	// Who may submit is checked before anything is written to the flow.
+	if err := checkSubmitter(r, f.Type, sub); err != nil {
+		return nil, err
+	}
 	fields, err := s.schemas.Fields(st.rec.SchemaID)
 	if err != nil {
 		return nil, err
@@ -196,9 +200,6 @@ func (s *Service) SubmitSettings(ctx context.Context, r *Request, id string) (*S
 	}
 	if sub.Method != methodPassword && sub.Method != methodProfile {
 		return refuse(fieldMessage{msg: text.SettingsNoStrategyFound()})
-	}
-	if err := checkSubmitter(r, f.Type, sub); err != nil {
-		return nil, err
 	}
 	privileged := !sess.AuthenticatedAt.Add(s.cfg.privilegedMaxAge).Before(now)
 	reauth := errNeedsPrivilegedSession(s.cfg.publicPath(RouteLoginInitBrowser, url.Values{

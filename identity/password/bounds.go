@@ -17,14 +17,17 @@ type Bounds struct {
 	// Argon2Work is the most memory × iterations (KiB × passes) an argon2 hash may ask for: its
 	// time. Default 1048576 (1 GiB in all, such as 256 MiB × 4 or 64 MiB × 16).
 	Argon2Work int
-	// BcryptCost is the highest bcrypt cost. Default 13; each step doubles the time.
+	// BcryptCost is the highest bcrypt cost. Default 14 (each step doubles the time; Kratos's
+	// default is 12).
 	BcryptCost int
-	// PBKDF2Work bounds iterations × output blocks × the digest's weight, where the weight is the
-	// digest's time per iteration relative to SHA-256's (see pbkdf2DigestNamed). Default 3,000,000:
-	// 3 million iterations of PBKDF2-HMAC-SHA256 with a 32-byte key, or 750,000 of SHA-512.
+	// PBKDF2Work bounds iterations × output blocks × the digest's weight: its time per iteration
+	// relative to SHA-256's, 1 for SHA-1 and SHA-256, 3 for SHA-512, 6 for SHA3-224 and SHA3-384
+	// (Kratos's sha224 and sha384). An output block is the digest's size: a 32-byte key of SHA-1 is
+	// two. Default 3,000,000: 3 million iterations of SHA-256 with a 32-byte key, 1 million of
+	// SHA-512, 1.5 million of SHA-1 with a 32-byte key or 3 million with a 20-byte one.
 	PBKDF2Work int
-	// ScryptWork bounds N × r × p for scrypt and Firebase scrypt. It bounds memory too, which
-	// is 128 × N × r bytes. Default 1048576 (2^20: N=2^17 with r=8, at most 128 MiB).
+	// ScryptWork bounds N × max(r, 8) × p for scrypt and Firebase scrypt, which also bounds their
+	// memory, 128 × N × r bytes. Default 1048576 (2^20: N=2^17 with r=8, at most 128 MiB).
 	ScryptWork int
 	// SHACryptRounds is the most rounds a sha256-crypt or sha512-crypt hash may have, counted for a
 	// password of 64 bytes. sha-crypt's time grows with the password's length, so Verify refuses a
@@ -39,7 +42,7 @@ func DefaultBounds() Bounds {
 		Argon2Memory:      256 << 10,
 		Argon2Parallelism: 64,
 		Argon2Work:        1 << 20,
-		BcryptCost:        13,
+		BcryptCost:        14,
 		PBKDF2Work:        3_000_000,
 		ScryptWork:        1 << 20,
 		SHACryptRounds:    1_000_000,
@@ -68,8 +71,9 @@ func (b Bounds) validate() error {
 		return fmt.Errorf("password: argon2 bounds must be at least 8 KiB and 8 KiB·passes, and 1 to 255 lanes")
 	case b.BcryptCost < bcryptMinCost || b.BcryptCost > bcryptMaxCost:
 		return fmt.Errorf("password: the bcrypt cost bound must be %d to %d", bcryptMinCost, bcryptMaxCost)
-	case b.PBKDF2Work < 1 || b.ScryptWork < 2 || b.SHACryptRounds < shaCryptMinRounds:
-		return fmt.Errorf("password: the pbkdf2 and scrypt bounds must be positive, the sha-crypt bound at least %d rounds", shaCryptMinRounds)
+	case b.PBKDF2Work < 1 || b.ScryptWork < 2 || b.SHACryptRounds < shaCryptMinRounds || b.SHACryptRounds > shaCryptMaxRounds:
+		return fmt.Errorf("password: the pbkdf2 and scrypt bounds must be positive, the sha-crypt bound %d to %d rounds",
+			shaCryptMinRounds, shaCryptMaxRounds)
 	}
 	return nil
 }

@@ -22,6 +22,7 @@ const (
 	// shaCryptMinRounds is the fewest rounds a sha-crypt hash may name: glibc raises fewer to 1000
 	// and writes rounds=1000, so a hash that names fewer was not written by it and would not verify.
 	shaCryptMinRounds = 1000
+	shaCryptMaxRounds = 999_999_999 // glibc's most
 )
 
 type md5CryptHash struct {

@@ -37,15 +37,15 @@ type Argon2Params struct {
 // DefaultArgon2Params returns the argon2id parameters a Hasher uses unless [WithArgon2id] says
 // otherwise: 64 MiB, 2 passes, 1 lane, a 16-byte salt and a 32-byte key.
 //
-// Why these, measured with BenchmarkHashArgon2id on ward's 2-core reference machine: one hash
-// takes about 80 ms, tens of milliseconds as a login should, and twice the work of OWASP's first
-// argon2id recommendation (m=46 MiB, t=1, p=1), the same as Kratos's default (128 MB, t=1).
-// Memory is the attacker's cost, so it stays at 64 MiB, and time comes from a second pass rather
-// than more memory, so that the Hasher's concurrency bound keeps a server's peak small (2 hashes
-// at once × 64 MiB here). One lane because ward's logins arrive concurrently: more lanes shorten
-// one hash on an idle machine but not the hashes per second of a busy one, and the lane count is
-// written into every hash, so Kratos's default of 2 × NumCPU would make every host of another size
-// rehash every password ([Hasher.NeedsRehash]).
+// Why these, measured with BenchmarkArgon2idCalibration and BenchmarkHashArgon2id on ward's 2-core
+// reference machine: one hash takes about 85 ms (one pass about 42), tens of milliseconds as a
+// login should. That is the work of Kratos's default (128 MB, t=1) and nearly three times OWASP's
+// first argon2id recommendation (46 MiB, t=1, p=1). 64 MiB keeps each guess dear in memory on an
+// attacker's hardware; the second pass doubles the time without doubling what a server holds per
+// login, which the concurrency bound caps at GOMAXPROCS × 64 MiB (128 MiB here). One lane because
+// logins arrive concurrently: more lanes shorten one hash on an idle machine but add no hashes
+// per second to a busy one, and the lane count is written into every hash, so Kratos's default of
+// 2 × NumCPU would make every host of another size rehash every password ([Hasher.NeedsRehash]).
 func DefaultArgon2Params() Argon2Params {
 	return Argon2Params{Memory: 64 << 10, Iterations: 2, Parallelism: 1, SaltLength: 16, KeyLength: 32}
 }
@@ -132,7 +132,7 @@ func NewHasher(opts ...Option) (*Hasher, error) {
 		case p.SaltLength < 16 || p.KeyLength < 16 || p.SaltLength > 64 || p.KeyLength > 64:
 			return nil, errors.New("password: argon2id salt and key lengths must be 16 to 64 bytes (Kratos's minimum is 16)")
 		case int(p.Memory) > b.Argon2Memory || int(p.Parallelism) > b.Argon2Parallelism ||
-			int(p.Memory)*int(p.Iterations) > b.Argon2Work:
+			uint64(p.Memory)*uint64(p.Iterations) > uint64(b.Argon2Work):
 			return nil, errors.New("password: the argon2id parameters exceed the Hasher's bounds")
 		}
 	case Bcrypt:
@@ -221,6 +221,17 @@ func (h *Hasher) Verify(ctx context.Context, password, encodedHash string) (bool
 		return false, err
 	}
 	return ok, nil
+}
+
+// VerifyAbsent spends the time and the slot a Verify against one of the Hasher's own hashes would,
+// and matches nothing: call it when a login's identifier matches no identity, so that the answer's
+// timing does not tell whether the identity exists (Kratos sleeps a random delay instead). It
+// returns ctx's error if ctx ends before a slot is free, and nil otherwise.
+func (h *Hasher) VerifyAbsent(ctx context.Context, password string) error {
+	if len(password) > h.MaxPasswordLength() {
+		password = password[:h.MaxPasswordLength()]
+	}
+	return h.slots.run(ctx, func() { _, _ = h.hash([]byte(password)) })
 }
 
 // Check validates a hash to be imported (credentials.password.config.hashed_password) as

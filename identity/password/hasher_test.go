@@ -141,7 +141,7 @@ func TestNewHasherRefusesBadConfig(t *testing.T) {
 		opts []password.Option
 	}{
 		{"bcrypt cost below 4", []password.Option{password.WithBcrypt(3)}},
-		{"bcrypt cost over its bound", []password.Option{password.WithBcrypt(14)}},
+		{"bcrypt cost over its bound", []password.Option{password.WithBcrypt(15)}},
 		{"bcrypt cost over a lowered bound", []password.Option{password.WithBcrypt(12), password.WithBounds(password.Bounds{BcryptCost: 11})}},
 		{"argon2 memory over its bound", []password.Option{password.WithArgon2id(password.Argon2Params{Memory: 512 << 10, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})}},
 		{"argon2 work over its bound", []password.Option{password.WithArgon2id(password.Argon2Params{Memory: 256 << 10, Iterations: 5, Parallelism: 1, SaltLength: 16, KeyLength: 32})}},
@@ -213,6 +213,20 @@ func TestStringHoldsNoSecret(t *testing.T) {
 	want := fmt.Sprintf("bcrypt cost=12, %d at once", runtime.GOMAXPROCS(0))
 	if got := fmt.Sprint(newHasher(t, password.WithBcrypt(0))); got != want {
 		t.Errorf("String = %q; want %q", got, want)
+	}
+}
+
+func TestVerifyAbsent(t *testing.T) {
+	h := newHasher(t, password.WithArgon2id(cheapArgon2))
+	for _, pw := range []string{"", "pw", strings.Repeat("x", password.MaxLength+10)} {
+		if err := h.VerifyAbsent(context.Background(), pw); err != nil {
+			t.Errorf("VerifyAbsent of %d bytes: %v", len(pw), err)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := h.VerifyAbsent(ctx, "pw"); !errors.Is(err, context.Canceled) {
+		t.Errorf("VerifyAbsent with a canceled context = %v; want context.Canceled", err)
 	}
 }
 

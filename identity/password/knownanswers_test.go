@@ -47,7 +47,7 @@ func knownAnswers(t testing.TB) []knownAnswer {
 
 // TestVerifyKnownAnswers checks every vector: Check accepts it, Verify accepts its password and
 // refuses a wrong one, and it is never ward's current hash. Kratos's one bcrypt hash of cost 15
-// exceeds the default bound of 13 and must be refused by both Check and Verify instead.
+// exceeds the default bound of 14 and must be refused by both Check and Verify instead.
 func TestVerifyKnownAnswers(t *testing.T) {
 	h, err := password.NewHasher()
 	if err != nil {

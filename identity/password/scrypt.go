@@ -8,6 +8,8 @@ import (
 	"math/bits"
 
 	"golang.org/x/crypto/scrypt"
+
+	"github.com/wardhq/ward/fault"
 )
 
 // scryptHash is $scrypt$ln=<N>,r=<r>,p=<p>$<salt>$<key> with padded base64, as Kratos reads it:
@@ -47,30 +49,23 @@ func parseScrypt(parts []string, b *Bounds) (*scryptHash, error) {
 	return &scryptHash{n: p[0], r: p[1], p: p[2], salt: salt, key: key}, nil
 }
 
-// scryptBounds checks r and p and bounds N × r × p, which bounds both time and memory
-// (128 × N × r bytes).
+// scryptBounds checks r and p and bounds N × max(r, 8) × p. With r = 8 that is N × r × p, the
+// number of 64-byte mixing steps; below 8, the N random reads of 128·r bytes each, which miss the
+// caches, cost more than the mixing (at N = 2^20 and r = 1, four times N = 2^17 and r = 8 with the
+// same memory), so r counts as 8. The bound also bounds memory, 128 × N × r bytes.
 func scryptBounds(format string, n, r, p int, b *Bounds) error {
-	switch {
-	case r < 1 || p < 1:
+	if r < 1 || p < 1 {
 		return malformed(format, "r and p must be at least 1")
-	case n > b.ScryptWork || r > b.ScryptWork || n*r > b.ScryptWork || n*r*p > b.ScryptWork:
-		// Each product is checked before the next is formed, so none overflows.
-		return overBound(format, "N × r × p", scryptWork(n, r, p), b.ScryptWork, "ScryptWork")
+	}
+	// Each factor is checked before the product grows, so that nothing overflows.
+	cost, limit := 1, b.ScryptWork
+	for _, f := range []int{n, max(r, 8), p} {
+		if f > limit/cost {
+			return fault.Invalid(hashField, "%s hash: N × max(r, 8) × p is more than %d allowed (bound ScryptWork)", format, limit)
+		}
+		cost *= f
 	}
 	return nil
-}
-
-// scryptWork returns N × r × p for an error message, saturating instead of overflowing.
-func scryptWork(n, r, p int) int {
-	const limit = 1 << 62
-	w := n
-	for _, f := range []int{r, p} {
-		if w > limit/f {
-			return limit
-		}
-		w *= f
-	}
-	return w
 }
 
 func (h *scryptHash) match(password []byte) bool {

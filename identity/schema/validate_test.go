@@ -146,6 +146,12 @@ func TestValidateViolations(t *testing.T) {
 			reason("/traits/site", "format", `"not a uri" is not valid "uri"`),
 		},
 	}, {
+		// Well shaped, but no such number: 200 is no North American area code. libphonenumber's
+		// tables say so, as they do in Kratos.
+		name:   "tel numbers that do not exist",
+		traits: `{"email":"a@b.io","phone":"+1 200 555 0100"}`,
+		want:   []schema.Violation{reason("/traits/phone", "format", `"+1 200 555 0100" is not valid "tel"`)},
+	}, {
 		name:   "additionalProperties",
 		traits: `{"email":"a@b.io","zz":1,"aa":2}`,
 		want:   []schema.Violation{reason("/traits", "additionalProperties", `additionalProperties "aa", "zz" not allowed`)},

@@ -111,32 +111,41 @@ func (x *IdentityStore) CreateIdentities(ctx context.Context, ids []*store.Ident
 	}
 	var errs []error
 	err := x.retryRace(ctx, "create identities", func(ctx context.Context, tx pgx.Tx, uncertain bool) error {
-		taken, err := takenKeys(ctx, tx, keys, "")
-		if err != nil {
-			return err
-		}
-		errs = make([]error, len(ids))
-		var fresh []*store.Identity
-		claimed := make(map[store.IdentityKey]bool)
-		for k, i := range prepared {
-			if errs[k] = invalid[k]; i == nil {
-				continue
-			}
-			if uncertain && taken[i.Keys()[0]] {
-				// An earlier attempt lost its connection during COMMIT and stored i: its ID
-				// is random, so the identity found is this call's.
-				continue
-			}
-			if errs[k] = firstClash(i.Keys(), taken, claimed); errs[k] == nil {
-				fresh = append(fresh, i)
-			}
-		}
-		return insertIdentities(ctx, tx, fresh)
+		var err error
+		errs, err = createBatch(ctx, tx, prepared, invalid, keys, uncertain)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return errs, nil
+}
+
+// createBatch inserts those of prepared whose unique values (among keys, theirs) are free, and
+// returns the outcome of each: invalid[k] for an identity that could not be prepared, a conflict,
+// or nil. uncertain tells it that an earlier attempt lost its connection during COMMIT.
+func createBatch(ctx context.Context, tx pgx.Tx, prepared []*store.Identity, invalid []error, keys []store.IdentityKey, uncertain bool) ([]error, error) {
+	taken, err := takenKeys(ctx, tx, keys, "")
+	if err != nil {
+		return nil, err
+	}
+	errs := make([]error, len(prepared))
+	var fresh []*store.Identity
+	claimed := make(map[store.IdentityKey]bool)
+	for k, i := range prepared {
+		if errs[k] = invalid[k]; i == nil {
+			continue
+		}
+		if uncertain && taken[i.Keys()[0]] {
+			// The earlier attempt stored i: its ID is random, so the identity found is this
+			// call's.
+			continue
+		}
+		if errs[k] = firstClash(i.Keys(), taken, claimed); errs[k] == nil {
+			fresh = append(fresh, i)
+		}
+	}
+	return errs, insertIdentities(ctx, tx, fresh)
 }
 
 // firstClash returns the conflict of the first of keys that is taken in the database or claimed
@@ -156,9 +165,15 @@ func firstClash(keys []store.IdentityKey, taken, claimed map[store.IdentityKey]b
 // retryRace runs fn in a transaction as inTx does, and tries again when it fails with a unique
 // violation: a race with a concurrent write of the same unique value, which fn's next check sees.
 func (x *IdentityStore) retryRace(ctx context.Context, what string, fn func(ctx context.Context, tx pgx.Tx, uncertain bool) error) error {
+	// An uncertain COMMIT stays so for the attempts after it, whichever inTx makes them.
+	uncertain := false
+	sticky := func(ctx context.Context, tx pgx.Tx, u bool) error {
+		uncertain = uncertain || u
+		return fn(ctx, tx, uncertain)
+	}
 	var err error
 	for range raceAttempts {
-		if err = x.records.inTx(ctx, what, fn); !isUnique(err) {
+		if err = x.records.inTx(ctx, what, sticky); !isUnique(err) {
 			return err
 		}
 	}

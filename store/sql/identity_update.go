@@ -48,7 +48,7 @@ func writeIdentity(ctx context.Context, tx pgx.Tx, i *store.Identity, old []stor
 	}
 	if len(added.kinds) > 0 {
 		b.Queue(`INSERT INTO ward_identity_keys (kind, scope, value, identity_id)
-			SELECT kind, scope, value, $1 FROM unnest($2::int2[], $3::text[], $4::text[]) AS n (kind, scope, value)`,
+			SELECT kind, scope, value, $1::uuid FROM unnest($2::int2[], $3::text[], $4::text[]) AS n (kind, scope, value)`,
 			i.ID, added.kinds, added.scopes, added.values)
 	}
 	b.Queue(`INSERT INTO ward_session_invalidations (identity_id) VALUES ($1)`, i.ID)
@@ -84,34 +84,41 @@ func keyChanges(old, new []store.IdentityKey) (removed, added keyColumns) {
 }
 
 // UpdateIdentity replaces the identity when its Version is i.Version: it locks the row, checks
-// the version and the new unique values, and writes the row and its keys.
+// the version and the new unique values, and writes the row and the keys that changed.
 func (x *IdentityStore) UpdateIdentity(ctx context.Context, i *store.Identity) error {
 	n, err := store.CanonicalIdentity(i)
 	if err != nil {
 		return err
 	}
 	return x.retryRace(ctx, "update identity", func(ctx context.Context, tx pgx.Tx, uncertain bool) error {
-		old, err := lockIdentity(ctx, tx, n.ID)
-		if err != nil {
-			return err
-		}
-		if old.Version != i.Version {
-			if uncertain && old.Version == i.Version+1 && old.UpdatedAt.Equal(n.UpdatedAt.Truncate(time.Microsecond)) &&
-				bytes.Equal(old.Traits, n.Traits) {
-				return nil // an earlier attempt committed before its connection was lost
-			}
-			return errIdentityChanged(n.ID, i.Version, old.Version)
-		}
-		taken, err := takenKeys(ctx, tx, n.Keys(), n.ID)
-		if err != nil {
-			return err
-		}
-		if err := firstClash(n.Keys(), taken, map[store.IdentityKey]bool{}); err != nil {
-			return err
-		}
-		n.Version, n.CreatedAt = old.Version+1, old.CreatedAt
-		return writeIdentity(ctx, tx, n, old.Keys())
+		return updateIdentity(ctx, tx, n, i.Version, uncertain)
 	})
+}
+
+// updateIdentity replaces the identity n (canonical) when its stored Version is from. uncertain
+// tells it that an earlier attempt lost its connection during COMMIT: an identity found one
+// version further, with n's traits and UpdatedAt, is that attempt's write.
+func updateIdentity(ctx context.Context, tx pgx.Tx, n *store.Identity, from int64, uncertain bool) error {
+	old, err := lockIdentity(ctx, tx, n.ID)
+	if err != nil {
+		return err
+	}
+	if old.Version != from {
+		if uncertain && old.Version == from+1 && old.UpdatedAt.Equal(n.UpdatedAt.Truncate(time.Microsecond)) &&
+			bytes.Equal(old.Traits, n.Traits) {
+			return nil
+		}
+		return errIdentityChanged(n.ID, from, old.Version)
+	}
+	taken, err := takenKeys(ctx, tx, n.Keys(), n.ID)
+	if err != nil {
+		return err
+	}
+	if err := firstClash(n.Keys(), taken, map[store.IdentityKey]bool{}); err != nil {
+		return err
+	}
+	n.Version, n.CreatedAt = old.Version+1, old.CreatedAt
+	return writeIdentity(ctx, tx, n, old.Keys())
 }
 
 // modifyIdentity applies change to the identity with ID id, locked, and writes it with its

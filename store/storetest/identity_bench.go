@@ -15,15 +15,17 @@ import (
 func BenchmarkLookupSession(b *testing.B, s store.IdentityStore, identities int) {
 	ctx := context.Background()
 	fillIdentities(b, s, identities)
+	keys := make([]string, identities)
 	for k := range identities {
 		sess := newSession(k, k+1)
 		sess.ExpiresAt = time.Now().Add(time.Hour)
 		if err := s.CreateSession(ctx, sess); err != nil {
 			b.Fatal(err)
 		}
+		keys[k] = sess.TokenKey
 	}
 	benchLookups(b, identities, func(k int) error {
-		_, _, err := s.LookupSession(ctx, tokenKey(k))
+		_, _, err := s.LookupSession(ctx, keys[k])
 		return err
 	})
 }
@@ -32,20 +34,23 @@ func BenchmarkLookupSession(b *testing.B, s store.IdentityStore, identities int)
 // login, on s filled with identities identities.
 func BenchmarkFindByIdentifier(b *testing.B, s store.IdentityStore, identities int) {
 	ctx := context.Background()
-	fillIdentities(b, s, identities)
+	emails := fillIdentities(b, s, identities)
 	benchLookups(b, identities, func(k int) error {
-		_, _, err := s.FindByCredentialIdentifier(ctx, "password", benchEmail(k))
+		_, _, err := s.FindByCredentialIdentifier(ctx, "password", emails[k])
 		return err
 	})
 }
 
-// fillIdentities creates identities identities, 1 to n, in batches.
-func fillIdentities(b *testing.B, s store.IdentityStore, n int) {
+// fillIdentities creates identities 1 to n, in batches, and returns their emails (the
+// identifier of identity k+1 is emails[k]).
+func fillIdentities(b *testing.B, s store.IdentityStore, n int) []string {
 	b.Helper()
+	emails := make([]string, n)
 	for start := 0; start < n; start += store.MaxIdentityBatch {
 		batch := make([]*store.Identity, 0, store.MaxIdentityBatch)
 		for k := start; k < min(n, start+store.MaxIdentityBatch); k++ {
-			batch = append(batch, newIdentity(k+1, benchEmail(k)))
+			emails[k] = fmt.Sprintf("user%d@example.com", k)
+			batch = append(batch, newIdentity(k+1, emails[k]))
 		}
 		errs, err := s.CreateIdentities(context.Background(), batch)
 		if err != nil {
@@ -57,9 +62,8 @@ func fillIdentities(b *testing.B, s store.IdentityStore, n int) {
 			}
 		}
 	}
+	return emails
 }
-
-func benchEmail(k int) string { return fmt.Sprintf("user%d@example.com", k) }
 
 // benchLookups runs lookup over keys 0 to n-1, serially and in parallel.
 func benchLookups(b *testing.B, n int, lookup func(k int) error) {
