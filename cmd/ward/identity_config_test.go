@@ -1,0 +1,74 @@
+package main
+
+import (
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestIdentityConfig reads the identity section from YAML (nested under identity:), WARD_IDENTITY_*
+// variables and --identity-* flags, later ones winning, and refuses bad values by key.
+func TestIdentityConfig(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ward.yaml")
+	yaml := "identity:\n  schemas: [\"people=file:///etc/people.json\"]\n  cookie_name: from_file\n  session_lifespan: 2h\n"
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := func() []string {
+		return []string{"WARD_IDENTITY_COOKIE_NAME=from_env", "WARD_IDENTITY_ALLOWED_RETURN_URLS=https://a.example/,https://b.example/"}
+	}
+	cmd := newServeCommand(env)
+	if err := cmd.ParseFlags([]string{"--config", path, "--identity-login-burst", "3", "--identity-password-algorithm", "bcrypt"}); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := loadServeConfig(cmd.Flags(), env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := cfg.Identity
+	if !c.Enabled || len(c.Schemas) != 1 || c.Schemas[0] != "people=file:///etc/people.json" || c.CookieName != "from_env" ||
+		c.SessionLifespan != 2*time.Hour || len(c.AllowedReturnURLs) != 2 || c.LoginBurst != 3 || c.PasswordAlgorithm != "bcrypt" {
+		t.Errorf("identity config = %+v", c)
+	}
+	for _, bad := range [][]string{
+		{"--identity-schemas", "no-url"},
+		{"--identity-password-algorithm", "md5"},
+		{"--identity-session-lifespan", "1s"},
+	} {
+		cmd := newServeCommand(func() []string { return nil })
+		if err := cmd.ParseFlags(bad); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := loadServeConfig(cmd.Flags(), func() []string { return nil }); err == nil || !strings.Contains(err.Error(), "identity.") {
+			t.Errorf("%v: error %v, want one naming the identity key", bad, err)
+		}
+	}
+}
+
+// TestServeIdentity checks that ward serve mounts the identity API: whoami on the public
+// listener (401 without a session), the identities on the admin listener only.
+func TestServeIdentity(t *testing.T) {
+	public, admin, _ := startServer(t)
+	get := func(url string) (int, string) {
+		res, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	if code, body := get(public + "/sessions/whoami"); code != http.StatusUnauthorized || !strings.Contains(body, "session_inactive") {
+		t.Errorf("whoami without a session: %d %s", code, body)
+	}
+	if code, body := get(admin + "/admin/identities"); code != http.StatusOK || strings.TrimSpace(body) != "[]" {
+		t.Errorf("admin list: %d %s", code, body)
+	}
+	if code, _ := get(public + "/admin/identities"); code == http.StatusOK {
+		t.Error("the public listener serves the admin identities")
+	}
+}
