@@ -50,7 +50,7 @@ run: build
 test: unit-test check-generated lint
 
 unit-test: images
-	$(GO) test $(TESTFLAGS) ./...
+	WARD_SCREENSHOT_DIR=$(CURDIR)/bin/screenshots $(GO) test $(TESTFLAGS) ./...
 
 ## images: build the Docker images that the tests start; does nothing when they are up to date.
 images:

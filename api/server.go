@@ -16,6 +16,7 @@ import (
 	"github.com/wardhq/ward/api/middleware"
 	oauth2api "github.com/wardhq/ward/api/oauth2"
 	"github.com/wardhq/ward/api/rpc"
+	"github.com/wardhq/ward/api/signin"
 	"github.com/wardhq/ward/proto/ward/oauth2/v1/oauth2v1connect"
 	"github.com/wardhq/ward/proto/ward/permission/v1/permissionv1connect"
 	"github.com/wardhq/ward/proto/ward/ping/v1/pingv1connect"
@@ -39,6 +40,9 @@ type Services struct {
 	// sessions, schemas, self-service flows) and its admin routes (/admin/identities,
 	// /admin/sessions). nil when the identity service is off.
 	Identity *kratosapi.Handler
+	// SignIn is the built-in sign-in UI under /ui/ (the identity flows' pages and the OAuth2
+	// consent page). nil when it is off.
+	SignIn *signin.Handler
 
 	// The authentication of the permission, relationship and schema services on each
 	// listener; nil: open.
@@ -68,6 +72,11 @@ func NewPublicHandler(s Services, obs *middleware.Observer, lopts ...ListenerOpt
 		public := s.Identity.Public()
 		for _, route := range s.Identity.PublicRoutes() {
 			mux.Handle(route, obs.WrapHTTP(route, public))
+		}
+	}
+	if s.SignIn != nil {
+		for _, route := range s.SignIn.Routes() {
+			mux.Handle(route, obs.WrapHTTP(route, s.SignIn))
 		}
 	}
 	return lc.wrap(mux)

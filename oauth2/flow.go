@@ -100,6 +100,14 @@ type LoginAcceptance struct {
 	RememberFor time.Duration
 	ACR         string
 	AMR         []string
+	// AuthTime is when the user authenticated, for the auth_time claim; default now. A login app
+	// that accepts for a session the user started earlier gives that session's time, so that
+	// max_age is measured from the authentication, not from this acceptance.
+	AuthTime time.Time
+	// Fresh says that the user authenticated in this very login (not by a session from before):
+	// a remembered login of the browser, of this subject or another, is replaced by this one
+	// rather than reused.
+	Fresh bool
 }
 
 // ConsentRequest is a pending consent, as the consent app sees it ([Provider.GetConsentRequest]).
@@ -391,10 +399,15 @@ func (p *Provider) AcceptLogin(ctx context.Context, challenge string, a LoginAcc
 		return "", fault.Invalid("subject", "the subject is required")
 	case len(a.Subject) > 255:
 		return "", fault.Invalid("subject", "the subject is longer than 255 bytes")
-	case fd.LoginSkip && a.Subject != fd.SessionSubject:
+	case fd.LoginSkip && a.Subject != fd.SessionSubject && !a.Fresh:
 		return "", fault.Invalid("subject", "the browser's remembered login is of another subject")
 	case a.RememberFor < 0:
 		return "", fault.Invalid("remember_for", "must not be negative")
+	case a.AuthTime.After(p.now().Add(clockLeeway)):
+		return "", fault.Invalid("auth_time", "the authentication time is in the future")
+	}
+	if a.Fresh {
+		fd.LoginSkip = false
 	}
 	now := p.now().UTC()
 	fd.Remember, fd.ACR, fd.AMR = a.Remember && !fd.LoginSkip, a.ACR, a.AMR
@@ -404,6 +417,9 @@ func (p *Provider) AcceptLogin(ctx context.Context, challenge string, a LoginAcc
 	}
 	fd.RememberFor = int64(rememberFor / time.Second)
 	fd.AuthTime = now
+	if !a.AuthTime.IsZero() {
+		fd.AuthTime = a.AuthTime.UTC()
+	}
 	if fd.LoginSkip {
 		fd.AuthTime = fd.SessionAuthTime
 	}

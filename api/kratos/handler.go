@@ -42,6 +42,12 @@ type Config struct {
 	// Logger receives the handler's logs; default slog.Default(). No record holds a token, a
 	// password or a hash.
 	Logger *slog.Logger
+	// ErrorUIURL is Kratos's selfservice.flows.error.ui_url: a browser whose flow request fails
+	// is sent there with ?id=, which GET /self-service/errors?id= answers. Optional: without it
+	// the browser gets the error's JSON.
+	ErrorUIURL string
+	// OAuth2 is the OAuth2 server whose login_challenge the login flows answer. Optional.
+	OAuth2 OAuth2Login
 }
 
 // Handler serves Kratos's public and admin HTTP API over ward's identity domain.
@@ -57,6 +63,9 @@ type Handler struct {
 	secure bool   // whether cookies are Secure
 	public *http.ServeMux
 	admin  *http.ServeMux
+
+	uiErrors *uiErrors   // nil without Config.ErrorUIURL
+	oauth2   OAuth2Login // nil without Config.OAuth2
 }
 
 // NewHandler returns the handler of ids, flows and schemas. The error is InvalidArgument naming
@@ -84,6 +93,14 @@ func NewHandler(ids *identity.Service, flows *flow.Service, schemas *schema.Regi
 	if h.log == nil {
 		h.log = slog.Default()
 	}
+	if cfg.ErrorUIURL != "" {
+		u, err := url.Parse(cfg.ErrorUIURL)
+		if err != nil || u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+			return nil, fault.Invalid("ErrorUIURL", "want an absolute http or https URL, not %q", cfg.ErrorUIURL)
+		}
+		h.uiErrors = newUIErrors(u)
+	}
+	h.oauth2 = cfg.OAuth2
 	if base.Scheme == "https" {
 		h.cookie = "__Host-" + name
 	}

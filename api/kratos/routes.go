@@ -15,7 +15,7 @@ func (h *Handler) routePublic() {
 	m.HandleFunc("GET /schemas", h.listSchemas)
 	m.HandleFunc("GET /schemas/{id}", h.getSchema)
 
-	m.HandleFunc("GET "+flow.RouteLoginInitBrowser, initFlow(h, flow.TypeBrowser, h.flows.InitLogin))
+	m.HandleFunc("GET "+flow.RouteLoginInitBrowser, h.initBrowserLogin)
 	m.HandleFunc("GET "+flow.RouteLoginInitAPI, initFlow(h, flow.TypeAPI, h.flows.InitLogin))
 	m.HandleFunc("GET "+flow.RouteLoginGet, getFlow(h, h.flows.GetLogin))
 	m.HandleFunc("POST "+flow.RouteLoginSubmit, h.submitLogin)

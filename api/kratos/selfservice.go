@@ -44,10 +44,19 @@ func readSubmission(w http.ResponseWriter, r *http.Request, limit int64) ([]byte
 
 // flowError answers err of a flow: a browser that did not ask for JSON goes to the error's
 // Redirect when it has one; everyone else gets Kratos's JSON error with its status.
+//
+// A browser's page load or form post with any other error goes to the error UI, when there is
+// one, as Kratos's error manager forwards it.
 func (h *Handler) flowError(w http.ResponseWriter, r *http.Request, err error) {
 	if e := flow.AsError(err); e != nil && e.Redirect != "" && !wantsJSON(r) {
 		h.logError(r.Context(), e, err)
 		http.Redirect(w, r, e.Redirect, http.StatusSeeOther)
+		return
+	}
+	if h.uiErrors != nil && browserNavigation(r) {
+		e := kratosError(err)
+		h.logError(r.Context(), e, err)
+		http.Redirect(w, r, h.uiErrors.keep(e), http.StatusSeeOther)
 		return
 	}
 	h.writeError(w, r, err)
@@ -137,6 +146,12 @@ func (h *Handler) submitLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.setSessionCookie(w, res.SessionToken, res.Session.ExpiresAt)
+	if res.LoginChallenge != "" && h.oauth2 != nil {
+		if res.Redirect, res.ContinueWith, err = h.acceptOAuth2Login(r, res.LoginChallenge, res.Session); err != nil {
+			h.flowError(w, r, err)
+			return
+		}
+	}
 	if !wantsJSON(r) {
 		http.Redirect(w, r, res.Redirect, http.StatusSeeOther)
 		return
@@ -184,6 +199,18 @@ func (h *Handler) submitRegistration(w http.ResponseWriter, r *http.Request) {
 	}
 	if res.Session != nil {
 		h.setSessionCookie(w, res.SessionToken, res.Session.ExpiresAt)
+	}
+	if challenge := res.Flow.OAuth2LoginChallenge; challenge != "" && h.oauth2 != nil {
+		// As Kratos: a new identity signed in completes the OAuth2 login; one that is not signs
+		// in first.
+		res.Redirect = h.loginWithChallenge(challenge)
+		if res.Session != nil {
+			if res.Redirect, _, err = h.acceptOAuth2Login(r, challenge, res.Session); err != nil {
+				h.flowError(w, r, err)
+				return
+			}
+		}
+		out.ContinueWith = []flow.ContinueWith{{Action: flow.ActionRedirectBrowserTo, RedirectBrowserTo: res.Redirect}}
 	}
 	if !wantsJSON(r) {
 		http.Redirect(w, r, res.Redirect, http.StatusSeeOther)
@@ -267,9 +294,9 @@ type flowErrorStub struct {
 	Error json.RawMessage `json:"error"`
 }
 
-// selfServiceError answers GET /self-service/errors?id=. ward sends browsers to no error page
-// (a browser error is answered where it happens), so only Kratos's stub IDs (stub:400,
-// stub:403, stub:404, stub:500) name errors.
+// selfServiceError answers GET /self-service/errors?id=: an error a browser was sent to the error
+// UI with (kept in memory for a while, see uiErrors), or one of Kratos's stub IDs (stub:400,
+// stub:403, stub:404, stub:500).
 func (h *Handler) selfServiceError(w http.ResponseWriter, r *http.Request) {
 	id := r.URL.Query().Get("id")
 	stubs := map[string]*flow.Error{
@@ -282,5 +309,9 @@ func (h *Handler) selfServiceError(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, flowErrorStub{ID: id, Error: innerError(e)})
 		return
 	}
-	h.writeError(w, r, notFound("Unable to locate the resource: ward keeps no self-service errors."))
+	if e, ok := h.SelfServiceError(id); ok {
+		writeJSON(w, http.StatusOK, flowErrorStub{ID: id, Error: innerError(e)})
+		return
+	}
+	h.writeError(w, r, notFound("Unable to locate the resource: the error is unknown or was forgotten."))
 }

@@ -49,6 +49,9 @@ type FlowPage struct {
 	ReturnTo, LoginChallenge string
 	// Links are more links shown below the form, after the one to the other flow.
 	Links []Link
+	// NoFlowSwitch leaves out the link to the other flow: on a re-authentication, say, where a
+	// new account makes no sense.
+	NoFlowSwitch bool
 }
 
 // Link is a link below a form: Lead is the text before it ("No account yet?"), Text the link's.
@@ -134,6 +137,7 @@ func (rd *Renderer) flowLinks(p FlowPage) []Link {
 		q.Set("login_challenge", p.LoginChallenge)
 	}
 	switch {
+	case p.NoFlowSwitch:
 	case p.Kind == FlowLogin && rd.cfg.RegistrationURL != "":
 		links = append(links, Link{Lead: "No account yet?", Text: "Create account", Href: withQuery(rd.cfg.RegistrationURL, q)})
 	case p.Kind == FlowRegistration && rd.cfg.LoginURL != "":

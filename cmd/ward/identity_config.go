@@ -28,6 +28,7 @@ type identityConfig struct {
 	LoginUIURL        string        `koanf:"login_ui_url"`
 	RegistrationUIURL string        `koanf:"registration_ui_url"`
 	SettingsUIURL     string        `koanf:"settings_ui_url"`
+	ErrorUIURL        string        `koanf:"error_ui_url"`
 	// SessionAfterRegistration is Kratos's "session" hook after a password registration.
 	SessionAfterRegistration bool    `koanf:"session_after_registration"`
 	LoginRate                float64 `koanf:"login_rate"`
@@ -86,9 +87,10 @@ func addIdentityFlags(fs *pflag.FlagSet) {
 	fs.String(p+"cookie-name", d.CookieName, "the session cookie's name; __Host- is prepended when the public base URL is https")
 	fs.String(p+"default-return-url", "", "where browsers go after a flow without return_to; empty: the public base URL")
 	fs.StringSlice(p+"allowed-return-urls", nil, "URLs under which a flow's return_to may point (Kratos's selfservice.allowed_return_urls), comma-separated")
-	fs.String(p+"login-ui-url", "", "the login page browsers are sent to with ?flow=; empty: Kratos's fallback page")
-	fs.String(p+"registration-ui-url", "", "the registration page; empty: Kratos's fallback page")
-	fs.String(p+"settings-ui-url", "", "the settings page; empty: Kratos's fallback page")
+	fs.String(p+"login-ui-url", "", "the login page browsers are sent to with ?flow=; empty: ward's built-in page, /ui/login")
+	fs.String(p+"registration-ui-url", "", "the registration page; empty: ward's built-in page, /ui/registration")
+	fs.String(p+"settings-ui-url", "", "the settings page; empty: ward's built-in page, /ui/settings")
+	fs.String(p+"error-ui-url", "", "the page browsers are sent to with ?id= when a flow fails; empty: ward's built-in page, /ui/error")
 	fs.Bool(p+"session-after-registration", false, "sign a new identity in at the end of its registration (Kratos's session hook)")
 	fs.Float64(p+"login-rate", d.LoginRate, "failed password logins allowed per second, per identifier and per source address, after a burst of identity_login_burst")
 	fs.Int(p+"login-burst", d.LoginBurst, "failed password logins an identifier or source may make at once")

@@ -8,10 +8,12 @@ import (
 
 	"github.com/wardhq/ward/api/kratos"
 	"github.com/wardhq/ward/api/middleware"
+	"github.com/wardhq/ward/api/signin"
 	"github.com/wardhq/ward/identity"
 	"github.com/wardhq/ward/identity/flow"
 	"github.com/wardhq/ward/identity/password"
 	"github.com/wardhq/ward/identity/schema"
+	"github.com/wardhq/ward/oauth2"
 	"github.com/wardhq/ward/store"
 )
 
@@ -19,20 +21,20 @@ import (
 type identityServer struct {
 	service *identity.Service
 	handler *kratos.Handler
+	signin  *signin.Handler // the built-in pages
 }
 
 // newIdentity builds the identity service cfg.Identity describes over st, its self-service flows
 // and its Kratos-shaped handler; nil when the service is off. defaultPublicURL is the public
 // listener's URL, the public base URL unless one is configured.
-func newIdentity(ctx context.Context, cfg serveConfig, st store.IdentityStore, defaultPublicURL string, log *slog.Logger) (*identityServer, error) {
+// With provider (nil when the OAuth2 server is off), the login flows answer its login_challenge.
+func newIdentity(ctx context.Context, cfg serveConfig, st store.IdentityStore, defaultPublicURL string, provider *oauth2.Provider, log *slog.Logger) (*identityServer, error) {
 	c := cfg.Identity
 	if !c.Enabled {
 		return nil, nil
 	}
-	base := strings.TrimSuffix(c.PublicBaseURL, "/")
-	if base == "" {
-		base = defaultPublicURL
-	}
+	base := identityBaseURL(cfg, defaultPublicURL)
+	ui := builtinUI(c, base)
 	var sources []schema.Source
 	for _, s := range c.Schemas {
 		id, url, _ := strings.Cut(s, "=") // validated
@@ -75,23 +77,32 @@ func newIdentity(ctx context.Context, cfg serveConfig, st store.IdentityStore, d
 	}
 	flows, err := flow.NewService(st, svc, schemas, flow.Config{
 		PublicURL:                base,
-		DefaultReturnURL:         c.DefaultReturnURL,
+		DefaultReturnURL:         ui.defaultReturn,
+		LogoutReturnURL:          ui.logoutReturn,
 		AllowedReturnURLs:        c.AllowedReturnURLs,
-		Login:                    flow.FlowConfig{UIURL: c.LoginUIURL},
-		Registration:             flow.FlowConfig{UIURL: c.RegistrationUIURL},
-		Settings:                 flow.FlowConfig{UIURL: c.SettingsUIURL},
+		Login:                    flow.FlowConfig{UIURL: ui.login},
+		Registration:             flow.FlowConfig{UIURL: ui.registration},
+		Settings:                 flow.FlowConfig{UIURL: ui.settings},
 		SessionAfterRegistration: c.SessionAfterRegistration,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("the identity flows' configuration: %w", err)
 	}
 	proxies, _ := middleware.ParseTrustedProxies(cfg.TrustedProxies) // validated
-	h, err := kratos.NewHandler(svc, flows, schemas, kratos.Config{
-		PublicBaseURL: base, CookieName: c.CookieName, TrustedProxies: proxies, Logger: log,
-	})
+	kcfg := kratos.Config{
+		PublicBaseURL: base, CookieName: c.CookieName, TrustedProxies: proxies, Logger: log, ErrorUIURL: ui.errors,
+	}
+	if provider != nil {
+		kcfg.OAuth2 = signin.NewLoginBridge(provider, nil)
+	}
+	h, err := kratos.NewHandler(svc, flows, schemas, kcfg)
 	if err != nil {
 		return nil, fmt.Errorf("the identity API's configuration: %w", err)
 	}
-	log.Info("identity service on", "public_base_url", base, "schemas", len(schemas.List()))
-	return &identityServer{service: svc, handler: h}, nil
+	pages, err := newSignIn(base, h, svc, provider, log)
+	if err != nil {
+		return nil, err
+	}
+	log.Info("identity service on", "public_base_url", base, "schemas", len(schemas.List()), "login_ui", ui.login)
+	return &identityServer{service: svc, handler: h, signin: pages}, nil
 }

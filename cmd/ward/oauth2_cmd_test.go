@@ -120,9 +120,11 @@ func TestClientsCLI(t *testing.T) {
 // TestLoginConsentCLI runs an authorization code flow with PKCE in which the CLI plays the login
 // and consent apps, as a script would: `ward login accept` and `ward consent accept` print where
 // the browser goes next.
+//
+// The identity service is off: with it, ward's own login flow and consent page would answer.
 func TestLoginConsentCLI(t *testing.T) {
 	ctx := context.Background()
-	public, admin, _ := startServer(t)
+	public, admin, _ := startServerWith(t, func(c *serveConfig) { c.Identity.Enabled = false })
 	const redirect = "http://127.0.0.1:9/callback"
 	c := createClientCLI(t, public, admin, "--grant-types", "authorization_code,refresh_token", "--redirect-uris", redirect,
 		"--scopes", "openid,offline_access,read", "--auth-method", "client_secret_post")

@@ -168,7 +168,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready chan<- 
 		return err
 	}
 	services.PublicAuth, services.AdminAuth = auth.public, auth.admin
-	ids, err := newIdentity(ctx, cfg, stores.identity, "http://"+listeners[0].Addr().String(), log)
+	ids, err := newIdentity(ctx, cfg, stores.identity, "http://"+listeners[0].Addr().String(), provider, log)
 	if err != nil {
 		for _, l := range listeners {
 			l.Close()
@@ -177,6 +177,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready chan<- 
 	}
 	if ids != nil {
 		services.Identity = ids.handler
+		services.SignIn = ids.signin
 	}
 	limits := []api.ListenerOption{
 		api.WithMaxRequestBytes(cfg.MaxRequestBytes),
@@ -380,7 +381,7 @@ func newProvider(cfg serveConfig, st stores, defaultIssuer string, log *slog.Log
 	if issuer == "" {
 		issuer = defaultIssuer
 	}
-	login, consent := cfg.LoginURL, cfg.ConsentURL
+	login, consent := defaultLoginApps(cfg, defaultIssuer)
 	if login == "" {
 		login = strings.TrimSuffix(issuer, "/") + api.PathNoLoginApp
 	}

@@ -264,9 +264,13 @@ func (s *Service) SubmitSettings(ctx context.Context, r *Request, id string) (*S
 	}
 	f.State, f.Active, f.TransientPayload = StateSuccess, sub.Method, sub.TransientPayload
 	f.UI.AddMessage(text.SettingsUpdateSuccess())
-	target, err := s.successTarget(f.ReturnTo, s.cfg.settings.afterReturn)
-	if err != nil {
-		return nil, err
+	// As Kratos: without return_to a browser goes back to the settings UI with this flow, which
+	// says the change was saved.
+	target := flowURL(s.cfg.settings.ui, f.ID)
+	if f.ReturnTo != "" {
+		if target, err = s.successTarget(f.ReturnTo, s.cfg.settings.afterReturn); err != nil {
+			return nil, err
+		}
 	}
 	f.ContinueWith = nil
 	if f.Type == TypeBrowser {
