@@ -1,6 +1,7 @@
 package kratos_test
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -64,7 +65,28 @@ func (e *env) advance(d time.Duration) {
 	e.mu.Unlock()
 }
 
+// envOptions change what newEnvWith builds; the zero value is newEnv's.
+type envOptions struct {
+	// hasher replaces bcrypt of cost 4.
+	hasher *password.Hasher
+	// loginRate and loginBurst replace the generous login limit (1000 at once).
+	loginRate  float64
+	loginBurst int
+	proxies    middleware.TrustedProxies
+	// publicBaseURL replaces the listener's own URL as the handler's base URL (a host behind a
+	// proxy, https).
+	publicBaseURL string
+	errorUIURL    string
+	// log receives the identity service's and the handler's logs; default none.
+	log *slog.Logger
+}
+
 func newEnv(t *testing.T, st store.IdentityStore) *env {
+	t.Helper()
+	return newEnvWith(t, st, envOptions{})
+}
+
+func newEnvWith(t *testing.T, st store.IdentityStore, o envOptions) *env {
 	t.Helper()
 	if st == nil {
 		st = memory.NewIdentityStore()
@@ -79,28 +101,40 @@ func newEnv(t *testing.T, st store.IdentityStore) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hasher, err := password.NewHasher(password.WithBcrypt(4))
-	if err != nil {
-		t.Fatal(err)
+	hasher := o.hasher
+	if hasher == nil {
+		if hasher, err = password.NewHasher(password.WithBcrypt(4)); err != nil {
+			t.Fatal(err)
+		}
 	}
 	policy, err := password.NewPolicy()
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := o.log
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	base := e.publicURL
+	if o.publicBaseURL != "" {
+		base = o.publicBaseURL
+	}
 	e.ids, err = identity.NewService(e.ctx, st, reg, hasher, policy, identity.Config{
-		PublicBaseURL: e.publicURL, Clock: e.clock, LoginBurst: 1000, RegistrationBurst: 1000, Logger: log,
+		PublicBaseURL: base, Clock: e.clock, LoginRate: o.loginRate, LoginBurst: cmp.Or(o.loginBurst, 1000),
+		RegistrationBurst: 1000, Logger: log,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	flows, err := flow.NewService(st, e.ids, reg, flow.Config{
-		PublicURL: e.publicURL, AllowedReturnURLs: []string{"https://app.example.com/"}, Clock: e.clock,
+		PublicURL: base, AllowedReturnURLs: []string{"https://app.example.com/"}, Clock: e.clock,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := kratos.NewHandler(e.ids, flows, reg, kratos.Config{PublicBaseURL: e.publicURL, Logger: log})
+	h, err := kratos.NewHandler(e.ids, flows, reg, kratos.Config{
+		PublicBaseURL: base, TrustedProxies: o.proxies, ErrorUIURL: o.errorUIURL, Clock: e.clock, Logger: log,
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
