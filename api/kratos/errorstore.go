@@ -93,12 +93,14 @@ func errNoSuchError(why string) *flow.Error {
 func (s *errorIDs) seal(e *flow.Error, now time.Time) (string, error) {
 	inner := innerError(e)
 	if len(inner) > maxSealedErrorJSON {
+		// JSON may write a byte of the reason as six (\u0000, \ufffd): halve it until it fits.
 		short := *e
 		short.Details = nil
-		if len(short.Reason) > maxSealedReason {
-			short.Reason = truncateUTF8(short.Reason, maxSealedReason) + "…"
+		reason, limit := short.Reason, maxSealedReason
+		for inner = innerError(&short); len(inner) > maxSealedErrorJSON && limit > 0; inner = innerError(&short) {
+			short.Reason = truncateUTF8(reason, limit) + "…"
+			limit /= 2
 		}
-		inner = innerError(&short)
 		if len(inner) > maxSealedErrorJSON {
 			return "", fmt.Errorf("the error's JSON is %d bytes long, more than an error ID holds", len(inner))
 		}
