@@ -28,6 +28,8 @@ type identityConfig struct {
 	LoginUIURL        string        `koanf:"login_ui_url"`
 	RegistrationUIURL string        `koanf:"registration_ui_url"`
 	SettingsUIURL     string        `koanf:"settings_ui_url"`
+	// ErrorUIURL is Kratos's selfservice.flows.error.ui_url.
+	ErrorUIURL string `koanf:"error_ui_url"`
 	// SessionAfterRegistration is Kratos's "session" hook after a password registration.
 	SessionAfterRegistration bool    `koanf:"session_after_registration"`
 	LoginRate                float64 `koanf:"login_rate"`
@@ -89,6 +91,7 @@ func addIdentityFlags(fs *pflag.FlagSet) {
 	fs.String(p+"login-ui-url", "", "the login page browsers are sent to with ?flow=; empty: Kratos's fallback page")
 	fs.String(p+"registration-ui-url", "", "the registration page; empty: Kratos's fallback page")
 	fs.String(p+"settings-ui-url", "", "the settings page; empty: Kratos's fallback page")
+	fs.String(p+"error-ui-url", "", "the error page browsers are sent to with ?id= when a flow fails (Kratos's selfservice.flows.error.ui_url); empty: the built-in UI's /ui/error")
 	fs.Bool(p+"session-after-registration", false, "sign a new identity in at the end of its registration (Kratos's session hook)")
 	fs.Float64(p+"login-rate", d.LoginRate, "failed password logins allowed per second, per identifier and per source address, after a burst of identity_login_burst")
 	fs.Int(p+"login-burst", d.LoginBurst, "failed password logins an identifier or source may make at once")
