@@ -176,6 +176,8 @@ func compareTimes(t *testing.T, what string, known, unknown []time.Duration) {
 // attributes (the listener is plain http on loopback, whatever URL the handler is told it has).
 type browserSession struct {
 	cookies map[string]string
+	// startQuery is the query of the flow's start, such as "refresh=true"; "" for none.
+	startQuery string
 }
 
 func (b *browserSession) header() http.Header {
@@ -208,7 +210,7 @@ func (e *env) browserForm(b *browserSession, kind string, fields url.Values) (st
 	e.t.Helper()
 	h := b.header()
 	h.Set("Accept", "text/html")
-	start := e.send("GET", e.publicURL+"/self-service/"+kind+"/browser", "", "", h)
+	start := e.send("GET", e.publicURL+"/self-service/"+kind+"/browser?"+b.startQuery, "", "", h)
 	b.keep(start)
 	loc, err := url.Parse(start.header.Get("Location"))
 	if start.status != http.StatusSeeOther || err != nil || loc.Query().Get("flow") == "" {
