@@ -59,7 +59,7 @@ func cmpOr(a, b string) string {
 }
 
 // flowID reads the "id" of a flow's JSON.
-func flowID(t *testing.T, body []byte) string {
+func flowID(t testing.TB, body []byte) string {
 	t.Helper()
 	var f struct {
 		ID string `json:"id"`
@@ -243,7 +243,7 @@ func maps(v url.Values) url.Values {
 }
 
 // csrfOf returns the csrf_token node's value of a flow's JSON.
-func csrfOf(t *testing.T, body []byte) string {
+func csrfOf(t testing.TB, body []byte) string {
 	t.Helper()
 	var f struct {
 		UI struct {

@@ -41,13 +41,15 @@ func eachStore(t *testing.T, f func(t *testing.T, st store.IdentityStore)) {
 // env is ward's public and admin handlers, as api mounts them, over the real identity service,
 // on two httptest listeners, with a clock the test moves.
 type env struct {
-	t           *testing.T
-	ctx         context.Context
-	st          store.IdentityStore
-	ids         *identity.Service
-	publicURL   string
-	adminURL    string
-	adminClient *ory.APIClient
+	t         testing.TB
+	ctx       context.Context
+	st        store.IdentityStore
+	ids       *identity.Service
+	publicURL string
+	adminURL  string
+	// public and admin are the handlers the listeners serve, for fuzz tests that skip the network.
+	public, admin http.Handler
+	adminClient   *ory.APIClient
 
 	mu  sync.Mutex
 	now time.Time
@@ -81,12 +83,12 @@ type envOptions struct {
 	log *slog.Logger
 }
 
-func newEnv(t *testing.T, st store.IdentityStore) *env {
+func newEnv(t testing.TB, st store.IdentityStore) *env {
 	t.Helper()
 	return newEnvWith(t, st, envOptions{})
 }
 
-func newEnvWith(t *testing.T, st store.IdentityStore, o envOptions) *env {
+func newEnvWith(t testing.TB, st store.IdentityStore, o envOptions) *env {
 	t.Helper()
 	if st == nil {
 		st = memory.NewIdentityStore()
@@ -144,12 +146,14 @@ func newEnvWith(t *testing.T, st store.IdentityStore, o envOptions) *env {
 		t.Fatal(err)
 	}
 	services := api.Services{Identity: h}
-	pub := httptest.NewUnstartedServer(api.NewPublicHandler(services, obs["public"]))
+	e.public = api.NewPublicHandler(services, obs["public"])
+	pub := httptest.NewUnstartedServer(e.public)
 	pub.Listener.Close()
 	pub.Listener = l
 	pub.Start()
 	t.Cleanup(pub.Close)
-	adm := httptest.NewServer(api.NewAdminHandler(services, obs["admin"], promReg, func(context.Context) error { return nil }, log))
+	e.admin = api.NewAdminHandler(services, obs["admin"], promReg, func(context.Context) error { return nil }, log)
+	adm := httptest.NewServer(e.admin)
 	t.Cleanup(adm.Close)
 	e.adminURL = adm.URL
 	e.adminClient = client(adm.URL, nil)
