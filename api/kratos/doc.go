@@ -10,4 +10,9 @@
 // the identity schemas, the self-service flows) and the admin listener's (identities and
 // sessions under /admin). The admin routes authenticate nobody themselves: the admin listener's
 // gate does (an admin key off loopback).
+//
+// A browser flow that fails with nowhere else to go is sent (303) to the error UI
+// (Config.ErrorUIURL) with ?id=, as Kratos sends it: the ID is the error itself, sealed with
+// Config.ErrorKeys, so that GET /self-service/errors?id= answers it on any node holding the keys
+// without a table, for DefaultErrorLifespan.
 package kratos

@@ -1,6 +1,7 @@
 package kratos_test
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -40,13 +41,15 @@ func eachStore(t *testing.T, f func(t *testing.T, st store.IdentityStore)) {
 // env is ward's public and admin handlers, as api mounts them, over the real identity service,
 // on two httptest listeners, with a clock the test moves.
 type env struct {
-	t           *testing.T
-	ctx         context.Context
-	st          store.IdentityStore
-	ids         *identity.Service
-	publicURL   string
-	adminURL    string
-	adminClient *ory.APIClient
+	t         testing.TB
+	ctx       context.Context
+	st        store.IdentityStore
+	ids       *identity.Service
+	publicURL string
+	adminURL  string
+	// public and admin are the handlers the listeners serve, for fuzz tests that skip the network.
+	public, admin http.Handler
+	adminClient   *ory.APIClient
 
 	mu  sync.Mutex
 	now time.Time
@@ -64,7 +67,28 @@ func (e *env) advance(d time.Duration) {
 	e.mu.Unlock()
 }
 
-func newEnv(t *testing.T, st store.IdentityStore) *env {
+// envOptions change what newEnvWith builds; the zero value is newEnv's.
+type envOptions struct {
+	// hasher replaces bcrypt of cost 4.
+	hasher *password.Hasher
+	// loginRate and loginBurst replace the generous login limit (1000 at once).
+	loginRate  float64
+	loginBurst int
+	proxies    middleware.TrustedProxies
+	// publicBaseURL replaces the listener's own URL as the handler's base URL (a host behind a
+	// proxy, https).
+	publicBaseURL string
+	errorUIURL    string
+	// log receives the identity service's and the handler's logs; default none.
+	log *slog.Logger
+}
+
+func newEnv(t testing.TB, st store.IdentityStore) *env {
+	t.Helper()
+	return newEnvWith(t, st, envOptions{})
+}
+
+func newEnvWith(t testing.TB, st store.IdentityStore, o envOptions) *env {
 	t.Helper()
 	if st == nil {
 		st = memory.NewIdentityStore()
@@ -79,28 +103,40 @@ func newEnv(t *testing.T, st store.IdentityStore) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hasher, err := password.NewHasher(password.WithBcrypt(4))
-	if err != nil {
-		t.Fatal(err)
+	hasher := o.hasher
+	if hasher == nil {
+		if hasher, err = password.NewHasher(password.WithBcrypt(4)); err != nil {
+			t.Fatal(err)
+		}
 	}
 	policy, err := password.NewPolicy()
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := o.log
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	base := e.publicURL
+	if o.publicBaseURL != "" {
+		base = o.publicBaseURL
+	}
 	e.ids, err = identity.NewService(e.ctx, st, reg, hasher, policy, identity.Config{
-		PublicBaseURL: e.publicURL, Clock: e.clock, LoginBurst: 1000, RegistrationBurst: 1000, Logger: log,
+		PublicBaseURL: base, Clock: e.clock, LoginRate: o.loginRate, LoginBurst: cmp.Or(o.loginBurst, 1000),
+		RegistrationBurst: 1000, Logger: log,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	flows, err := flow.NewService(st, e.ids, reg, flow.Config{
-		PublicURL: e.publicURL, AllowedReturnURLs: []string{"https://app.example.com/"}, Clock: e.clock,
+		PublicURL: base, AllowedReturnURLs: []string{"https://app.example.com/"}, Clock: e.clock,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := kratos.NewHandler(e.ids, flows, reg, kratos.Config{PublicBaseURL: e.publicURL, Logger: log})
+	h, err := kratos.NewHandler(e.ids, flows, reg, kratos.Config{
+		PublicBaseURL: base, TrustedProxies: o.proxies, ErrorUIURL: o.errorUIURL, Clock: e.clock, Logger: log,
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,12 +146,14 @@ func newEnv(t *testing.T, st store.IdentityStore) *env {
 		t.Fatal(err)
 	}
 	services := api.Services{Identity: h}
-	pub := httptest.NewUnstartedServer(api.NewPublicHandler(services, obs["public"]))
+	e.public = api.NewPublicHandler(services, obs["public"])
+	pub := httptest.NewUnstartedServer(e.public)
 	pub.Listener.Close()
 	pub.Listener = l
 	pub.Start()
 	t.Cleanup(pub.Close)
-	adm := httptest.NewServer(api.NewAdminHandler(services, obs["admin"], promReg, func(context.Context) error { return nil }, log))
+	e.admin = api.NewAdminHandler(services, obs["admin"], promReg, func(context.Context) error { return nil }, log)
+	adm := httptest.NewServer(e.admin)
 	t.Cleanup(adm.Close)
 	e.adminURL = adm.URL
 	e.adminClient = client(adm.URL, nil)

@@ -1,6 +1,7 @@
 package kratos
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/wardhq/ward/api/middleware"
 	"github.com/wardhq/ward/fault"
@@ -42,13 +44,26 @@ type Config struct {
 	// Logger receives the handler's logs; default slog.Default(). No record holds a token, a
 	// password or a hash.
 	Logger *slog.Logger
-	// ErrorUIURL is Kratos's selfservice.flows.error.ui_url: a browser whose flow request fails
-	// is sent there with ?id=, which GET /self-service/errors?id= answers. Optional: without it
-	// the browser gets the error's JSON.
+
+	// ErrorUIURL is Kratos's selfservice.flows.error.ui_url: the page a browser is sent to (303,
+	// with ?id=) when a flow fails with nowhere else to go; the page reads the error from GET
+	// /self-service/errors?id=. Default PublicBaseURL + DefaultErrorUIPath.
 	ErrorUIURL string
+	// ErrorKeys seal the error IDs (see errorstore.go): the first seals, all open. Every node
+	// behind one public URL needs the same keys; none makes a random key of this process.
+	ErrorKeys [][]byte
+	// ErrorLifespan is how long an error ID is answered; default DefaultErrorLifespan.
+	ErrorLifespan time.Duration
+	// Clock returns the current time, which error IDs are stamped and checked with; default
+	// time.Now.
+	Clock func() time.Time
 	// OAuth2 is the OAuth2 server whose login_challenge the login flows answer. Optional.
 	OAuth2 OAuth2Login
 }
+
+// DefaultErrorUIPath is where the error UI is when Config.ErrorUIURL is not set: the built-in
+// UI's error page.
+const DefaultErrorUIPath = "/ui/error"
 
 // Handler serves Kratos's public and admin HTTP API over ward's identity domain.
 type Handler struct {
@@ -58,14 +73,16 @@ type Handler struct {
 	log     *slog.Logger
 	proxies middleware.TrustedProxies
 
-	base   *url.URL
-	cookie string // the session cookie's name, with its prefix
-	secure bool   // whether cookies are Secure
-	public *http.ServeMux
-	admin  *http.ServeMux
+	base     *url.URL
+	errorUI  *url.URL
+	errorIDs *errorIDs
+	now      func() time.Time
+	cookie   string // the session cookie's name, with its prefix
+	secure   bool   // whether cookies are Secure
+	public   *http.ServeMux
+	admin    *http.ServeMux
 
-	uiErrors *uiErrors   // nil without Config.ErrorUIURL
-	oauth2   OAuth2Login // nil without Config.OAuth2
+	oauth2 OAuth2Login // nil without Config.OAuth2
 }
 
 // NewHandler returns the handler of ids, flows and schemas. The error is InvalidArgument naming
@@ -85,20 +102,25 @@ func NewHandler(ids *identity.Service, flows *flow.Service, schemas *schema.Regi
 	if !validCookieName(name) {
 		return nil, fault.Invalid("CookieName", "%q is not a cookie name (letters, digits, - and _)", name)
 	}
+	errorUI, err := url.Parse(cmp.Or(cfg.ErrorUIURL, strings.TrimSuffix(base.String(), "/")+DefaultErrorUIPath))
+	if err != nil || errorUI.Scheme != "http" && errorUI.Scheme != "https" || errorUI.Host == "" {
+		return nil, fault.Invalid("ErrorUIURL", "want an absolute http or https URL, not %q", cfg.ErrorUIURL)
+	}
+	errorIDs, err := newErrorIDs(cfg.ErrorKeys, cfg.ErrorLifespan)
+	if err != nil {
+		return nil, err
+	}
 	h := &Handler{
 		ids: ids, flows: flows, schemas: schemas, log: cfg.Logger, proxies: cfg.TrustedProxies,
-		base: base, cookie: name, secure: base.Scheme == "https" || !loopbackHost(base.Hostname()),
+		base: base, errorUI: errorUI, errorIDs: errorIDs, now: cfg.Clock,
+		cookie: name, secure: base.Scheme == "https" || !loopbackHost(base.Hostname()),
 		public: http.NewServeMux(), admin: http.NewServeMux(),
 	}
 	if h.log == nil {
 		h.log = slog.Default()
 	}
-	if cfg.ErrorUIURL != "" {
-		u, err := url.Parse(cfg.ErrorUIURL)
-		if err != nil || u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
-			return nil, fault.Invalid("ErrorUIURL", "want an absolute http or https URL, not %q", cfg.ErrorUIURL)
-		}
-		h.uiErrors = newUIErrors(u)
+	if h.now == nil {
+		h.now = time.Now
 	}
 	h.oauth2 = cfg.OAuth2
 	if base.Scheme == "https" {

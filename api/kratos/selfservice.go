@@ -2,7 +2,6 @@ package kratos
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"mime"
 	"net/http"
@@ -42,21 +41,16 @@ func readSubmission(w http.ResponseWriter, r *http.Request, limit int64) ([]byte
 	return io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 }
 
-// flowError answers err of a flow: a browser that did not ask for JSON goes to the error's
-// Redirect when it has one; everyone else gets Kratos's JSON error with its status.
-//
-// A browser's page load or form post with any other error goes to the error UI, when there is
-// one, as Kratos's error manager forwards it.
+// flowError answers err of a flow as Kratos does: a browser that did not ask for JSON goes to the
+// error's Redirect, or else to the error UI with the error's ID; an API flow, and every request
+// that asked for JSON, gets Kratos's JSON error with its status.
 func (h *Handler) flowError(w http.ResponseWriter, r *http.Request, err error) {
-	if e := flow.AsError(err); e != nil && e.Redirect != "" && !wantsJSON(r) {
-		h.logError(r.Context(), e, err)
-		http.Redirect(w, r, e.Redirect, http.StatusSeeOther)
-		return
+	browser := !wantsJSON(r)
+	if t, ok := flow.TypeOf(err); ok {
+		browser = browser && t == flow.TypeBrowser
 	}
-	if h.uiErrors != nil && browserNavigation(r) {
-		e := kratosError(err)
-		h.logError(r.Context(), e, err)
-		http.Redirect(w, r, h.uiErrors.keep(e), http.StatusSeeOther)
+	if browser {
+		h.toErrorUI(w, r, err)
 		return
 	}
 	h.writeError(w, r, err)
@@ -286,32 +280,4 @@ func (h *Handler) logoutAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
-}
-
-// flowErrorStub is Kratos's flowError for its stub IDs, which UIs use to test their error page.
-type flowErrorStub struct {
-	ID    string          `json:"id"`
-	Error json.RawMessage `json:"error"`
-}
-
-// selfServiceError answers GET /self-service/errors?id=: an error a browser was sent to the error
-// UI with (kept in memory for a while, see uiErrors), or one of Kratos's stub IDs (stub:400,
-// stub:403, stub:404, stub:500).
-func (h *Handler) selfServiceError(w http.ResponseWriter, r *http.Request) {
-	id := r.URL.Query().Get("id")
-	stubs := map[string]*flow.Error{
-		"stub:400": badRequest("This is a stub error."),
-		"stub:403": {Code: http.StatusForbidden, Message: msgForbidden, Reason: "This is a stub error."},
-		"stub:404": notFound("This is a stub error."),
-		"stub:500": {Code: http.StatusInternalServerError, Message: msgInternal, Reason: "This is a stub error."},
-	}
-	if e, ok := stubs[id]; ok {
-		writeJSON(w, http.StatusOK, flowErrorStub{ID: id, Error: innerError(e)})
-		return
-	}
-	if e, ok := h.SelfServiceError(id); ok {
-		writeJSON(w, http.StatusOK, flowErrorStub{ID: id, Error: innerError(e)})
-		return
-	}
-	h.writeError(w, r, notFound("Unable to locate the resource: the error is unknown or was forgotten."))
 }

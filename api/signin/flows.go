@@ -97,7 +97,7 @@ func (h *Handler) errorPage(w http.ResponseWriter, r *http.Request) {
 	e, ok := h.kratos.SelfServiceError(r.URL.Query().Get("id"))
 	if !ok {
 		h.showError(w, r, pages.ErrorDetails{Code: http.StatusNotFound, Message: "This error is unknown or was forgotten.",
-			Reason: "Errors are kept for a few minutes. Start again from the sign-in page."})
+			Reason: "An error can be shown for an hour after it happened. Start again from the sign-in page."})
 		return
 	}
 	h.showError(w, r, pages.ErrorDetails{ID: e.ID, Code: e.Code, Message: e.Message, Reason: e.Reason})

@@ -28,7 +28,8 @@ type identityConfig struct {
 	LoginUIURL        string        `koanf:"login_ui_url"`
 	RegistrationUIURL string        `koanf:"registration_ui_url"`
 	SettingsUIURL     string        `koanf:"settings_ui_url"`
-	ErrorUIURL        string        `koanf:"error_ui_url"`
+	// ErrorUIURL is Kratos's selfservice.flows.error.ui_url.
+	ErrorUIURL string `koanf:"error_ui_url"`
 	// SessionAfterRegistration is Kratos's "session" hook after a password registration.
 	SessionAfterRegistration bool    `koanf:"session_after_registration"`
 	LoginRate                float64 `koanf:"login_rate"`

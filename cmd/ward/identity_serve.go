@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -89,8 +91,13 @@ func newIdentity(ctx context.Context, cfg serveConfig, st store.IdentityStore, d
 		return nil, fmt.Errorf("the identity flows' configuration: %w", err)
 	}
 	proxies, _ := middleware.ParseTrustedProxies(cfg.TrustedProxies) // validated
+	errorKeys := identityErrorKeys(cfg)
+	if len(errorKeys) == 0 && cfg.DSN != "" {
+		log.Warn("self-service error IDs are sealed with a key of this node only: the error UI must read an error from the node that raised it; set token_secrets alike on every node")
+	}
 	kcfg := kratos.Config{
-		PublicBaseURL: base, CookieName: c.CookieName, TrustedProxies: proxies, Logger: log, ErrorUIURL: ui.errors,
+		PublicBaseURL: base, CookieName: c.CookieName, TrustedProxies: proxies, Logger: log,
+		ErrorUIURL: ui.errors, ErrorKeys: errorKeys,
 	}
 	if provider != nil {
 		kcfg.OAuth2 = signin.NewLoginBridge(provider, nil)
@@ -105,4 +112,19 @@ func newIdentity(ctx context.Context, cfg serveConfig, st store.IdentityStore, d
 	}
 	log.Info("identity service on", "public_base_url", base, "schemas", len(schemas.List()), "login_ui", ui.login)
 	return &identityServer{service: svc, handler: h, signin: pages}, nil
+}
+
+// identityErrorKeys returns the keys that seal self-service error IDs: derived from token_secrets,
+// which every node over one database shares, so that any node answers the error UI's read of an
+// error another node raised. The derivation (HMAC-SHA256 of a fixed label, as pageTokenKeys)
+// keeps the uses apart: an error key reveals nothing of the OAuth2 secret. None: nil, and the
+// handler makes a random key.
+func identityErrorKeys(cfg serveConfig) [][]byte {
+	keys := make([][]byte, 0, len(cfg.TokenSecrets))
+	for _, s := range cfg.TokenSecrets {
+		m := hmac.New(sha256.New, []byte(s))
+		m.Write([]byte("ward self-service errors v1"))
+		keys = append(keys, m.Sum(nil))
+	}
+	return keys
 }

@@ -23,6 +23,12 @@ func startServer(t *testing.T) (public, admin string, stop func() error) {
 // startServerWith is startServer with the configuration changed by edit.
 func startServerWith(t *testing.T, edit func(*serveConfig)) (public, admin string, stop func() error) {
 	t.Helper()
+	return startServerLogging(t, edit, slog.New(slog.NewTextHandler(io.Discard, nil)))
+}
+
+// startServerLogging is startServerWith with serve's logs sent to log.
+func startServerLogging(t *testing.T, edit func(*serveConfig), log *slog.Logger) (public, admin string, stop func() error) {
+	t.Helper()
 	cfg := defaultServeConfig()
 	cfg.PublicAddr, cfg.AdminAddr = "127.0.0.1:0", "127.0.0.1:0"
 	cfg.ShutdownTimeout = 5 * time.Second
@@ -30,7 +36,6 @@ func startServerWith(t *testing.T, edit func(*serveConfig)) (public, admin strin
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan [2]string, 1)
 	done := make(chan error, 1)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	go func() { done <- serve(ctx, cfg, log, ready) }()
 	var addrs [2]string
 	select {

@@ -264,3 +264,33 @@ func errIdentityMismatch() *Error {
 	return errForbidden("The request was made for another identity and has been blocked for security reasons.").
 		withID(ErrIDInitiatedBySomeoneElse)
 }
+
+// flowTypeError is an error of a submission to a flow whose type is known, so that the transport
+// answers it as Kratos does: JSON for an API flow whatever the request accepts, a redirect for a
+// browser flow.
+type flowTypeError struct {
+	t   Type
+	err error
+}
+
+func (e *flowTypeError) Error() string { return e.err.Error() }
+func (e *flowTypeError) Unwrap() error { return e.err }
+
+// inFlow marks err (nil stays nil) as an error of a flow of type t.
+func inFlow(t Type, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &flowTypeError{t: t, err: err}
+}
+
+// TypeOf returns the type of the flow a submission's error happened in; false when it happened
+// before the flow was loaded (an unknown flow, a malformed ID), where only the request can tell
+// a browser from an app.
+func TypeOf(err error) (Type, bool) {
+	var e *flowTypeError
+	if errors.As(err, &e) {
+		return e.t, true
+	}
+	return "", false
+}

@@ -229,12 +229,13 @@ func (s *Service) expiredOnGet(kind, browserRoute, apiRoute string, t Type, retu
 // /self-service/login?flow=. See [LoginResult] for the outcomes; errors are Kratos's (CSRF, an
 // API flow submitted by a browser, an expired flow answered with its replacement, a session
 // that makes login pointless) or the identity service's failures.
-func (s *Service) SubmitLogin(ctx context.Context, r *Request, id string) (*LoginResult, error) {
+func (s *Service) SubmitLogin(ctx context.Context, r *Request, id string) (_ *LoginResult, err error) {
 	st, err := loadRecord[*LoginFlow](ctx, s.st, store.LoginFlow, id)
 	if err != nil {
 		return nil, err
 	}
 	f := st.rec.Flow
+	defer func() { err = inFlow(f.Type, err) }()
 	sess, err := s.session(ctx, r.SessionToken)
 	if err != nil {
 		return nil, err

@@ -130,12 +130,13 @@ func (s *Service) GetRegistration(ctx context.Context, r *Request, id string) (*
 // Traits come from traits.NAME form fields or a JSON "traits" object; a refused submission keeps
 // them in the form (never the password) with Kratos's messages on their nodes, a taken identifier
 // is 4000007 on the form.
-func (s *Service) SubmitRegistration(ctx context.Context, r *Request, id string) (*RegistrationResult, error) {
+func (s *Service) SubmitRegistration(ctx context.Context, r *Request, id string) (_ *RegistrationResult, err error) {
 	st, err := loadRecord[*RegistrationFlow](ctx, s.st, store.RegistrationFlow, id)
 	if err != nil {
 		return nil, err
 	}
 	f := st.rec.Flow
+	defer func() { err = inFlow(f.Type, err) }()
 	sess, err := s.session(ctx, r.SessionToken)
 	if err != nil {
 		return nil, err

@@ -165,12 +165,13 @@ func (s *Service) GetSettings(ctx context.Context, r *Request, id string) (*Sett
 // need a session authenticated within PrivilegedSessionMaxAge: otherwise the answer is Kratos's
 // 403 session_refresh_required, whose redirect_browser_to (and Redirect) is the login that
 // refreshes the session and comes back to the flow.
-func (s *Service) SubmitSettings(ctx context.Context, r *Request, id string) (*SettingsResult, error) {
+func (s *Service) SubmitSettings(ctx context.Context, r *Request, id string) (_ *SettingsResult, err error) {
 	st, sess, err := s.loadSettings(ctx, r, id)
 	if err != nil {
 		return nil, err
 	}
 	f := st.rec.Flow
+	defer func() { err = inFlow(f.Type, err) }()
 	now := s.cfg.now().UTC()
 	if f.ExpiresAt.Before(now) {
 		return nil, s.replaceExpiredSettings(ctx, r, st, now)
