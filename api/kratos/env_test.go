@@ -75,35 +75,9 @@ func newEnv(t *testing.T, st store.IdentityStore) *env {
 		t.Fatal(err)
 	}
 	e.publicURL = "http://" + l.Addr().String()
-	reg, err := schema.NewRegistry(schema.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hasher, err := password.NewHasher(password.WithBcrypt(4))
-	if err != nil {
-		t.Fatal(err)
-	}
-	policy, err := password.NewPolicy()
-	if err != nil {
-		t.Fatal(err)
-	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	e.ids, err = identity.NewService(e.ctx, st, reg, hasher, policy, identity.Config{
-		PublicBaseURL: e.publicURL, Clock: e.clock, LoginBurst: 1000, RegistrationBurst: 1000, Logger: log,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	flows, err := flow.NewService(st, e.ids, reg, flow.Config{
-		PublicURL: e.publicURL, AllowedReturnURLs: []string{"https://app.example.com/"}, Clock: e.clock,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := kratos.NewHandler(e.ids, flows, reg, kratos.Config{PublicBaseURL: e.publicURL, Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
+	var h *kratos.Handler
+	e.ids, h = newHandler(t, st, e.publicURL, e.clock, log)
 	promReg := prometheus.NewRegistry()
 	obs, err := middleware.NewObservers(promReg, log, "public", "admin")
 	if err != nil {
@@ -120,6 +94,42 @@ func newEnv(t *testing.T, st store.IdentityStore) *env {
 	e.adminURL = adm.URL
 	e.adminClient = client(adm.URL, nil)
 	return e
+}
+
+// newHandler returns the identity service over st, with bcrypt at cost 4 and limits no test
+// reaches, and its handler serving at publicURL.
+func newHandler(tb testing.TB, st store.IdentityStore, publicURL string, clock func() time.Time, log *slog.Logger) (*identity.Service, *kratos.Handler) {
+	tb.Helper()
+	ctx := context.Background()
+	reg, err := schema.NewRegistry(schema.Config{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	hasher, err := password.NewHasher(password.WithBcrypt(4))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	policy, err := password.NewPolicy()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ids, err := identity.NewService(ctx, st, reg, hasher, policy, identity.Config{
+		PublicBaseURL: publicURL, Clock: clock, LoginBurst: 1000, RegistrationBurst: 1000, Logger: log,
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	flows, err := flow.NewService(st, ids, reg, flow.Config{
+		PublicURL: publicURL, AllowedReturnURLs: []string{"https://app.example.com/"}, Clock: clock,
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	h, err := kratos.NewHandler(ids, flows, reg, kratos.Config{PublicBaseURL: publicURL, Logger: log})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return ids, h
 }
 
 // client returns client-go's API client of url; jar, when not nil, keeps its cookies (a
