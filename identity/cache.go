@@ -2,6 +2,8 @@ package identity
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -30,13 +32,37 @@ func (s *Service) SessionStats() SessionStats {
 }
 
 // cachedSession is a valid session as the whoami cache keeps it, with its identity (without
-// credentials: the cache holds no hash). It is immutable.
+// credentials: the cache holds no hash). It is immutable but for its JSON, encoded once.
 type cachedSession struct {
 	session *Session
 	// gen is the invalidations' generation read before the store was: an invalidation of the
 	// session or its identity noted at a later generation may postdate the read.
 	gen      uint64
 	loadedAt time.Time
+	// sessionKey and identityKey are the session's and its identity's keys in the
+	// invalidations, made once rather than on every hit.
+	sessionKey, identityKey string
+	// body is the session's JSON once a whoami asked for it: it changes only with the session
+	// or its identity, which makes a new entry.
+	body atomic.Pointer[[]byte]
+}
+
+func newCachedSession(sess *Session, gen uint64, now time.Time) *cachedSession {
+	return &cachedSession{session: sess, gen: gen, loadedAt: now, sessionKey: "s" + sess.ID, identityKey: "i" + sess.IdentityID}
+}
+
+// json returns the session's JSON, encoding it on the first call. Concurrent first calls may
+// each encode it: they get equal bytes.
+func (e *cachedSession) json() ([]byte, error) {
+	if b := e.body.Load(); b != nil {
+		return *b, nil
+	}
+	b, err := json.Marshal(e.session)
+	if err != nil {
+		return nil, fmt.Errorf("encoding session %s: %w", e.session.ID, err)
+	}
+	e.body.Store(&b)
+	return b, nil
 }
 
 // cacheEntryLife is the longest a cache entry is used: past it, whoami reads the store again.
@@ -100,10 +126,10 @@ func (v *invalidations) stale(e *cachedSession) bool {
 	if len(v.seen) == 0 {
 		return false
 	}
-	if n, ok := v.seen["s"+e.session.ID]; ok && n.gen > e.gen {
+	if n, ok := v.seen[e.sessionKey]; ok && n.gen > e.gen {
 		return true
 	}
-	n, ok := v.seen["i"+e.session.IdentityID]
+	n, ok := v.seen[e.identityKey]
 	return ok && n.gen > e.gen
 }
 
@@ -137,7 +163,7 @@ func (s *Service) useCache(now time.Time) bool {
 }
 
 // cached returns the cache's valid entry for a token key, or nil.
-func (s *Service) cached(key string, now time.Time) *Session {
+func (s *Service) cached(key string, now time.Time) *cachedSession {
 	e, ok := s.cache.Get(key)
 	if !ok {
 		return nil
@@ -147,17 +173,19 @@ func (s *Service) cached(key string, now time.Time) *Session {
 		return nil
 	}
 	s.stats.cacheHits.Add(1)
-	return e.session
+	return e
 }
 
 // remember caches a session read from the store at generation gen, unless a change noted since
-// makes it suspect.
-func (s *Service) remember(key string, sess *Session, gen uint64, now time.Time) {
-	e := &cachedSession{session: sess, gen: gen, loadedAt: now}
+// makes it suspect, and returns its entry (nil when it is suspect).
+func (s *Service) remember(key string, sess *Session, gen uint64, now time.Time) *cachedSession {
+	e := newCachedSession(sess, gen, now)
 	s.cache.Add(key, e)
 	if s.inval.stale(e) {
 		s.cache.Remove(key)
+		return nil
 	}
+	return e
 }
 
 // Run polls the store for session invalidations (sessions revoked, extended or updated,

@@ -3,6 +3,7 @@ package identity
 import (
 	"context"
 	"crypto/subtle"
+	"encoding/json"
 	"slices"
 	"time"
 
@@ -74,18 +75,46 @@ func withoutCredentials(i *Identity) *Identity {
 // (malformed, unknown, revoked, expired, or of an inactive identity) is ErrNoActiveSession.
 // Valid sessions are cached (Config.CacheSize): a revocation or identity change through this
 // Service is seen at once, one through another Service within Config.InvalidationBound while
-// [Service.Run] runs. The session returned is shared with the cache: callers must not modify it.
+// [Service.Run] runs; the expiry is checked on every call. The session returned is shared with
+// the cache: callers must not modify it.
 func (s *Service) Whoami(ctx context.Context, token string) (*Session, error) {
+	sess, _, err := s.whoami(ctx, token)
+	return sess, err
+}
+
+// WhoamiJSON is [Service.Whoami] with the session's JSON, as [Session.MarshalJSON] writes it:
+// the cache keeps the JSON of the sessions it holds, so that a warm whoami encodes nothing. The
+// session and the JSON are shared with the cache: callers must modify neither.
+func (s *Service) WhoamiJSON(ctx context.Context, token string) (*Session, []byte, error) {
+	sess, e, err := s.whoami(ctx, token)
+	if err != nil {
+		return nil, nil, err
+	}
+	var body []byte
+	if e != nil {
+		body, err = e.json()
+	} else {
+		body, err = json.Marshal(sess)
+	}
+	if err != nil {
+		return nil, nil, fault.Wrap(fault.Internal, err, "cannot encode the session")
+	}
+	return sess, body, nil
+}
+
+// whoami is Whoami, with the session's cache entry; the entry is nil when the session is not
+// cached.
+func (s *Service) whoami(ctx context.Context, token string) (*Session, *cachedSession, error) {
 	key, ok := ParseSessionToken(token)
 	if !ok {
 		s.stats.rejected.Add(1)
-		return nil, ErrNoActiveSession
+		return nil, nil, ErrNoActiveSession
 	}
 	now := s.now()
 	useCache := s.useCache(now)
 	if useCache {
-		if sess := s.cached(key, now); sess != nil {
-			return sess, nil
+		if e := s.cached(key, now); e != nil {
+			return e.session, e, nil
 		}
 	}
 	gen := s.inval.gen.Load()
@@ -93,21 +122,22 @@ func (s *Service) Whoami(ctx context.Context, token string) (*Session, error) {
 	rec, irec, err := s.st.LookupSession(ctx, key)
 	switch {
 	case fault.CodeOf(err) == fault.NotFound:
-		return nil, ErrNoActiveSession
+		return nil, nil, ErrNoActiveSession
 	case err != nil:
-		return nil, err
+		return nil, nil, err
 	case subtle.ConstantTimeCompare([]byte(rec.TokenKey), []byte(key)) != 1:
-		return nil, ErrNoActiveSession
+		return nil, nil, ErrNoActiveSession
 	}
 	if !rec.Active || !now.Before(rec.ExpiresAt) || irec.State != store.IdentityActive {
-		return nil, ErrNoActiveSession
+		return nil, nil, ErrNoActiveSession
 	}
 	sess := sessionFromStore(rec, true)
 	sess.Identity = withoutCredentials(fromStore(irec, s.schemaURL))
+	var e *cachedSession
 	if useCache {
-		s.remember(key, sess, gen, now)
+		e = s.remember(key, sess, gen, now)
 	}
-	return sess, nil
+	return sess, e, nil
 }
 
 // sessionByToken returns the stored session of a token whatever its state, for the calls that

@@ -2,6 +2,7 @@ package identity_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -293,3 +294,58 @@ func TestRefreshSession(t *testing.T) {
 }
 
 var zeroTime time.Time
+
+// TestWhoamiJSON checks that the JSON whoami answers with is the session's encoding on a miss and
+// on a hit, that a change of the identity ends the cached JSON with the entry, and that an
+// expired or revoked session gets no JSON from the cache.
+func TestWhoamiJSON(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	i := e.create("ada@example.com", goodPassword)
+	s, tok := e.login(i.ID)
+	e.poll(time.Time{})
+	check := func(what, email string) {
+		t.Helper()
+		got, body, err := e.svc.WhoamiJSON(ctx, tok)
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		want, err := json.Marshal(got)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(body) != string(want) || !strings.Contains(string(body), `"email":"`+email+`"`) {
+			t.Errorf("%s: JSON %s, want %s with email %s", what, body, want, email)
+		}
+	}
+	check("miss", "ada@example.com")
+	check("hit", "ada@example.com")
+	if st := e.svc.SessionStats(); st.CacheHits != 1 || st.StoreLookups != 1 {
+		t.Errorf("stats %+v; want one lookup, one hit", st)
+	}
+	if _, err := e.svc.UpdateIdentity(ctx, i.ID, identity.UpdateIdentityBody{Traits: traits("ada@example.org"), State: identity.StateActive}); err != nil {
+		t.Fatal(err)
+	}
+	check("after the identity changed", "ada@example.org")
+	check("hit after the change", "ada@example.org")
+
+	_, tok2 := e.login(i.ID)
+	if _, _, err := e.svc.WhoamiJSON(ctx, tok2); err != nil { // cached
+		t.Fatal(err)
+	}
+	if err := e.svc.RevokeSession(ctx, s.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, body, err := e.svc.WhoamiJSON(ctx, tok); !errors.Is(err, identity.ErrNoActiveSession) || body != nil {
+		t.Errorf("revoked: %s, %v", body, err)
+	}
+	e.clock.Add(24 * time.Hour)
+	e.poll(time.Time{})
+	hits := e.svc.SessionStats().CacheHits
+	if _, body, err := e.svc.WhoamiJSON(ctx, tok2); !errors.Is(err, identity.ErrNoActiveSession) || body != nil {
+		t.Errorf("expired, cached: %s, %v", body, err)
+	}
+	if st := e.svc.SessionStats(); st.CacheHits != hits {
+		t.Errorf("an expired session was answered from the cache: %+v", st)
+	}
+}

@@ -16,8 +16,8 @@ const SessionTokenPrefix = "ory_st_"
 const sessionTokenBytes = 32
 
 // SessionTokenLength is the length of every session token: the prefix and 32 random bytes in
-// unpadded base64url.
-var SessionTokenLength = len(SessionTokenPrefix) + base64.RawURLEncoding.EncodedLen(sessionTokenBytes)
+// unpadded base64url (43 characters: 6 bits each, rounded up).
+const SessionTokenLength = len(SessionTokenPrefix) + (sessionTokenBytes*8+5)/6
 
 var tokenEncoding = base64.RawURLEncoding.Strict()
 
@@ -30,10 +30,20 @@ func newSessionToken() (token, key string) {
 }
 
 // tokenKey is the store key of a session token: the hex SHA-256 of the token. The store never
-// sees the token.
+// sees the token. For a token of a session token's length it allocates only the key: whoami
+// calls it on every request.
 func tokenKey(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:])
+	var sum [sha256.Size]byte
+	if len(token) == SessionTokenLength {
+		var buf [SessionTokenLength]byte
+		copy(buf[:], token)
+		sum = sha256.Sum256(buf[:])
+	} else {
+		sum = sha256.Sum256([]byte(token))
+	}
+	var key [2 * sha256.Size]byte
+	hex.Encode(key[:], sum[:])
+	return string(key[:])
 }
 
 // ParseSessionToken checks that token has a session token's form (prefix, length, base64url
@@ -44,7 +54,9 @@ func ParseSessionToken(token string) (key string, ok bool) {
 		return "", false
 	}
 	var raw [sessionTokenBytes]byte
-	n, err := tokenEncoding.Decode(raw[:], []byte(token[len(SessionTokenPrefix):]))
+	var enc [SessionTokenLength - len(SessionTokenPrefix)]byte
+	copy(enc[:], token[len(SessionTokenPrefix):])
+	n, err := tokenEncoding.Decode(raw[:], enc[:])
 	if err != nil || n != sessionTokenBytes {
 		return "", false
 	}

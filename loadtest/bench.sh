@@ -7,7 +7,9 @@
 #
 # LOAD_STORE=postgres runs the server over PostgreSQL instead: in a container of the test image
 # (make images) unless LOAD_DSN names a database, which is then migrated and used as it is.
-# LOAD_TUPLES sets the dataset's size in tuples (default: the small size).
+# LOAD_TUPLES sets the dataset's size in tuples (default: the small size). LOAD_IDENTITIES is how
+# many identities (and, for whoami, sessions) the identity workloads make before their run
+# (default 20: each costs the server an argon2id hash or two).
 #
 # Usage: loadtest/bench.sh [WARD_BINARY]   (default bin/ward; build it with `make build`)
 set -euo pipefail
@@ -25,9 +27,17 @@ admin_port=${LOAD_ADMIN_PORT:-14467}
 # per request, so its floor is above 1. lookup has none: it is reported, and fails only on errors.
 # The OAuth2 workloads register a client and need no dataset: introspect (Connect) must reach half
 # of noop; introspect-http (RFC 7662's form endpoint) and token (client credentials issuance) are
-# reported, and fail only on errors.
-read -r -a workloads <<<"${LOAD_WORKLOADS:-check check-bulk write-mix lookup introspect introspect-http token}"
-declare -A floor=([check]=0.2 [check-bulk]=1.0 [write-mix]=0.1 [lookup]=0 [introspect]=0.5 [introspect-http]=0 [token]=0)
+# reported, and fail only on errors. The identity workloads (Kratos's HTTP contract, the built-in
+# schema: email and password) need no dataset either: a warm whoami must reach half of noop; login
+# and registration, bound by the password hash (ward's default argon2id), are reported, and fail
+# only on errors.
+read -r -a workloads <<<"${LOAD_WORKLOADS:-check check-bulk write-mix lookup introspect introspect-http token whoami login registration}"
+declare -A floor=([check]=0.2 [check-bulk]=1.0 [write-mix]=0.1 [lookup]=0 [introspect]=0.5 [introspect-http]=0 [token]=0
+	[whoami]=0.5 [login]=0 [registration]=0)
+identities=${LOAD_IDENTITIES:-20}
+# login and registration hash a password each (argon2id: 64 MiB and ~85 ms of a core): more callers
+# than the cores can serve only queue, towards the timeout.
+hash_concurrency=${LOAD_HASH_CONCURRENCY:-$((2 * $(nproc)))}
 
 mkdir -p "$out"
 container=
@@ -52,6 +62,12 @@ if [[ $store == postgres ]]; then
 	# Over a database the OAuth2 server needs the nodes' shared token secret.
 	serve_args=(--dsn "$dsn" --token-secrets "bench-secret-of-at-least-32-bytes-long")
 fi
+# The identity service as the identity workloads use it: the built-in schema ("default": email and
+# password, identifier email), a session on registration as Kratos's session hook gives, and the
+# login and registration limits raised, since all the load comes from one source address.
+serve_args+=(--identity-session-after-registration
+	--identity-login-rate 1000000 --identity-login-burst 1000000
+	--identity-registration-rate 1000000 --identity-registration-burst 1000000)
 "$ward" serve --public-addr "127.0.0.1:$public_port" --admin-addr "127.0.0.1:$admin_port" \
 	--log-level warn "${serve_args[@]}" >"$out/server.log" 2>&1 &
 server=$!
@@ -62,7 +78,8 @@ for _ in $(seq 100); do
 done
 
 endpoints=(--endpoint "http://127.0.0.1:$public_port" --admin-endpoint "http://127.0.0.1:$admin_port")
-run=("$ward" load run "${endpoints[@]}" --progress=false --duration "$duration" --concurrency "$concurrency" --timeout 10s)
+run=("$ward" load run "${endpoints[@]}" --progress=false --duration "$duration" --timeout 10s
+	--identities "$identities")
 
 size=(--size small)
 [[ -n $tuples ]] && size=(--tuples "$tuples")
@@ -70,23 +87,29 @@ size=(--size small)
 "$ward" load dataset load "${endpoints[@]}" --progress=false "$out/dataset" >/dev/null
 
 echo "== noop"
-"${run[@]}" --workload noop --json "$out/noop.json" --report "$out/noop.html"
+"${run[@]}" --concurrency "$concurrency" --workload noop --json "$out/noop.json" --report "$out/noop.html"
 failed=()
 for w in "${workloads[@]}"; do
 	base=$out/noop.json
 	case $w in
-	introspect | introspect-http | token)
+	introspect | introspect-http | token | whoami)
 		# These follow the dataset's workloads, whose garbage (lookup's above all) the server is
 		# still collecting: their baseline is a noop run right before them, on the server as it is.
 		echo
 		echo "== noop (the baseline of $w)"
 		base=$out/noop-before-$w.json
-		"${run[@]}" --workload noop --json "$base" >/dev/null
+		"${run[@]}" --concurrency "$concurrency" --workload noop --json "$base" >/dev/null
+		;;
+	login | registration)
+		# Bound by the password hash and floored at 0: whoami's baseline is theirs.
+		[[ -f $out/noop-before-whoami.json ]] && base=$out/noop-before-whoami.json
 		;;
 	esac
+	c=(--concurrency "$concurrency")
+	[[ $w == login || $w == registration ]] && c=(--concurrency "$hash_concurrency")
 	echo
 	echo "== $w (floor ${floor[$w]} of noop)"
-	"${run[@]}" --workload "$w" --dataset "$out/dataset" --json "$out/$w.json" --report "$out/$w.html" \
+	"${run[@]}" "${c[@]}" --workload "$w" --dataset "$out/dataset" --json "$out/$w.json" --report "$out/$w.html" \
 		--compare "$base" --min-ratio "${floor[$w]}" || failed+=("$w")
 done
 if ((${#failed[@]})); then

@@ -1,23 +1,29 @@
 #!/usr/bin/env bash
-# loadtest/peer-kratos.sh: measure Ory Kratos v1.3.1, the peer of ward's identity service, with
-# `ward load run`'s identity workloads, over PostgreSQL, beside a noop baseline of `ward serve`
-# over the same PostgreSQL on the same machine. Not part of `make test` or `make bench`.
+# loadtest/peer-kratos.sh: measure Ory Kratos v1.3.1, the peer of ward's identity service, and
+# ward's identity service itself, with `ward load run`'s identity workloads, over one PostgreSQL,
+# beside a noop baseline of `ward serve` over the same PostgreSQL on the same machine, in one run.
+# Not part of `make test` or `make bench`.
 #
 # It builds Kratos once (scripts/build-ory-peers.sh, cached), starts a container of the test image
 # ward-test-postgres:17 (make images) with a database for each server, writes Kratos's
-# configuration and identity schema into PEER_OUT/kratos, migrates, starts `kratos serve` and
-# `ward serve`, then runs noop against ward and each of PEER_WORKLOADS against Kratos for
-# PEER_DURATION (PEER_CONCURRENCY callers; PEER_HASH_CONCURRENCY for login and registration, which
-# are bound by the password hash), printing each one's ratio to noop. It fails if a request fails. Every step is
-# bounded in time (PEER_STEP_TIMEOUT each); results go to PEER_OUT/*.json and *.html. Nothing is
-# left running: the servers and the container go when it ends.
+# configuration and identity schema into PEER_OUT/kratos, migrates, starts `kratos serve` and two
+# `ward serve`s: ward (its default password hash, argon2id) and ward-bcrypt (bcrypt at Kratos's
+# cost), each with Kratos's identity schema (email, the password identifier) and, as Kratos, a
+# session on registration. Then it runs noop against ward, each of PEER_WORKLOADS against Kratos
+# and against ward, and login and registration against ward-bcrypt, for PEER_DURATION each
+# (PEER_CONCURRENCY callers; PEER_HASH_CONCURRENCY for login and registration, which are bound by
+# the password hash), and prints for each workload ward's and Kratos's throughput, their ratio,
+# and each one's ratio to noop. It fails if a request fails. Every step is bounded in time
+# (PEER_STEP_TIMEOUT each); results go to PEER_OUT/*.json and *.html, the table to
+# PEER_OUT/summary.txt. Nothing is left running: the servers and the container go when it ends.
 #
 # Kratos is configured as in production (no --dev), as its quickstart does for the password
 # method: bcrypt with cost 12 (KRATOS_BCRYPT_COST), no Have I Been Pwned look-ups (no network here),
 # a session issued on registration, logs at warning level (as `ward serve --log-level warn`), and
 # its default connection pool.
 #
-# To measure ward's identity service beside Kratos, call run_identity with ward's endpoints.
+# ward's login and registration limits are raised (all the load comes from one address; Kratos
+# has no such limits), as in loadtest/bench.sh.
 #
 # Usage: loadtest/peer-kratos.sh [WARD_BINARY]   (default bin/ward; build it with `make build`)
 set -euo pipefail
@@ -38,11 +44,14 @@ kratos_public=${PEER_KRATOS_PUBLIC_PORT:-14433}
 kratos_admin=${PEER_KRATOS_ADMIN_PORT:-14434}
 ward_public=${PEER_WARD_PUBLIC_PORT:-14476}
 ward_admin=${PEER_WARD_ADMIN_PORT:-14477}
+bcrypt_public=${PEER_WARD_BCRYPT_PUBLIC_PORT:-14478}
+bcrypt_admin=${PEER_WARD_BCRYPT_ADMIN_PORT:-14479}
 read -r -a workloads <<<"${PEER_WORKLOADS:-whoami login registration}"
 
 log() { echo "peer-kratos: $*" >&2; }
 
 [[ -x $ward ]] || { log "no ward binary at $ward (make build)"; exit 1; }
+command -v jq >/dev/null || { log "jq is needed for the summary table"; exit 1; }
 kratos=$(timeout 3600 scripts/build-ory-peers.sh kratos)
 mkdir -p "$out/kratos"
 out=$(cd "$out" && pwd)
@@ -76,7 +85,9 @@ for i in $(seq 100); do
 	sleep 0.2
 done
 docker exec "$container" createdb -h /run/postgresql -U ward kratos
+docker exec "$container" createdb -h /run/postgresql -U ward ward_bcrypt
 ward_dsn="postgres://ward:ward@127.0.0.1:$pg_port/ward?sslmode=disable"
+bcrypt_dsn="postgres://ward:ward@127.0.0.1:$pg_port/ward_bcrypt?sslmode=disable"
 export DSN="postgres://ward:ward@127.0.0.1:$pg_port/kratos?sslmode=disable"
 
 cat >"$out/kratos/identity.schema.json" <<'EOF'
@@ -158,11 +169,24 @@ pids+=($!)
 wait_port "$kratos_admin" "${pids[-1]}" && wait_port "$kratos_public" "${pids[-1]}" ||
 	{ cat "$out/kratos.log" >&2; log "kratos did not start"; exit 1; }
 
-timeout "$step_timeout" "$ward" migrate up --dsn "$ward_dsn" >/dev/null
-"$ward" serve --public-addr "127.0.0.1:$ward_public" --admin-addr "127.0.0.1:$ward_admin" --log-level warn \
-	--dsn "$ward_dsn" --token-secrets "peer-kratos-secret-of-at-least-32-bytes" >"$out/ward.log" 2>&1 &
-pids+=($!)
-wait_port "$ward_admin" "${pids[-1]}" || { cat "$out/ward.log" >&2; log "ward did not start"; exit 1; }
+# start_ward NAME DSN PUBLIC ADMIN ARGS... migrates DSN and starts ward serve on it, with Kratos's
+# identity schema and session hook, logging to PEER_OUT/NAME.log.
+start_ward() {
+	local name=$1 dsn=$2 public=$3 admin=$4
+	shift 4
+	timeout "$step_timeout" "$ward" migrate up --dsn "$dsn" >/dev/null
+	"$ward" serve --public-addr "127.0.0.1:$public" --admin-addr "127.0.0.1:$admin" --log-level warn \
+		--dsn "$dsn" --token-secrets "peer-kratos-secret-of-at-least-32-bytes" \
+		--identity-schemas "default=file://$out/kratos/identity.schema.json" --identity-session-after-registration \
+		--identity-login-rate 1000000 --identity-login-burst 1000000 \
+		--identity-registration-rate 1000000 --identity-registration-burst 1000000 \
+		"$@" >"$out/$name.log" 2>&1 &
+	pids+=($!)
+	wait_port "$admin" "${pids[-1]}" || { cat "$out/$name.log" >&2; log "$name did not start"; exit 1; }
+}
+start_ward ward "$ward_dsn" "$ward_public" "$ward_admin"
+start_ward ward-bcrypt "$bcrypt_dsn" "$bcrypt_public" "$bcrypt_admin" \
+	--identity-password-algorithm bcrypt --identity-bcrypt-cost "$bcrypt_cost"
 
 run=(timeout "$step_timeout" "$ward" load run --progress=false --duration "$duration" --timeout 10s
 	--identities "$identities")
@@ -172,20 +196,51 @@ echo "== noop (ward serve over PostgreSQL: the baseline)"
 	--workload noop --json "$out/noop.json" --report "$out/noop.html"
 
 failed=()
-# run_identity NAME PUBLIC ADMIN runs the identity workloads against a server of Kratos's
+# run_identity NAME PUBLIC ADMIN WORKLOAD... runs the workloads against a server of Kratos's
 # contract, as NAME-WORKLOAD.json and .html.
 run_identity() {
-	local w c
-	for w in "${workloads[@]}"; do
+	local name=$1 public=$2 admin=$3 w c
+	shift 3
+	for w in "$@"; do
 		c=$concurrency
 		[[ $w == login || $w == registration ]] && c=$hash_concurrency
 		echo
-		echo "== $w against $1 ($c callers)"
-		"${run[@]}" --concurrency "$c" --endpoint "$2" --admin-endpoint "$3" --workload "$w" \
-			--json "$out/$1-$w.json" --report "$out/$1-$w.html" --compare "$out/noop.json" || failed+=("$1-$w")
+		echo "== $w against $name ($c callers)"
+		"${run[@]}" --concurrency "$c" --endpoint "$public" --admin-endpoint "$admin" --workload "$w" \
+			--json "$out/$name-$w.json" --report "$out/$name-$w.html" --compare "$out/noop.json" || failed+=("$name-$w")
 	done
 }
-run_identity kratos "http://127.0.0.1:$kratos_public" "http://127.0.0.1:$kratos_admin"
+run_identity kratos "http://127.0.0.1:$kratos_public" "http://127.0.0.1:$kratos_admin" "${workloads[@]}"
+run_identity ward "http://127.0.0.1:$ward_public" "http://127.0.0.1:$ward_admin" "${workloads[@]}"
+hashed=()
+for w in "${workloads[@]}"; do
+	[[ $w == login || $w == registration ]] && hashed+=("$w")
+done
+((${#hashed[@]})) && run_identity ward-bcrypt "http://127.0.0.1:$bcrypt_public" "http://127.0.0.1:$bcrypt_admin" "${hashed[@]}"
+
+# rps FILE is a result's requests per second; "" when the run left none.
+rps() { [[ -f $1 ]] && jq -r '.throughput_rps' "$1" || true; }
+# ratio A B is A/B to three significant digits; "-" when either is missing or B is 0.
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "-"; else printf "%.3g", a / b }'; }
+noop=$(rps "$out/noop.json")
+{
+	echo
+	echo "== ward against Kratos v1.3.1 over PostgreSQL ($duration each; noop $(printf '%.0f' "$noop") requests/s)"
+	printf '%-28s %10s %10s %12s %10s %12s\n' workload "ward /s" "kratos /s" "ward/kratos" ward/noop kratos/noop
+	for w in "${workloads[@]}"; do
+		for side in ward ward-bcrypt; do
+			[[ $side == ward-bcrypt && $w != login && $w != registration ]] && continue
+			a=$(rps "$out/$side-$w.json")
+			k=$(rps "$out/kratos-$w.json")
+			label=$w
+			[[ $w == login || $w == registration ]] && label="$w (ward ${side#ward-})"
+			[[ $side == ward && $label != "$w" ]] && label="$w (ward argon2id)"
+			printf '%-28s %10.1f %10.1f %12s %10s %12s\n' "$label" "${a:-0}" "${k:-0}" "$(ratio "$a" "$k")" \
+				"$(ratio "$a" "$noop")" "$(ratio "$k" "$noop")"
+		done
+	done
+	echo "(Kratos hashes with bcrypt, cost $bcrypt_cost; ward's argon2id is its default, 64 MiB, t=2, p=1)"
+} | tee "$out/summary.txt"
 
 if ((${#failed[@]})); then
 	log "failed: ${failed[*]}"

@@ -99,47 +99,12 @@ func newEnvWith(t testing.TB, st store.IdentityStore, o envOptions) *env {
 		t.Fatal(err)
 	}
 	e.publicURL = "http://" + l.Addr().String()
-	reg, err := schema.NewRegistry(schema.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hasher := o.hasher
-	if hasher == nil {
-		if hasher, err = password.NewHasher(password.WithBcrypt(4)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	policy, err := password.NewPolicy()
-	if err != nil {
-		t.Fatal(err)
-	}
 	log := o.log
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	base := e.publicURL
-	if o.publicBaseURL != "" {
-		base = o.publicBaseURL
-	}
-	e.ids, err = identity.NewService(e.ctx, st, reg, hasher, policy, identity.Config{
-		PublicBaseURL: base, Clock: e.clock, LoginRate: o.loginRate, LoginBurst: cmp.Or(o.loginBurst, 1000),
-		RegistrationBurst: 1000, Logger: log,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	flows, err := flow.NewService(st, e.ids, reg, flow.Config{
-		PublicURL: base, AllowedReturnURLs: []string{"https://app.example.com/"}, Clock: e.clock,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := kratos.NewHandler(e.ids, flows, reg, kratos.Config{
-		PublicBaseURL: base, TrustedProxies: o.proxies, ErrorUIURL: o.errorUIURL, Clock: e.clock, Logger: log,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	var h *kratos.Handler
+	e.ids, h = newHandler(t, st, e.publicURL, e.clock, log, o)
 	promReg := prometheus.NewRegistry()
 	obs, err := middleware.NewObservers(promReg, log, "public", "admin")
 	if err != nil {
@@ -158,6 +123,48 @@ func newEnvWith(t testing.TB, st store.IdentityStore, o envOptions) *env {
 	e.adminURL = adm.URL
 	e.adminClient = client(adm.URL, nil)
 	return e
+}
+
+// newHandler returns the identity service over st and its handler serving at publicURL, as o
+// asks; by default with bcrypt at cost 4 and limits no test reaches.
+func newHandler(tb testing.TB, st store.IdentityStore, publicURL string, clock func() time.Time, log *slog.Logger, o envOptions) (*identity.Service, *kratos.Handler) {
+	tb.Helper()
+	ctx := context.Background()
+	reg, err := schema.NewRegistry(schema.Config{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	hasher := o.hasher
+	if hasher == nil {
+		if hasher, err = password.NewHasher(password.WithBcrypt(4)); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	policy, err := password.NewPolicy()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	base := cmp.Or(o.publicBaseURL, publicURL)
+	ids, err := identity.NewService(ctx, st, reg, hasher, policy, identity.Config{
+		PublicBaseURL: base, Clock: clock, LoginRate: o.loginRate, LoginBurst: cmp.Or(o.loginBurst, 1000),
+		RegistrationBurst: 1000, Logger: log,
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	flows, err := flow.NewService(st, ids, reg, flow.Config{
+		PublicURL: base, AllowedReturnURLs: []string{"https://app.example.com/"}, Clock: clock,
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	h, err := kratos.NewHandler(ids, flows, reg, kratos.Config{
+		PublicBaseURL: base, TrustedProxies: o.proxies, ErrorUIURL: o.errorUIURL, Clock: clock, Logger: log,
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return ids, h
 }
 
 // client returns client-go's API client of url; jar, when not nil, keeps its cookies (a
