@@ -20,8 +20,8 @@ type patroniMember struct {
 	State string `json:"state"`
 }
 
-// waitPatroni waits until Patroni reports a running leader, a synchronous standby and every
-// other member streaming (at most 3 minutes).
+// waitPatroni waits until Patroni reports a running leader, a synchronous (or quorum) standby
+// and every other member streaming (at most 3 minutes).
 func (c *Cluster) waitPatroni(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
 	defer cancel()
@@ -40,7 +40,9 @@ func (c *Cluster) waitPatroni(ctx context.Context) error {
 					leader++
 				case m.State == "streaming":
 					streaming++
-					if m.Role == "sync_standby" {
+					// In quorum commit mode (the harness's image) Patroni calls the
+					// standbys that may acknowledge a commit quorum_standby.
+					if m.Role == "sync_standby" || m.Role == "quorum_standby" {
 						sync++
 					}
 				}

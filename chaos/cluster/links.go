@@ -50,8 +50,9 @@ func (t *toxiClient) create(ctx context.Context, name, listen, upstream string) 
 }
 
 // crossing calls fn for each proxy of a link between two different regions, with the latency
-// of that link, for the links that touch region only (all links if region < 0).
-func (c *Cluster) crossing(region int, fn func(name string, latency time.Duration) error) error {
+// of that link, for the links that touch region only (all links if region < 0), and only for
+// the services whose base port want accepts (every service if want is nil).
+func (c *Cluster) crossing(region int, want func(base int) bool, fn func(name string, latency time.Duration) error) error {
 	var errs []error
 	for v := range c.cfg.Regions {
 		for t := range c.cfg.Regions {
@@ -61,6 +62,9 @@ func (c *Cluster) crossing(region int, fn func(name string, latency time.Duratio
 			lo, hi := min(v, t), max(v, t)
 			lat := c.cfg.Latency[c.cfg.Regions[lo]+"-"+c.cfg.Regions[hi]]
 			for _, s := range services {
+				if want != nil && !want(s.base) {
+					continue
+				}
 				if err := fn(proxyName(v, t, s.base), lat); err != nil {
 					errs = append(errs, err)
 				}
@@ -73,7 +77,7 @@ func (c *Cluster) crossing(region int, fn func(name string, latency time.Duratio
 // SetLatency sets the one-way delay of every link between regions to factor times its
 // configured latency (0: none), in both directions.
 func (c *Cluster) SetLatency(ctx context.Context, factor float64) error {
-	return c.crossing(-1, func(name string, lat time.Duration) error {
+	return c.crossing(-1, nil, func(name string, lat time.Duration) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -109,8 +113,17 @@ func (c *Cluster) Heal(ctx context.Context, region *Region) error {
 }
 
 // setBorder enables or disables the proxies of every link that crosses region's border.
+//
+// A cut goes to etcd's links first, then to PostgreSQL's and Patroni's. The proxies stop one
+// after another, a second or so for all of them, and a stopped proxy closes its connections at
+// once; in a real partition they would hang instead, a walsender until wal_sender_timeout (a
+// minute), and the leader would lose etcd (its lock lapses within the TTL) long before it could
+// tell that its standbys were gone. Were the WAL links cut first, the leader's Patroni, still
+// reaching etcd, would see no standby streaming and empty the /sync key's set of standbys that
+// may be promoted — rightly, since for all it knows they have stopped receiving commits — and
+// then no standby could take over before the leader came back, after the partition.
 func (c *Cluster) setBorder(ctx context.Context, region *Region, up bool) error {
-	return c.crossing(region.Index, func(name string, _ time.Duration) error {
+	toggle := func(name string, _ time.Duration) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -122,5 +135,10 @@ func (c *Cluster) setBorder(ctx context.Context, region *Region, up bool) error 
 			return p.Enable()
 		}
 		return p.Disable()
-	})
+	}
+	dcs := func(base int) bool { return base == svcEtcd || base == svcEtcdPeer }
+	if err := c.crossing(region.Index, dcs, toggle); err != nil {
+		return err
+	}
+	return c.crossing(region.Index, func(base int) bool { return !dcs(base) }, toggle)
 }

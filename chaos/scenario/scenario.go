@@ -29,7 +29,7 @@ func All() []Scenario {
 	return []Scenario{
 		{
 			Name:        "leader-kill",
-			Description: "kill the writable PostgreSQL node (SIGKILL); Patroni promotes the synchronous standby",
+			Description: "kill the writable PostgreSQL node (SIGKILL); Patroni promotes the standby furthest along",
 			inject: func(ctx context.Context, e *env) error {
 				l, err := e.c.Leader(ctx, 30*time.Second)
 				if err != nil {

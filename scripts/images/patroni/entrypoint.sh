@@ -8,9 +8,10 @@
 #                  client URLs http://0.0.0.0:2379 (advertised http://$ETCD_NAME:2379), peer URLs
 #                  http://0.0.0.0:2380 (advertised http://$ETCD_NAME:2380), cluster state new,
 #                  token ward-chaos, data in /var/lib/ward-etcd, no fsync.
-#   ROLE=patroni   PostgreSQL 17 managed by Patroni 4.0, etcd v3 as its DCS. Set PATRONI_NAME
-#                  (also the host name the others reach it by, unless PATRONI_CONNECT_HOST says
-#                  otherwise) and PATRONI_ETCD3_HOSTS (name1:2379,name2:2379,...). Optional:
+#   ROLE=patroni   PostgreSQL 17 managed by Patroni 4.0 (strict quorum commit), etcd v3 as its
+#                  DCS. Set PATRONI_NAME (also the host name the others reach it by, unless
+#                  PATRONI_CONNECT_HOST says otherwise) and PATRONI_ETCD3_HOSTS
+#                  (name1:2379,name2:2379,...). Optional:
 #                  PATRONI_SCOPE (default ward), PATRONI_CONNECT_HOST. REST API on 8008,
 #                  PostgreSQL on 5432; the cluster that the first node bootstraps has the
 #                  superuser ward (password ward) and the database ward; replication as
@@ -51,9 +52,19 @@ run_patroni() {
 	# so that `docker exec ... patronictl -c $conf` (which does not see what is exported here)
 	# works too. Timings: a dead leader's key expires after ttl, 8 s (below the 20 s floor of
 	# Patroni 4.0, which the image lowers: see the Dockerfile); the bound
-	# loop_wait + 2 * retry_timeout <= ttl holds. Strict synchronous mode: a primary never
-	# acknowledges a commit that no standby has, even when no standby is there (it waits), so
-	# that a majority of the nodes always holds every acknowledged commit (ward's quorum_dsns).
+	# loop_wait + 2 * retry_timeout <= ttl holds.
+	#
+	# Replication: Patroni 4.0's quorum commit, strict. The primary runs
+	# synchronous_standby_names = 'ANY 1 (the other two)': a commit is acknowledged once either
+	# standby has it, so the primary and one standby, a majority of the three nodes, hold every
+	# acknowledged commit (what ward's quorum_dsns relies on). Strict: with no standby there the
+	# primary waits ('ANY 1 (*)') rather than acknowledge a commit alone. On failover Patroni
+	# promotes whichever standby is furthest along (it needs the other's vote, the quorum of the
+	# /sync key), and the other, not being ahead of the fork, follows the new timeline without a
+	# rewind. With synchronous_mode: true only the one named synchronous standby could be
+	# promoted; when the other had received more WAL it needed pg_rewind and a restart, and in
+	# strict mode the new primary committed nothing until it was back (region-partition took
+	# up to 36 s to resume writes).
 	cat >"$conf" <<EOF
 scope: ${PATRONI_SCOPE:-ward}
 namespace: /service/
@@ -72,7 +83,8 @@ bootstrap:
     loop_wait: 1
     retry_timeout: 3
     maximum_lag_on_failover: 1048576
-    synchronous_mode: true
+    synchronous_mode: quorum
+    synchronous_node_count: 1
     synchronous_mode_strict: true
     postgresql:
       use_pg_rewind: true
@@ -107,10 +119,9 @@ postgresql:
   bin_dir: /usr/lib/postgresql/17/bin
   pgpass: /tmp/pgpass
   # A new replica's pg_basebackup asks for a fast checkpoint: the default, a spread one, makes
-  # it wait minutes on an idle leader.
+  # it wait minutes on an idle leader. (Patroni streams the WAL itself and rejects wal-method.)
   basebackup:
     - checkpoint: fast
-    - wal-method: stream
     - no-sync
   authentication:
     superuser:

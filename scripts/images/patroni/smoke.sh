@@ -2,7 +2,7 @@
 # smoke.sh: prove by hand that ward-chaos-db forms a Patroni cluster and fails over (not run by
 # `make test`). It builds the image (scripts/build-chaos-images.sh), starts on a fresh Docker
 # network three etcd members and three Patroni nodes, waits for one leader and two streaming
-# replicas (one a synchronous standby), writes a row on the leader, kills the leader, waits for
+# replicas (quorum standbys: 'ANY 1' of them acknowledges a commit), writes a row on the leader, kills the leader, waits for
 # a new one, and checks that the row is there. Every container and the network it made are
 # removed at the end, also when a step fails or it is interrupted. Prints how long each step took.
 #
@@ -68,7 +68,7 @@ done
 
 # state NODE...: ask the first of NODE (pg1..pg3) that answers for GET /cluster, and print
 # "LEADER SYNC REPLICAS", where LEADER is the name of the running leader (or -), SYNC the number
-# of streaming synchronous standbys and REPLICAS the number of streaming replicas (sync or not).
+# of streaming synchronous (in quorum mode: quorum) standbys and REPLICAS the number of streaming replicas (sync or not).
 state() {
 	local n
 	for n in "$@"; do
@@ -77,8 +77,8 @@ import json, urllib.request
 c = json.load(urllib.request.urlopen("http://localhost:8008/cluster", timeout=2))
 m = c.get("members", [])
 leaders = [x["name"] for x in m if x["role"] in ("leader", "standby_leader") and x["state"] == "running"]
-sync = [x for x in m if x["role"] == "sync_standby" and x["state"] == "streaming"]
-reps = [x for x in m if x["role"] in ("sync_standby", "replica") and x["state"] == "streaming"]
+sync = [x for x in m if x["role"] in ("sync_standby", "quorum_standby") and x["state"] == "streaming"]
+reps = [x for x in m if x["role"] in ("sync_standby", "quorum_standby", "replica") and x["state"] == "streaming"]
 print(leaders[0] if len(leaders) == 1 else "-", len(sync), len(reps))
 ' 2>/dev/null && return 0
 	done
@@ -92,11 +92,11 @@ psql_on() {
 		-h "$2" -U ward -d ward -c "$3"
 }
 
-log "waiting up to ${form_timeout}s for a leader, a synchronous standby and a replica"
+log "waiting up to ${form_timeout}s for a leader and two streaming quorum standbys"
 deadline=$((SECONDS + form_timeout))
 while :; do
 	read -r leader sync reps < <(state pg1 pg2 pg3)
-	[[ $leader != - && $sync == 1 && $reps == 2 ]] && break
+	[[ $leader != - && $sync == 2 && $reps == 2 ]] && break
 	if ((SECONDS >= deadline)); then
 		docker exec "$prefix-pg1" patronictl -c /var/lib/postgresql/patroni.yml list >&2 || true
 		log "FAIL: no cluster after ${form_timeout}s (leader $leader, sync $sync, replicas $reps)" >&2
