@@ -252,12 +252,8 @@ func (s *Service) SubmitLogin(ctx context.Context, r *Request, id string) (_ *Lo
 	if f.ExpiresAt.Before(now) {
 		return nil, s.replaceExpiredLogin(ctx, r, f, now)
 	}
-	sub, err := ParseSubmission(r.ContentType, r.Body)
+	sub, err := readSubmission(r, f.Type)
 	if err != nil {
-		return nil, err
-	}
-	// Who may submit is checked before anything is written to the flow.
-	if err := checkSubmitter(r, f.Type, sub); err != nil {
 		return nil, err
 	}
 	refuse := func(ms ...fieldMessage) (*LoginResult, error) {

@@ -150,12 +150,8 @@ func (s *Service) SubmitRegistration(ctx context.Context, r *Request, id string)
 	if f.ExpiresAt.Before(now) {
 		return nil, s.replaceExpiredRegistration(ctx, r, st, now)
 	}
-	sub, err := ParseSubmission(r.ContentType, r.Body)
+	sub, err := readSubmission(r, f.Type)
 	if err != nil {
-		return nil, err
-	}
-	// Who may submit is checked before anything is written to the flow.
-	if err := checkSubmitter(r, f.Type, sub); err != nil {
 		return nil, err
 	}
 	fields, err := s.schemas.Fields(st.rec.SchemaID)

@@ -74,17 +74,25 @@ func csrfFor(r *Request, t Type) (token, cookie string) {
 	return maskCSRF(secret), cookie
 }
 
-// checkSubmitter applies Kratos's rules to who submits a flow: an API flow refuses browsers, a
-// browser flow needs the CSRF token of the browser's cookie.
-func checkSubmitter(r *Request, t Type, sub *Submission) error {
+// readSubmission parses r's body and applies Kratos's rules to who submits a flow of type t:
+// an API flow refuses browsers, a browser flow needs the CSRF token of the browser's cookie. Both
+// come before anything is written to the flow.
+func readSubmission(r *Request, t Type) (*Submission, error) {
+	sub, err := ParseSubmission(r.ContentType, r.Body)
+	if err != nil {
+		return nil, err
+	}
 	if t == TypeAPI {
-		return CheckAPIRequest(r.Header)
+		if err := CheckAPIRequest(r.Header); err != nil {
+			return nil, err
+		}
+		return sub, nil
 	}
 	sent := r.submittedCSRF(sub)
 	if !CheckCSRF(r.CSRFCookie, sent) {
-		return errCSRF(r.Header, r.CSRFCookie, sent)
+		return nil, errCSRF(r.Header, r.CSRFCookie, sent)
 	}
-	return nil
+	return sub, nil
 }
 
 // checkBrowserOwns refuses to show a browser flow to another browser than the one it was issued
