@@ -72,6 +72,8 @@ func ParseConnectionURI(raw string) (*SMTPConnection, error) {
 	switch {
 	case c.Host == "":
 		return nil, errors.New("the SMTP connection URI names no host")
+	case !validHost(c.Host):
+		return nil, fmt.Errorf("the SMTP connection URI's host %q is neither an IP address nor a host name", c.Host)
 	case u.Opaque != "":
 		return nil, errors.New("the SMTP connection URI must be smtp://HOST or smtps://HOST, with the two slashes")
 	case u.Path != "" && u.Path != "/":
@@ -126,6 +128,20 @@ func ParseConnectionURI(raw string) (*SMTPConnection, error) {
 		}
 	}
 	return c, nil
+}
+
+// validHost reports whether h is an IP address or a DNS name (letters, digits, dots, dashes and
+// underscores).
+func validHost(h string) bool {
+	if net.ParseIP(h) != nil {
+		return true
+	}
+	for _, r := range h {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return h != "" && len(h) <= 253
 }
 
 // rawPassword returns what stands where a URI's password would, for redacting errors about a
