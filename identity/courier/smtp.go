@@ -229,12 +229,16 @@ type session struct {
 // open dials the mail server, upgrades to TLS and authenticates, within the sender's timeout.
 func (s *smtpSender) open(ctx context.Context) (*session, error) {
 	ss := &session{s: s}
+	policy := gomail.NoTLS // smtps is TLS from the dial on; smtp without STARTTLS stays in the clear
+	if s.conn.StartTLS {
+		policy = gomail.TLSMandatory
+	}
 	tlsConfig := &tls.Config{ServerName: s.conn.ServerName, InsecureSkipVerify: s.conn.SkipVerify, MinVersion: tls.VersionTLS12} //nolint:gosec // skip_ssl_verify is the operator's explicit choice
 	opts := []gomail.Option{
 		gomail.WithPort(s.conn.Port),
 		gomail.WithTimeout(s.timeout),
 		gomail.WithTLSConfig(tlsConfig),
-		gomail.WithTLSPolicy(gomail.NoTLS),
+		gomail.WithTLSPolicy(policy),
 		gomail.WithDialContextFunc(func(ctx context.Context, network, addr string) (net.Conn, error) {
 			d := &net.Dialer{}
 			var c net.Conn
@@ -251,9 +255,6 @@ func (s *smtpSender) open(ctx context.Context) (*session, error) {
 			}
 			return c, err
 		}),
-	}
-	if s.conn.StartTLS {
-		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSMandatory))
 	}
 	if s.conn.Username != "" {
 		opts = append(opts, gomail.WithOpportunisticSMTPAuth(gomail.SMTPAuthPlain, gomail.SMTPAuthLogin),
