@@ -379,12 +379,15 @@ func (c *Cluster) etcdEnv(i int) map[string]string {
 		"ETCD_INITIAL_CLUSTER":             strings.Join(initial, ","),
 		"ETCD_INITIAL_ADVERTISE_PEER_URLS": fmt.Sprintf("http://%s:%d", proxyAlias, svcEtcdPeer+i),
 		"ETCD_ADVERTISE_CLIENT_URLS":       fmt.Sprintf("http://%s:%d", proxyAlias, svcEtcd+i),
-		// Round trips between regions reach 80 ms, and the machine is shared: a little more
-		// slack than etcd's defaults (100 ms, 1 s). Not much more: a new etcd leader renews
-		// every lease, Patroni's leader key included, so when the etcd leader dies with the
-		// database leader's region, failover waits for the etcd election and then a full ttl.
-		"ETCD_HEARTBEAT_INTERVAL": "150",
-		"ETCD_ELECTION_TIMEOUT":   "1500",
+		// etcd's defaults (100 ms, 1 s), which leave ten round trips of the slowest link (80 ms)
+		// before a follower calls an election. No more slack: a new etcd leader renews every
+		// lease, Patroni's leader key included, for a full ttl plus its election timeout, so
+		// when the etcd leader is lost with the database leader's region, failover waits for the
+		// election (one to two election timeouts), one more election timeout, and a ttl. With
+		// 150 ms and 1.5 s writes resumed after up to 22.8 s in region-partition (CI,
+		// 2026-12-04), beyond the 20 s bound.
+		"ETCD_HEARTBEAT_INTERVAL": "100",
+		"ETCD_ELECTION_TIMEOUT":   "1000",
 	}
 }
 

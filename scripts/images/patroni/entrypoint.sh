@@ -50,9 +50,13 @@ run_patroni() {
 	conf=/var/lib/postgresql/patroni.yml
 	# Patroni also reads PATRONI_* variables, which override the file; the file has every value
 	# so that `docker exec ... patronictl -c $conf` (which does not see what is exported here)
-	# works too. Timings: a dead leader's key expires after ttl, 8 s (below the 20 s floor of
+	# works too. Timings: a dead leader's key expires after ttl, 6 s (below the 20 s floor of
 	# Patroni 4.0, which the image lowers: see the Dockerfile); the bound
-	# loop_wait + 2 * retry_timeout <= ttl holds.
+	# loop_wait + 2 * retry_timeout <= ttl holds (1 + 2 * 2 <= 6). When the etcd leader is lost
+	# with the database leader's region, the new etcd leader renews every lease for a full ttl
+	# plus its election timeout, so a failover then takes about election + 1 s + ttl before the
+	# promotion even starts: with ttl 8 that came to 12-13 s, and on a loaded machine writes
+	# resumed after up to 22.8 s (CI, 2026-12-04).
 	#
 	# Replication: Patroni 4.0's quorum commit, strict. The primary runs
 	# synchronous_standby_names = 'ANY 1 (the other two)': a commit is acknowledged once either
@@ -79,9 +83,9 @@ etcd3:
 
 bootstrap:
   dcs:
-    ttl: 8
+    ttl: 6
     loop_wait: 1
-    retry_timeout: 3
+    retry_timeout: 2
     maximum_lag_on_failover: 1048576
     synchronous_mode: quorum
     synchronous_node_count: 1
