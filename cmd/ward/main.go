@@ -59,6 +59,7 @@ func newRootCommand(stdout, stderr interface{ Write([]byte) (int, error) }, envi
 		newSessionsCommand(c),
 		newChaosCommand(environ),
 		newAPIKeyCommand(),
+		newConfigCommand(environ),
 		&cobra.Command{
 			Use:   "version",
 			Short: "Print ward's version",
