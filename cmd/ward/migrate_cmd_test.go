@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
@@ -21,11 +20,7 @@ import (
 // standard output and error.
 func migrateCLI(t *testing.T, environ []string, args ...string) (string, error) {
 	t.Helper()
-	var out, errOut bytes.Buffer
-	cmd := newRootCommand(&out, &errOut, func() []string { return environ })
-	cmd.SetArgs(append([]string{"migrate"}, args...))
-	err := cmd.ExecuteContext(t.Context())
-	return out.String(), err
+	return wardEnv(t, environ, append([]string{"migrate"}, args...)...)
 }
 
 func TestMigrateNeedsADatabase(t *testing.T) {
@@ -46,17 +41,16 @@ func TestMigrateUpAndStatus(t *testing.T) {
 	env := []string{"WARD_DSN=" + dsn}
 
 	out, err := migrateCLI(t, env, "status")
-	if err != nil {
-		t.Fatalf("status: %v", oneLine(err))
-	}
 	want := "SET       VERSION  NAME                         STATE    APPLIED AT\n" +
 		"postgres  1        00001_tuples.sql             pending  -\n" +
 		"postgres  2        00002_oauth2.sql             pending  -\n" +
 		"postgres  3        00003_oauth2_assertions.sql  pending  -\n" +
-		"postgres  4        00004_identity.sql           pending  -\n" +
-		"the database schema is at version 0 but this ward needs 4; run `ward migrate up`\n"
+		"postgres  4        00004_identity.sql           pending  -\n"
 	if out != want {
 		t.Errorf("status before up:\n%s\nwant:\n%s", out, want)
+	}
+	if wantErr := "the database is behind this ward's migrations: the database schema is at version 0 but this ward needs 4; run `ward migrate up`"; err == nil || err.Error() != wantErr {
+		t.Errorf("status before up: error %v, want %q", err, wantErr)
 	}
 
 	out, err = migrateCLI(t, nil, "up", "--dsn", dsn) // the flag instead of the environment
@@ -86,6 +80,45 @@ func TestMigrateUpAndStatus(t *testing.T) {
 		!strings.HasPrefix(lines[4], "postgres  4        00004_identity.sql           applied  20") ||
 		lines[5] != "the database schema is current" {
 		t.Errorf("status after up:\n%s", out)
+	}
+}
+
+// `ward migrate status` exits 0 only when the database has exactly this ward's migrations, and
+// otherwise exits non-zero with a line that says whether the database is behind or ahead.
+func TestMigrateStatusExitStatus(t *testing.T) {
+	dsn := freshTestDatabase(t)
+	env := []string{"WARD_DSN=" + dsn}
+	stdout, stderr, code := wardProcess(t, env, "migrate", "status")
+	if want := "ward: the database is behind this ward's migrations: the database schema is at version 0 but this ward needs 4; run `ward migrate up`\n"; code == 0 || stderr != want {
+		t.Errorf("status of a database never migrated: exit %d, stderr %q; want non-zero and %q", code, stderr, want)
+	}
+	if !strings.Contains(stdout, "postgres  4        00004_identity.sql           pending  -\n") {
+		t.Errorf("status of a database never migrated printed:\n%s", stdout)
+	}
+
+	if _, _, code := wardProcess(t, env, "migrate", "up"); code != 0 {
+		t.Fatalf("migrate up: exit %d", code)
+	}
+	stdout, stderr, code = wardProcess(t, env, "migrate", "status")
+	if code != 0 || stderr != "" || !strings.HasSuffix(stdout, "the database schema is current\n") {
+		t.Errorf("status of a current database: exit %d, stderr %q, stdout:\n%s", code, stderr, stdout)
+	}
+
+	// A newer ward applied migration 5, which this one does not know.
+	db, err := migrations.Open(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(t.Context(), "INSERT INTO ward_migrations (version_id, is_applied) VALUES (5, true)"); err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr, code = wardProcess(t, env, "migrate", "status")
+	if want := "ward: the database is ahead of this ward's migrations: the database schema is at version 5 but this ward knows only up to 4: a newer ward migrated it; run that ward instead\n"; code == 0 || stderr != want {
+		t.Errorf("status of a database ahead: exit %d, stderr %q; want non-zero and %q", code, stderr, want)
+	}
+	if !strings.Contains(stdout, "postgres  5        (unknown to this ward)       applied  20") {
+		t.Errorf("status of a database ahead printed:\n%s", stdout)
 	}
 }
 
@@ -119,7 +152,7 @@ func TestMigrateUpFromConcurrentProcesses(t *testing.T) {
 				wg.Go(func() {
 					ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 					defer cancel()
-					cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestMigrateProcess$")
+					cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestWardProcess$")
 					cmd.Env = append(os.Environ(),
 						"WARD_TEST_PROCESS=migrate up",
 						"WARD_TEST_PROCESS_AT="+strconv.FormatInt(at.UnixNano(), 10),
@@ -171,12 +204,12 @@ func TestMigrateUpFromConcurrentProcesses(t *testing.T) {
 	}
 }
 
-// TestMigrateProcess is not a test: TestMigrateUpFromConcurrentProcesses runs the test binary as
-// `ward` with WARD_TEST_PROCESS set to the arguments.
-func TestMigrateProcess(t *testing.T) {
+// TestWardProcess is not a test: tests that need a `ward` process of their own (its exit status,
+// all it logs) run the test binary with WARD_TEST_PROCESS set to the arguments, and it runs main.
+func TestWardProcess(t *testing.T) {
 	args := os.Getenv("WARD_TEST_PROCESS")
 	if args == "" {
-		t.Skip("runs only as a child process of TestMigrateUpFromConcurrentProcesses")
+		t.Skip("runs only as a child process of another test")
 	}
 	if at, err := strconv.ParseInt(os.Getenv("WARD_TEST_PROCESS_AT"), 10, 64); err == nil {
 		time.Sleep(time.Until(time.Unix(0, at)))
