@@ -320,7 +320,7 @@ func newTracer(ctx context.Context, endpoint string) (trace.Tracer, func(), erro
 		return nil, nil, fmt.Errorf("otlp_traces_endpoint: %w", err)
 	}
 	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp),
-		sdktrace.WithResource(resource.NewSchemaless(attribute.String("service.name", "ward"), attribute.String("service.version", version))))
+		sdktrace.WithResource(resource.NewSchemaless(attribute.String("service.name", "ward"), attribute.String("service.version", readBuildInfo().Version))))
 	stop := func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
