@@ -138,17 +138,28 @@ func shownValue(v any, secret string) any {
 func printConfigYAML(w io.Writer, entries []configEntry, path string) error {
 	root := &yaml.Node{Kind: yaml.MappingNode}
 	sections := map[string]*yaml.Node{"": root}
+	// section returns the mapping of a dotted section (identity, or deeper), made on first use.
+	var section func(path string) *yaml.Node
+	section = func(path string) *yaml.Node {
+		if m, ok := sections[path]; ok {
+			return m
+		}
+		parent, name := "", path
+		if i := strings.LastIndexByte(path, '.'); i >= 0 {
+			parent, name = path[:i], path[i+1:]
+		}
+		m := &yaml.Node{Kind: yaml.MappingNode}
+		sections[path] = m
+		p := section(parent)
+		p.Content = append(p.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: name}, m)
+		return m
+	}
 	for _, e := range entries {
 		parent, name := "", e.key
 		if i := strings.LastIndexByte(e.key, '.'); i >= 0 {
 			parent, name = e.key[:i], e.key[i+1:]
 		}
-		m, ok := sections[parent]
-		if !ok {
-			m = &yaml.Node{Kind: yaml.MappingNode}
-			sections[parent] = m
-			root.Content = append(root.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: parent}, m)
-		}
+		m := section(parent)
 		var value yaml.Node
 		if err := value.Encode(e.value); err != nil {
 			return fmt.Errorf("%s: %w", e.key, err)

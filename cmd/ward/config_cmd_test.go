@@ -187,3 +187,22 @@ func FuzzMaskDSN(f *testing.F) {
 		}
 	})
 }
+
+// Keys nested deeper than one section (a courier.smtp section, say) print as nested mappings.
+func TestConfigYAMLNesting(t *testing.T) {
+	var out strings.Builder
+	err := printConfigYAML(&out, []configEntry{
+		{key: "dsn", value: "", source: "default"},
+		{key: "courier.smtp.from_address", value: "ward@example.com", source: "env WARD_COURIER_SMTP_FROM_ADDRESS"},
+		{key: "courier.smtp.port", value: 587, source: "default"},
+		{key: "courier.enabled", value: true, source: "flag --courier-enabled"},
+	}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "dsn: \"\" # default\ncourier:\n  smtp:\n    from_address: ward@example.com # env WARD_COURIER_SMTP_FROM_ADDRESS\n" +
+		"    port: 587 # default\n  enabled: true # flag --courier-enabled\n"
+	if !strings.HasSuffix(out.String(), want) {
+		t.Errorf("printed:\n%s\nwant it to end with:\n%s", out.String(), want)
+	}
+}
