@@ -97,7 +97,7 @@ func countTables(t *testing.T, db *sql.DB, tables ...string) int {
 	return n
 }
 
-var wardTables = []string{"ward_head", "ward_commits", "ward_tuples", "ward_schemas"}
+var wardTables = []string{"ward_head", "ward_commits", "ward_tuples", "ward_schemas", "ward_courier_messages"}
 
 // migrationCount is the number of PostgreSQL migrations this build embeds.
 func migrationCount(t *testing.T) int {

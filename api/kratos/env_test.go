@@ -81,6 +81,10 @@ type envOptions struct {
 	errorUIURL    string
 	// log receives the identity service's and the handler's logs; default none.
 	log *slog.Logger
+	// courier is the queue the admin API's courier routes read, and courierBodies whether they
+	// show bodies; none by default.
+	courier       kratos.CourierMessages
+	courierBodies bool
 }
 
 func newEnv(t testing.TB, st store.IdentityStore) *env {
@@ -160,6 +164,7 @@ func newHandler(tb testing.TB, st store.IdentityStore, publicURL string, clock f
 	}
 	h, err := kratos.NewHandler(ids, flows, reg, kratos.Config{
 		PublicBaseURL: base, TrustedProxies: o.proxies, ErrorUIURL: o.errorUIURL, Clock: clock, Logger: log,
+		Courier: o.courier, CourierBodies: o.courierBodies,
 	})
 	if err != nil {
 		tb.Fatal(err)

@@ -59,6 +59,13 @@ type Config struct {
 	Clock func() time.Time
 	// OAuth2 is the OAuth2 server whose login_challenge the login flows answer. Optional.
 	OAuth2 OAuth2Login
+	// Courier is the courier's queue that GET /admin/courier/messages[/{id}] reads. Optional:
+	// without it those paths are unknown routes.
+	Courier CourierMessages
+	// CourierBodies shows the messages' bodies in those answers; by default they are
+	// "<redacted-unless-dev-mode>", as Kratos shows them outside development mode, since they
+	// hold codes and links that act for the recipient.
+	CourierBodies bool
 }
 
 // DefaultErrorUIPath is where the error UI is when Config.ErrorUIURL is not set: the built-in
@@ -83,6 +90,9 @@ type Handler struct {
 	admin    *http.ServeMux
 
 	oauth2 OAuth2Login // nil without Config.OAuth2
+
+	courier       CourierMessages // nil without Config.Courier
+	courierBodies bool
 }
 
 // NewHandler returns the handler of ids, flows and schemas. The error is InvalidArgument naming
@@ -123,6 +133,7 @@ func NewHandler(ids *identity.Service, flows *flow.Service, schemas *schema.Regi
 		h.now = time.Now
 	}
 	h.oauth2 = cfg.OAuth2
+	h.courier, h.courierBodies = cfg.Courier, cfg.CourierBodies
 	if base.Scheme == "https" {
 		h.cookie = "__Host-" + name
 	}
@@ -138,7 +149,7 @@ func (h *Handler) PublicRoutes() []string {
 
 // AdminRoutes lists the patterns that [Handler.Admin] serves.
 func (h *Handler) AdminRoutes() []string {
-	return []string{"/admin/identities", "/admin/identities/", "/admin/sessions", "/admin/sessions/"}
+	return []string{"/admin/identities", "/admin/identities/", "/admin/sessions", "/admin/sessions/", "/admin/courier/"}
 }
 
 // Public returns the public listener's routes.

@@ -56,6 +56,10 @@ func (h *Handler) routeAdmin() {
 	m.HandleFunc("GET /admin/sessions/{id}", h.getSession)
 	m.HandleFunc("DELETE /admin/sessions/{id}", h.disableSession)
 	m.HandleFunc("PATCH /admin/sessions/{id}/extend", h.extendSession)
+	if h.courier != nil {
+		m.HandleFunc("GET /admin/courier/messages", h.listCourierMessages)
+		m.HandleFunc("GET /admin/courier/messages/{id}", h.getCourierMessage)
+	}
 	m.HandleFunc("/admin/", h.unknownRoute)
 }
 

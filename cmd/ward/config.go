@@ -84,6 +84,8 @@ type serveConfig struct {
 
 	// The identity service (Kratos's HTTP contract): the keys identity.NAME.
 	Identity identityConfig `koanf:"identity"`
+	// The identity service's courier (Kratos's courier.* keys).
+	Courier courierConfig `koanf:"courier"`
 }
 
 func defaultServeConfig() serveConfig {
@@ -114,6 +116,7 @@ func defaultServeConfig() serveConfig {
 		ClientAuthBurst:      oauth2.DefaultClientAuthBurst,
 		IntrospectionScope:   oauth2.DefaultIntrospectionScope,
 		Identity:             defaultIdentityConfig(),
+		Courier:              defaultCourierConfig(),
 	}
 }
 
@@ -169,6 +172,7 @@ func addServeFlags(fs *pflag.FlagSet) {
 	fs.String("introspection-scope", d.IntrospectionScope, "the scope a client must be registered with to introspect every token at the public endpoints; without it a client learns only of its own tokens and those whose audience names it")
 	fs.StringSlice("trusted-proxies", nil, "CIDR prefixes or addresses of the load balancers and proxies whose X-Forwarded-For names the client address (for the OAuth2 and identity limiters); empty: the peer's address is the client's")
 	addIdentityFlags(fs)
+	addCourierFlags(fs)
 }
 
 func (c serveConfig) validate() error {
@@ -243,7 +247,10 @@ func (c serveConfig) validate() error {
 	if _, err := middleware.ParseTrustedProxies(c.TrustedProxies); err != nil {
 		return err
 	}
-	return c.Identity.validate()
+	if err := c.Identity.validate(); err != nil {
+		return err
+	}
+	return c.Courier.validate()
 }
 
 // Bounds of max_request_bytes: a check request must fit, and a gRPC message's length is 32 bits.

@@ -99,8 +99,8 @@ func configEntries(cfg serveConfig, sources configSources) []configEntry {
 	return out
 }
 
-// shownValue is v as printed: durations as strings, lists never null, and secrets masked by
-// their kind (see [serveConfig]).
+// shownValue is v as printed: durations as strings, lists and mappings never null, structs in
+// mappings by their koanf keys, and secrets masked by their kind (see [serveConfig]).
 func shownValue(v any, secret string) any {
 	mask := func(s string) string {
 		switch {
@@ -130,7 +130,38 @@ func shownValue(v any, secret string) any {
 		}
 		return out
 	}
-	return v
+	return plainValue(reflect.ValueOf(v))
+}
+
+// plainValue converts a value of the configuration to what YAML and JSON print alike: a
+// mapping's values, and structs by their koanf tags, as map[string]any; durations as strings.
+func plainValue(v reflect.Value) any {
+	if d, ok := v.Interface().(time.Duration); ok {
+		return d.String()
+	}
+	switch v.Kind() {
+	case reflect.Map:
+		out := make(map[string]any, v.Len())
+		for it := v.MapRange(); it.Next(); {
+			out[fmt.Sprint(it.Key().Interface())] = plainValue(it.Value())
+		}
+		return out
+	case reflect.Struct:
+		out := map[string]any{}
+		for i := range v.NumField() {
+			if name := v.Type().Field(i).Tag.Get("koanf"); name != "" {
+				out[name] = plainValue(v.Field(i))
+			}
+		}
+		return out
+	case reflect.Slice:
+		out := make([]any, v.Len())
+		for i := range v.Len() {
+			out[i] = plainValue(v.Index(i))
+		}
+		return out
+	}
+	return v.Interface()
 }
 
 // printConfigYAML writes entries as a YAML document that `ward serve --config` reads back (but

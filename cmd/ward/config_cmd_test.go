@@ -14,11 +14,12 @@ func TestConfigPrint(t *testing.T) {
 	secrets := []string{
 		"hunter2-db-password", "replica-pass-9", "quorum-pw-7", "otlp-token-5",
 		"Hq7vN2xK9pLm4RtY8wZc3FjB6sDg1EuA", "pX4mQ8zR2vT6yN1kW9cJ5hL3bF7dG0sE",
-		"api-key-0123456789abcdef", "admin-key-0123456789abcdef",
+		"api-key-0123456789abcdef", "admin-key-0123456789abcdef", "smtp-pass-3",
 	}
 	path := writeConfig(t, "max_staleness: 2s\n"+
 		"dsn: postgres://ward:"+secrets[0]+"@db1:5432/ward?sslmode=disable\n"+
-		"identity:\n  session_lifespan: 2h\n")
+		"identity:\n  session_lifespan: 2h\n"+
+		"courier:\n  smtp:\n    connection_uri: smtps://mailer:"+secrets[8]+"@mail.example.com:2465/\n    headers:\n      X-Tag: ward\n")
 	env := []string{
 		"WARD_REPLICA_DSNS=host=r1 user=ward password='" + secrets[1] + "' dbname=ward",
 		"WARD_API_KEYS=" + secrets[6],
@@ -49,6 +50,9 @@ func TestConfigPrint(t *testing.T) {
 		"identity:\n  enabled: true # default",
 		"  session_lifespan: 2h0m0s # file " + path,
 		"  cookie_name: sid # env WARD_IDENTITY_COOKIE_NAME",
+		"courier:\n  smtp:\n    connection_uri: smtps://mailer:********@mail.example.com:2465/ # file " + path,
+		"    headers: # file " + path + "\n      X-Tag: ward",
+		"  templates: {} # default",
 	} {
 		if !strings.Contains(out, line+"\n") {
 			t.Errorf("config print lacks the line %q:\n%s", line, out)
@@ -74,14 +78,16 @@ func TestConfigPrint(t *testing.T) {
 			t.Errorf("sources[%s] = %q, want %q", key, p.Sources[key], want)
 		}
 	}
-	if len(p.Sources) != len(newConfigKeys().names) {
-		t.Errorf("sources has %d keys, want every one of the %d", len(p.Sources), len(newConfigKeys().names))
+	if n := len(configEntries(defaultServeConfig(), nil)); len(p.Sources) != n || n < len(newConfigKeys().names) {
+		t.Errorf("sources has %d keys, want every one of the %d", len(p.Sources), n)
 	}
 	if p.Config["dsn"] != "postgres://ward:********@db1:5432/ward?sslmode=disable" || p.Config["identity"].(map[string]any)["cookie_name"] != "sid" {
 		t.Errorf("config print -o json: dsn %v, identity %v", p.Config["dsn"], p.Config["identity"])
 	}
 
 	// Without secrets, the YAML printed is a configuration file that gives the same configuration.
+	path = writeConfig(t, "max_staleness: 2s\nidentity:\n  session_lifespan: 2h\ncourier:\n  smtp:\n    headers:\n      X-Tag: ward\n"+
+		"  templates:\n    recovery_code:\n      valid:\n        email:\n          subject: base64://eA==\n")
 	plain := []string{"--config", path, "--cache-size", "5", "--admin-hosts", "ward-admin.internal", "--identity-schemas", "default=base64://e30="}
 	printed, err := wardEnv(t, nil, append([]string{"config", "print"}, plain...)...)
 	if err != nil {
@@ -89,6 +95,9 @@ func TestConfigPrint(t *testing.T) {
 	}
 	again := writeConfig(t, printed)
 	first, second := configJSON(t, nil, plain...), configJSON(t, nil, "--config", again)
+	if first.Config["courier"].(map[string]any)["templates"].(map[string]any)["recovery_code"] == nil {
+		t.Errorf("config print -o json lacks the template: %v", first.Config["courier"])
+	}
 	if !reflect.DeepEqual(first.Config, second.Config) {
 		t.Errorf("the printed YAML reads back as another configuration:\n%v\nwant\n%v", second.Config, first.Config)
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -20,12 +21,23 @@ import (
 // came from: "file PATH", "env WARD_NAME" or "flag --name". A key that is absent kept its default.
 type configSources map[string]string
 
-// source returns where key's value came from, "default" when nothing set it.
+// source returns where key's value came from, "default" when nothing set it. The value of a
+// mapping (courier.smtp.headers) comes from where its keys were set.
 func (s configSources) source(key string) string {
 	if src, ok := s[key]; ok {
 		return src
 	}
-	return "default"
+	var from []string
+	for k, src := range s {
+		if strings.HasPrefix(k, key+".") && !slices.Contains(from, src) {
+			from = append(from, src)
+		}
+	}
+	if len(from) == 0 {
+		return "default"
+	}
+	slices.Sort(from)
+	return strings.Join(from, ", ")
 }
 
 // loadServeConfig merges defaults, the config file, the environment and the flags that were set,
@@ -57,7 +69,8 @@ func loadServeConfigSources(fs *pflag.FlagSet, environ func() []string) (serveCo
 			return serveConfig{}, nil, fmt.Errorf("reading config file %s: %w", path, err)
 		}
 		for _, key := range kf.Keys() {
-			if _, ok := keys.flags[key]; !ok {
+			// A mapping's own key is allowed too: an empty one (headers: {}) has no keys inside.
+			if _, ok := keys.flags[key]; !ok && !courierOpenKey(key) && !courierOpenKey(key+".") {
 				return serveConfig{}, nil, fmt.Errorf("config file %s: unknown key %q (known keys: %s)", path, key, strings.Join(keys.names, ", "))
 			}
 			if err := keys.check(key, kf.Get(key)); err != nil {
@@ -173,7 +186,10 @@ var wantedValue = map[string]string{
 // "3") is an error rather than nanoseconds, which is what the decoder would make of it; 0 needs no
 // unit. Lists, mappings and strings are left to the decoder.
 func (keys configKeys) check(key string, v any) error {
-	f := keys.flags[key]
+	f, ok := keys.flags[key]
+	if !ok {
+		return nil // a key of a mapping (courier.smtp.headers.NAME), which validate checks
+	}
 	var text, shown string
 	switch rv := reflect.ValueOf(v); rv.Kind() {
 	case reflect.String:

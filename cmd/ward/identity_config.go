@@ -67,12 +67,15 @@ func defaultIdentityConfig() identityConfig {
 const identityKeyPrefix = "identity-"
 
 // configKey returns the configuration key of a flag name or a lower-cased WARD_ variable without
-// its prefix: dashes become underscores, and the identity section's keys are nested under
-// "identity.".
+// its prefix: dashes become underscores, and the identity and courier sections' keys are nested
+// under "identity." and "courier." (see courierKey).
 func configKey(name string) string {
 	key := strings.ReplaceAll(name, "-", "_")
 	if rest, ok := strings.CutPrefix(key, "identity_"); ok {
 		return "identity." + rest
+	}
+	if rest, ok := strings.CutPrefix(key, "courier_"); ok {
+		return courierKey(rest)
 	}
 	return key
 }

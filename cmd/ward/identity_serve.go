@@ -12,6 +12,7 @@ import (
 	"github.com/wardhq/ward/api/middleware"
 	"github.com/wardhq/ward/api/signin"
 	"github.com/wardhq/ward/identity"
+	"github.com/wardhq/ward/identity/courier"
 	"github.com/wardhq/ward/identity/flow"
 	"github.com/wardhq/ward/identity/password"
 	"github.com/wardhq/ward/identity/schema"
@@ -24,13 +25,14 @@ type identityServer struct {
 	service *identity.Service
 	handler *kratos.Handler
 	signin  *signin.Handler // the built-in pages
+	courier *courier.Worker // nil when no SMTP server is configured
 }
 
 // newIdentity builds the identity service cfg.Identity describes over st, its self-service flows
 // and its Kratos-shaped handler; nil when the service is off. defaultPublicURL is the public
 // listener's URL, the public base URL unless one is configured.
 // With provider (nil when the OAuth2 server is off), the login flows answer its login_challenge.
-func newIdentity(ctx context.Context, cfg serveConfig, st store.IdentityStore, defaultPublicURL string, provider *oauth2.Provider, log *slog.Logger) (*identityServer, error) {
+func newIdentity(ctx context.Context, cfg serveConfig, st store.IdentityStore, cst store.CourierStore, defaultPublicURL string, provider *oauth2.Provider, log *slog.Logger) (*identityServer, error) {
 	c := cfg.Identity
 	if !c.Enabled {
 		return nil, nil
@@ -102,6 +104,19 @@ func newIdentity(ctx context.Context, cfg serveConfig, st store.IdentityStore, d
 	if provider != nil {
 		kcfg.OAuth2 = signin.NewLoginBridge(provider, nil)
 	}
+	templates, _ := cfg.Courier.templates() // validated
+	queue, err := courier.New(cst, courier.Config{Templates: templates})
+	if err != nil {
+		return nil, fmt.Errorf("courier.templates: %w", err)
+	}
+	kcfg.Courier, kcfg.CourierBodies = queue, cfg.Courier.ShowBodies
+	worker, err := newCourierWorker(cfg, cst, log)
+	if err != nil {
+		return nil, err
+	}
+	if worker == nil {
+		log.Info("the courier has no SMTP server (courier.smtp.connection_uri): its messages queue until a node with one, or `ward courier watch`, sends them")
+	}
 	h, err := kratos.NewHandler(svc, flows, schemas, kcfg)
 	if err != nil {
 		return nil, fmt.Errorf("the identity API's configuration: %w", err)
@@ -111,7 +126,7 @@ func newIdentity(ctx context.Context, cfg serveConfig, st store.IdentityStore, d
 		return nil, err
 	}
 	log.Info("identity service on", "public_base_url", base, "schemas", len(schemas.List()), "login_ui", ui.login)
-	return &identityServer{service: svc, handler: h, signin: pages}, nil
+	return &identityServer{service: svc, handler: h, signin: pages, courier: worker}, nil
 }
 
 // identityErrorKeys returns the keys that seal self-service error IDs: derived from token_secrets,

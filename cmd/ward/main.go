@@ -1,8 +1,8 @@
 // Command ward is ward's single binary: the server (`ward serve`) and the command-line client of
 // its API (`ward schema`, `ward tuples`, `ward check`, `ward expand`, `ward lookup`, and for the
 // OAuth2 server `ward clients`, `ward login`, `ward consent`, `ward keys`, and for the identity
-// service `ward identities`, `ward sessions`), besides `ward migrate`, `ward config print` and
-// `ward version`.
+// service `ward identities`, `ward sessions`, and its courier `ward courier watch`), besides
+// `ward migrate`, `ward config print` and `ward version`.
 package main
 
 import (
@@ -56,6 +56,7 @@ func newRootCommand(stdout, stderr interface{ Write([]byte) (int, error) }, envi
 		newKeysCommand(c, environ),
 		newIdentitiesCommand(c),
 		newSessionsCommand(c),
+		newCourierCommand(environ),
 		newChaosCommand(environ),
 		newAPIKeyCommand(),
 		newConfigCommand(environ),

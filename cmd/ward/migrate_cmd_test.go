@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -45,11 +46,12 @@ func TestMigrateUpAndStatus(t *testing.T) {
 		"postgres  1        00001_tuples.sql             pending  -\n" +
 		"postgres  2        00002_oauth2.sql             pending  -\n" +
 		"postgres  3        00003_oauth2_assertions.sql  pending  -\n" +
-		"postgres  4        00004_identity.sql           pending  -\n"
+		"postgres  4        00004_identity.sql           pending  -\n" +
+		"postgres  5        00005_courier.sql            pending  -\n"
 	if out != want {
 		t.Errorf("status before up:\n%s\nwant:\n%s", out, want)
 	}
-	if wantErr := "the database is behind this ward's migrations: the database schema is at version 0 but this ward needs 4; run `ward migrate up`"; err == nil || err.Error() != wantErr {
+	if wantErr := "the database is behind this ward's migrations: the database schema is at version 0 but this ward needs 5; run `ward migrate up`"; err == nil || err.Error() != wantErr {
 		t.Errorf("status before up: error %v, want %q", err, wantErr)
 	}
 
@@ -57,7 +59,7 @@ func TestMigrateUpAndStatus(t *testing.T) {
 	if err != nil {
 		t.Fatalf("up: %v", oneLine(err))
 	}
-	if !strings.HasPrefix(out, "applied postgres/00001_tuples.sql (") || !strings.HasSuffix(out, "up to date (postgres version 4)\n") {
+	if !strings.HasPrefix(out, "applied postgres/00001_tuples.sql (") || !strings.HasSuffix(out, "up to date (postgres version 5)\n") {
 		t.Errorf("first up printed:\n%s", out)
 	}
 
@@ -65,7 +67,7 @@ func TestMigrateUpAndStatus(t *testing.T) {
 	if err != nil {
 		t.Fatalf("second up: %v", oneLine(err))
 	}
-	if out != "already up to date (postgres version 4)\n" {
+	if out != "already up to date (postgres version 5)\n" {
 		t.Errorf("second up printed:\n%s", out)
 	}
 
@@ -74,11 +76,12 @@ func TestMigrateUpAndStatus(t *testing.T) {
 		t.Fatalf("status: %v", oneLine(err))
 	}
 	lines := strings.Split(out, "\n")
-	if len(lines) != 7 || !strings.HasPrefix(lines[1], "postgres  1        00001_tuples.sql             applied  20") ||
+	if len(lines) != 8 || !strings.HasPrefix(lines[1], "postgres  1        00001_tuples.sql             applied  20") ||
 		!strings.HasPrefix(lines[2], "postgres  2        00002_oauth2.sql             applied  20") ||
 		!strings.HasPrefix(lines[3], "postgres  3        00003_oauth2_assertions.sql  applied  20") ||
 		!strings.HasPrefix(lines[4], "postgres  4        00004_identity.sql           applied  20") ||
-		lines[5] != "the database schema is current" {
+		!strings.HasPrefix(lines[5], "postgres  5        00005_courier.sql            applied  20") ||
+		lines[6] != "the database schema is current" {
 		t.Errorf("status after up:\n%s", out)
 	}
 }
@@ -88,11 +91,22 @@ func TestMigrateUpAndStatus(t *testing.T) {
 func TestMigrateStatusExitStatus(t *testing.T) {
 	dsn := freshTestDatabase(t)
 	env := []string{"WARD_DSN=" + dsn}
+	db, err := migrations.Open(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	states, err := migrations.Status(t.Context(), db, migrations.Postgres)
+	if err != nil {
+		t.Fatal(err)
+	}
+	latest := states[len(states)-1] // this ward's newest migration
+
 	stdout, stderr, code := wardProcess(t, env, "migrate", "status")
-	if want := "ward: the database is behind this ward's migrations: the database schema is at version 0 but this ward needs 4; run `ward migrate up`\n"; code == 0 || stderr != want {
+	if want := fmt.Sprintf("ward: the database is behind this ward's migrations: the database schema is at version 0 but this ward needs %d; run `ward migrate up`\n", latest.Version); code == 0 || stderr != want {
 		t.Errorf("status of a database never migrated: exit %d, stderr %q; want non-zero and %q", code, stderr, want)
 	}
-	if !strings.Contains(stdout, "postgres  4        00004_identity.sql           pending  -\n") {
+	if !regexp.MustCompile(fmt.Sprintf(`\npostgres +%d +%s +pending +-\n`, latest.Version, regexp.QuoteMeta(latest.Name))).MatchString(stdout) {
 		t.Errorf("status of a database never migrated printed:\n%s", stdout)
 	}
 
@@ -104,20 +118,16 @@ func TestMigrateStatusExitStatus(t *testing.T) {
 		t.Errorf("status of a current database: exit %d, stderr %q, stdout:\n%s", code, stderr, stdout)
 	}
 
-	// A newer ward applied migration 5, which this one does not know.
-	db, err := migrations.Open(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.ExecContext(t.Context(), "INSERT INTO ward_migrations (version_id, is_applied) VALUES (5, true)"); err != nil {
+	// A newer ward applied a migration this one does not know.
+	next := latest.Version + 1
+	if _, err := db.ExecContext(t.Context(), "INSERT INTO ward_migrations (version_id, is_applied) VALUES ($1, true)", next); err != nil {
 		t.Fatal(err)
 	}
 	stdout, stderr, code = wardProcess(t, env, "migrate", "status")
-	if want := "ward: the database is ahead of this ward's migrations: the database schema is at version 5 but this ward knows only up to 4: a newer ward migrated it; run that ward instead\n"; code == 0 || stderr != want {
+	if want := fmt.Sprintf("ward: the database is ahead of this ward's migrations: the database schema is at version %d but this ward knows only up to %d: a newer ward migrated it; run that ward instead\n", next, latest.Version); code == 0 || stderr != want {
 		t.Errorf("status of a database ahead: exit %d, stderr %q; want non-zero and %q", code, stderr, want)
 	}
-	if !strings.Contains(stdout, "postgres  5        (unknown to this ward)       applied  20") {
+	if !regexp.MustCompile(fmt.Sprintf(`\npostgres +%d +\(unknown to this ward\) +applied +20`, next)).MatchString(stdout) {
 		t.Errorf("status of a database ahead printed:\n%s", stdout)
 	}
 }
@@ -194,8 +204,8 @@ func TestMigrateUpFromConcurrentProcesses(t *testing.T) {
 				}
 				recorded = append(recorded, fmt.Sprintf("%d×%d", v, n))
 			}
-			if got := strings.Join(recorded, " "); got != "0×1 1×1 2×1 3×1 4×1" {
-				t.Errorf("ward_migrations records version×rows %s, want 0×1 1×1 2×1 3×1 4×1", got)
+			if got := strings.Join(recorded, " "); got != "0×1 1×1 2×1 3×1 4×1 5×1" {
+				t.Errorf("ward_migrations records version×rows %s, want 0×1 1×1 2×1 3×1 4×1 5×1", got)
 			}
 			if err := migrations.Check(t.Context(), db, migrations.Postgres); err != nil {
 				t.Errorf("Check: %v", err)

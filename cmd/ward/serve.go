@@ -170,7 +170,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready chan<- 
 		return err
 	}
 	services.PublicAuth, services.AdminAuth = auth.public, auth.admin
-	ids, err := newIdentity(ctx, cfg, stores.identity, "http://"+listeners[0].Addr().String(), provider, log)
+	ids, err := newIdentity(ctx, cfg, stores.identity, stores.courier, "http://"+listeners[0].Addr().String(), provider, log)
 	if err != nil {
 		for _, l := range listeners {
 			l.Close()
@@ -211,6 +211,10 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready chan<- 
 			}
 			return nil
 		})
+	}
+	if ids != nil && ids.courier != nil {
+		// Delivers the courier's messages; every node runs one, and they share the queue.
+		g.Go(func() error { return ids.courier.Run(gctx) })
 	}
 	if ids != nil {
 		// Keeps the whoami cache in step with sessions revoked and identities changed on other nodes.
@@ -259,6 +263,7 @@ type stores struct {
 	tuples   store.Store
 	oauth2   store.OAuth2Store
 	identity store.IdentityStore
+	courier  store.CourierStore
 	// shared is set when the stores are a database that other nodes share.
 	shared bool
 }
@@ -268,7 +273,7 @@ type stores struct {
 func openStores(ctx context.Context, cfg serveConfig, log *slog.Logger, reg prometheus.Registerer, tracer trace.Tracer, onReload func()) (stores, error) {
 	if cfg.DSN == "" {
 		log.Info("using the embedded store: data lives in this process only")
-		return stores{tuples: memory.New(memory.WithRetention(cfg.Retention)), oauth2: memory.NewOAuth2Store(), identity: memory.NewIdentityStore()}, nil
+		return stores{tuples: memory.New(memory.WithRetention(cfg.Retention)), oauth2: memory.NewOAuth2Store(), identity: memory.NewIdentityStore(), courier: memory.NewCourierStore()}, nil
 	}
 	if err := checkSchema(ctx, cfg.DSN); err != nil {
 		return stores{}, err
@@ -285,14 +290,14 @@ func openStores(ctx context.Context, cfg serveConfig, log *slog.Logger, reg prom
 	}
 	log.Info("using "+dialectName(st), "replicas", len(cfg.ReplicaDSNs), "quorum nodes", len(cfg.QuorumDSNs), "mirror", cfg.Mirror)
 	if !cfg.Mirror {
-		return stores{tuples: st, oauth2: st.OAuth2(), identity: st.Identity(), shared: true}, nil
+		return stores{tuples: st, oauth2: st.OAuth2(), identity: st.Identity(), courier: st.Courier(), shared: true}, nil
 	}
 	m, err := mirror.Open(ctx, st, mirror.WithRetention(cfg.Retention), mirror.WithLogger(log), mirror.WithOnReload(onReload))
 	if err != nil {
 		st.Close()
 		return stores{}, fmt.Errorf("loading the in-memory copy of the database: %w", err)
 	}
-	return stores{tuples: m, oauth2: st.OAuth2(), identity: st.Identity(), shared: true}, nil
+	return stores{tuples: m, oauth2: st.OAuth2(), identity: st.Identity(), courier: st.Courier(), shared: true}, nil
 }
 
 // checkSchema fails unless the database at dsn has the schema this ward needs.
