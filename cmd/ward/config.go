@@ -7,15 +7,9 @@ import (
 	"net/netip"
 	"os"
 	"runtime"
-	"slices"
 	"strings"
 	"time"
 
-	"github.com/knadh/koanf/parsers/yaml"
-	envprovider "github.com/knadh/koanf/providers/env/v2"
-	"github.com/knadh/koanf/providers/file"
-	"github.com/knadh/koanf/providers/posflag"
-	"github.com/knadh/koanf/v2"
 	"github.com/spf13/pflag"
 
 	"github.com/wardhq/ward/api"
@@ -27,10 +21,13 @@ import (
 // serveConfig is the configuration of `ward serve`. Each field can be set in the YAML file given
 // by --config, by a WARD_<KEY> environment variable, or by a --<key> flag (underscores become
 // dashes); later sources win in that order.
+//
+// A field that holds a secret has the tag secret:"value" (shown masked) or secret:"dsn" (a
+// database DSN or URL: its password is masked); `ward config print` shows no secret.
 type serveConfig struct {
-	DSN              string        `koanf:"dsn"`
-	ReplicaDSNs      []string      `koanf:"replica_dsns"`
-	QuorumDSNs       []string      `koanf:"quorum_dsns"`
+	DSN              string        `koanf:"dsn" secret:"dsn"`
+	ReplicaDSNs      []string      `koanf:"replica_dsns" secret:"dsn"`
+	QuorumDSNs       []string      `koanf:"quorum_dsns" secret:"dsn"`
 	Mirror           bool          `koanf:"mirror"`
 	PublicAddr       string        `koanf:"public_addr"`
 	AdminAddr        string        `koanf:"admin_addr"`
@@ -43,14 +40,14 @@ type serveConfig struct {
 	CheckParallelism int           `koanf:"check_parallelism"`
 	Retention        time.Duration `koanf:"retention"`
 	ShutdownTimeout  time.Duration `koanf:"shutdown_timeout"`
-	OTLPTraces       string        `koanf:"otlp_traces_endpoint"`
+	OTLPTraces       string        `koanf:"otlp_traces_endpoint" secret:"dsn"`
 
 	// The OAuth2 and OpenID Connect server.
 	Issuer              string        `koanf:"issuer"`
 	LoginURL            string        `koanf:"login_url"`
 	ConsentURL          string        `koanf:"consent_url"`
 	LogoutURL           string        `koanf:"logout_url"`
-	TokenSecrets        []string      `koanf:"token_secrets"`
+	TokenSecrets        []string      `koanf:"token_secrets" secret:"value"`
 	JWTAccessTokens     bool          `koanf:"jwt_access_tokens"`
 	AccessTokenLifetime time.Duration `koanf:"access_token_lifetime"`
 	RevocationBound     time.Duration `koanf:"revocation_bound"`
@@ -65,13 +62,13 @@ type serveConfig struct {
 	// Bounded work of lookups and Expand, and signed page tokens.
 	MaxLookupCost        int64    `koanf:"max_lookup_cost"`
 	MaxConcurrentLookups int      `koanf:"max_concurrent_lookups"`
-	PageTokenSecrets     []string `koanf:"page_token_secrets"`
+	PageTokenSecrets     []string `koanf:"page_token_secrets" secret:"value"`
 
 	// Authentication of the APIs (issue 11: API keys, tokens, the admin key).
 	APIAuth          string   `koanf:"api_auth"`
-	APIKeys          []string `koanf:"api_keys"`
+	APIKeys          []string `koanf:"api_keys" secret:"value"`
 	APIKeysFile      string   `koanf:"api_keys_file"`
-	AdminAPIKeys     []string `koanf:"admin_api_keys"`
+	AdminAPIKeys     []string `koanf:"admin_api_keys" secret:"value"`
 	AdminAPIKeysFile string   `koanf:"admin_api_keys_file"`
 
 	// OAuth2 secrets and edges (issue 11).
@@ -176,88 +173,6 @@ func addServeFlags(fs *pflag.FlagSet) {
 	fs.StringSlice("trusted-proxies", nil, "CIDR prefixes or addresses of the load balancers and proxies whose X-Forwarded-For names the client address (for the OAuth2 and identity limiters); empty: the peer's address is the client's")
 	addIdentityFlags(fs)
 	addCourierFlags(fs)
-}
-
-// loadServeConfig merges defaults, the config file, the environment and the flags that were set.
-func loadServeConfig(fs *pflag.FlagSet, environ func() []string) (serveConfig, error) {
-	k := koanf.New(".")
-	known, lists := knownKeys()
-	path, _ := fs.GetString("config")
-	if path != "" {
-		if err := k.Load(file.Provider(path), yaml.Parser()); err != nil {
-			return serveConfig{}, fmt.Errorf("reading config file %s: %w", path, err)
-		}
-		for _, key := range k.Keys() {
-			if !slices.Contains(known, key) && !courierOpenKey(key) {
-				return serveConfig{}, fmt.Errorf("config file %s: unknown key %q (known keys: %s)", path, key, strings.Join(known, ", "))
-			}
-		}
-	}
-	// Other WARD_* variables (the CLI's WARD_ENDPOINT, say) are not the server's business.
-	env := envprovider.Provider(".", envprovider.Opt{
-		Prefix:      "WARD_",
-		EnvironFunc: environ,
-		TransformFunc: func(k, v string) (string, any) {
-			key := configKey(strings.ToLower(strings.TrimPrefix(k, "WARD_")))
-			if !slices.Contains(known, key) {
-				return "", nil
-			}
-			if slices.Contains(lists, key) {
-				return key, splitList(v) // comma-separated, as the flag takes them
-			}
-			return key, v
-		},
-	})
-	if err := k.Load(env, nil); err != nil {
-		return serveConfig{}, fmt.Errorf("reading WARD_* environment variables: %w", err)
-	}
-	flags := posflag.ProviderWithFlag(fs, ".", k, func(f *pflag.Flag) (string, any) {
-		key := configKey(f.Name)
-		if !slices.Contains(known, key) {
-			return "", nil // --config, and the CLI's persistent flags
-		}
-		return key, posflag.FlagVal(fs, f)
-	})
-	if err := k.Load(flags, nil); err != nil {
-		return serveConfig{}, fmt.Errorf("reading flags: %w", err)
-	}
-	cfg := defaultServeConfig()
-	if err := k.Unmarshal("", &cfg); err != nil {
-		return serveConfig{}, fmt.Errorf("configuration: %w", err)
-	}
-	if err := resolveTokenSecrets(&cfg); err != nil {
-		return serveConfig{}, err
-	}
-	return cfg, cfg.validate()
-}
-
-// knownKeys returns every configuration key, and those of them that hold lists.
-func knownKeys() (keys, lists []string) {
-	fs := pflag.NewFlagSet("", pflag.ContinueOnError)
-	addServeFlags(fs)
-	fs.VisitAll(func(f *pflag.Flag) {
-		if f.Name == "config" {
-			return
-		}
-		key := configKey(f.Name)
-		keys = append(keys, key)
-		if f.Value.Type() == "stringSlice" {
-			lists = append(lists, key)
-		}
-	})
-	return keys, lists
-}
-
-// splitList splits the value of a list key given as one WARD_* variable at commas, as its flag
-// does; empty items (a trailing comma) are dropped rather than becoming empty values.
-func splitList(v string) []string {
-	var out []string
-	for _, s := range strings.Split(v, ",") {
-		if s = strings.TrimSpace(s); s != "" {
-			out = append(out, s)
-		}
-	}
-	return out
 }
 
 func (c serveConfig) validate() error {

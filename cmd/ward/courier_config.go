@@ -19,7 +19,7 @@ import (
 // courier.templates are mappings, for the YAML file only.
 type courierConfig struct {
 	SMTP struct {
-		ConnectionURI string            `koanf:"connection_uri"`
+		ConnectionURI string            `koanf:"connection_uri" secret:"dsn"`
 		FromAddress   string            `koanf:"from_address"`
 		FromName      string            `koanf:"from_name"`
 		Headers       map[string]string `koanf:"headers"`

@@ -1,7 +1,8 @@
 // Command ward is ward's single binary: the server (`ward serve`) and the command-line client of
 // its API (`ward schema`, `ward tuples`, `ward check`, `ward expand`, `ward lookup`, and for the
 // OAuth2 server `ward clients`, `ward login`, `ward consent`, `ward keys`, and for the identity
-// service `ward identities`, `ward sessions`, and its courier `ward courier watch`).
+// service `ward identities`, `ward sessions`, and its courier `ward courier watch`), besides
+// `ward migrate`, `ward config print` and `ward version`.
 package main
 
 import (
@@ -9,13 +10,11 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
 )
-
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "dev"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -60,13 +59,15 @@ func newRootCommand(stdout, stderr interface{ Write([]byte) (int, error) }, envi
 		newCourierCommand(environ),
 		newChaosCommand(environ),
 		newAPIKeyCommand(),
-		&cobra.Command{
-			Use:   "version",
-			Short: "Print ward's version",
-			Args:  cobra.NoArgs,
-			Run:   func(cmd *cobra.Command, _ []string) { fmt.Fprintln(cmd.OutOrStdout(), "ward", version) },
-		},
+		newConfigCommand(environ),
+		newVersionCommand(),
 	)
+	// --version prints what `ward version` does.
+	bi := readBuildInfo()
+	var text strings.Builder
+	bi.write(&text, false)
+	root.Version = bi.Version
+	root.SetVersionTemplate(text.String())
 	return root
 }
 

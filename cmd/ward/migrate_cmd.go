@@ -83,7 +83,7 @@ func newMigrateCommand(environ func() []string) *cobra.Command {
 
 	cmd.AddCommand(&cobra.Command{
 		Use:   "status",
-		Short: "List the migrations, applied and pending",
+		Short: "List the migrations, applied and pending; exit non-zero unless the schema is current",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			db, d, err := open(cmd.Context())
@@ -110,15 +110,19 @@ func newMigrateCommand(environ func() []string) *cobra.Command {
 			if err := tw.Flush(); err != nil {
 				return err
 			}
+			// A script (a deploy step, a readiness gate) needs the answer in the exit status:
+			// only a current schema exits 0.
 			switch err := migrations.Check(cmd.Context(), db, d); {
 			case err == nil:
 				fmt.Fprintln(cmd.OutOrStdout(), "the database schema is current")
-			case errors.Is(err, migrations.ErrBehind), errors.Is(err, migrations.ErrAhead):
-				fmt.Fprintln(cmd.OutOrStdout(), err)
+				return nil
+			case errors.Is(err, migrations.ErrBehind):
+				return fmt.Errorf("the database is behind this ward's migrations: %w", err)
+			case errors.Is(err, migrations.ErrAhead):
+				return fmt.Errorf("the database is ahead of this ward's migrations: %w", err)
 			default:
 				return err
 			}
-			return nil
 		},
 	})
 	return cmd

@@ -1,12 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
 	"os"
 	"os/exec"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,11 +21,7 @@ import (
 // standard output and error.
 func migrateCLI(t *testing.T, environ []string, args ...string) (string, error) {
 	t.Helper()
-	var out, errOut bytes.Buffer
-	cmd := newRootCommand(&out, &errOut, func() []string { return environ })
-	cmd.SetArgs(append([]string{"migrate"}, args...))
-	err := cmd.ExecuteContext(t.Context())
-	return out.String(), err
+	return wardEnv(t, environ, append([]string{"migrate"}, args...)...)
 }
 
 func TestMigrateNeedsADatabase(t *testing.T) {
@@ -46,24 +42,24 @@ func TestMigrateUpAndStatus(t *testing.T) {
 	env := []string{"WARD_DSN=" + dsn}
 
 	out, err := migrateCLI(t, env, "status")
-	if err != nil {
-		t.Fatalf("status: %v", oneLine(err))
-	}
 	want := "SET       VERSION  NAME                         STATE    APPLIED AT\n" +
 		"postgres  1        00001_tuples.sql             pending  -\n" +
 		"postgres  2        00002_oauth2.sql             pending  -\n" +
 		"postgres  3        00003_oauth2_assertions.sql  pending  -\n" +
 		"postgres  4        00004_identity.sql           pending  -\n" +
-		"the database schema is at version 0 but this ward needs 4; run `ward migrate up`\n"
+		"postgres  5        00005_courier.sql            pending  -\n"
 	if out != want {
 		t.Errorf("status before up:\n%s\nwant:\n%s", out, want)
+	}
+	if wantErr := "the database is behind this ward's migrations: the database schema is at version 0 but this ward needs 5; run `ward migrate up`"; err == nil || err.Error() != wantErr {
+		t.Errorf("status before up: error %v, want %q", err, wantErr)
 	}
 
 	out, err = migrateCLI(t, nil, "up", "--dsn", dsn) // the flag instead of the environment
 	if err != nil {
 		t.Fatalf("up: %v", oneLine(err))
 	}
-	if !strings.HasPrefix(out, "applied postgres/00001_tuples.sql (") || !strings.HasSuffix(out, "up to date (postgres version 4)\n") {
+	if !strings.HasPrefix(out, "applied postgres/00001_tuples.sql (") || !strings.HasSuffix(out, "up to date (postgres version 5)\n") {
 		t.Errorf("first up printed:\n%s", out)
 	}
 
@@ -71,7 +67,7 @@ func TestMigrateUpAndStatus(t *testing.T) {
 	if err != nil {
 		t.Fatalf("second up: %v", oneLine(err))
 	}
-	if out != "already up to date (postgres version 4)\n" {
+	if out != "already up to date (postgres version 5)\n" {
 		t.Errorf("second up printed:\n%s", out)
 	}
 
@@ -80,12 +76,59 @@ func TestMigrateUpAndStatus(t *testing.T) {
 		t.Fatalf("status: %v", oneLine(err))
 	}
 	lines := strings.Split(out, "\n")
-	if len(lines) != 7 || !strings.HasPrefix(lines[1], "postgres  1        00001_tuples.sql             applied  20") ||
+	if len(lines) != 8 || !strings.HasPrefix(lines[1], "postgres  1        00001_tuples.sql             applied  20") ||
 		!strings.HasPrefix(lines[2], "postgres  2        00002_oauth2.sql             applied  20") ||
 		!strings.HasPrefix(lines[3], "postgres  3        00003_oauth2_assertions.sql  applied  20") ||
 		!strings.HasPrefix(lines[4], "postgres  4        00004_identity.sql           applied  20") ||
-		lines[5] != "the database schema is current" {
+		!strings.HasPrefix(lines[5], "postgres  5        00005_courier.sql            applied  20") ||
+		lines[6] != "the database schema is current" {
 		t.Errorf("status after up:\n%s", out)
+	}
+}
+
+// `ward migrate status` exits 0 only when the database has exactly this ward's migrations, and
+// otherwise exits non-zero with a line that says whether the database is behind or ahead.
+func TestMigrateStatusExitStatus(t *testing.T) {
+	dsn := freshTestDatabase(t)
+	env := []string{"WARD_DSN=" + dsn}
+	db, err := migrations.Open(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	states, err := migrations.Status(t.Context(), db, migrations.Postgres)
+	if err != nil {
+		t.Fatal(err)
+	}
+	latest := states[len(states)-1] // this ward's newest migration
+
+	stdout, stderr, code := wardProcess(t, env, "migrate", "status")
+	if want := fmt.Sprintf("ward: the database is behind this ward's migrations: the database schema is at version 0 but this ward needs %d; run `ward migrate up`\n", latest.Version); code == 0 || stderr != want {
+		t.Errorf("status of a database never migrated: exit %d, stderr %q; want non-zero and %q", code, stderr, want)
+	}
+	if !regexp.MustCompile(fmt.Sprintf(`\npostgres +%d +%s +pending +-\n`, latest.Version, regexp.QuoteMeta(latest.Name))).MatchString(stdout) {
+		t.Errorf("status of a database never migrated printed:\n%s", stdout)
+	}
+
+	if _, _, code := wardProcess(t, env, "migrate", "up"); code != 0 {
+		t.Fatalf("migrate up: exit %d", code)
+	}
+	stdout, stderr, code = wardProcess(t, env, "migrate", "status")
+	if code != 0 || stderr != "" || !strings.HasSuffix(stdout, "the database schema is current\n") {
+		t.Errorf("status of a current database: exit %d, stderr %q, stdout:\n%s", code, stderr, stdout)
+	}
+
+	// A newer ward applied a migration this one does not know.
+	next := latest.Version + 1
+	if _, err := db.ExecContext(t.Context(), "INSERT INTO ward_migrations (version_id, is_applied) VALUES ($1, true)", next); err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr, code = wardProcess(t, env, "migrate", "status")
+	if want := fmt.Sprintf("ward: the database is ahead of this ward's migrations: the database schema is at version %d but this ward knows only up to %d: a newer ward migrated it; run that ward instead\n", next, latest.Version); code == 0 || stderr != want {
+		t.Errorf("status of a database ahead: exit %d, stderr %q; want non-zero and %q", code, stderr, want)
+	}
+	if !regexp.MustCompile(fmt.Sprintf(`\npostgres +%d +\(unknown to this ward\) +applied +20`, next)).MatchString(stdout) {
+		t.Errorf("status of a database ahead printed:\n%s", stdout)
 	}
 }
 
@@ -119,7 +162,7 @@ func TestMigrateUpFromConcurrentProcesses(t *testing.T) {
 				wg.Go(func() {
 					ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 					defer cancel()
-					cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestMigrateProcess$")
+					cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestWardProcess$")
 					cmd.Env = append(os.Environ(),
 						"WARD_TEST_PROCESS=migrate up",
 						"WARD_TEST_PROCESS_AT="+strconv.FormatInt(at.UnixNano(), 10),
@@ -161,8 +204,8 @@ func TestMigrateUpFromConcurrentProcesses(t *testing.T) {
 				}
 				recorded = append(recorded, fmt.Sprintf("%d×%d", v, n))
 			}
-			if got := strings.Join(recorded, " "); got != "0×1 1×1 2×1 3×1 4×1" {
-				t.Errorf("ward_migrations records version×rows %s, want 0×1 1×1 2×1 3×1 4×1", got)
+			if got := strings.Join(recorded, " "); got != "0×1 1×1 2×1 3×1 4×1 5×1" {
+				t.Errorf("ward_migrations records version×rows %s, want 0×1 1×1 2×1 3×1 4×1 5×1", got)
 			}
 			if err := migrations.Check(t.Context(), db, migrations.Postgres); err != nil {
 				t.Errorf("Check: %v", err)
@@ -171,12 +214,12 @@ func TestMigrateUpFromConcurrentProcesses(t *testing.T) {
 	}
 }
 
-// TestMigrateProcess is not a test: TestMigrateUpFromConcurrentProcesses runs the test binary as
-// `ward` with WARD_TEST_PROCESS set to the arguments.
-func TestMigrateProcess(t *testing.T) {
+// TestWardProcess is not a test: tests that need a `ward` process of their own (its exit status,
+// all it logs) run the test binary with WARD_TEST_PROCESS set to the arguments, and it runs main.
+func TestWardProcess(t *testing.T) {
 	args := os.Getenv("WARD_TEST_PROCESS")
 	if args == "" {
-		t.Skip("runs only as a child process of TestMigrateUpFromConcurrentProcesses")
+		t.Skip("runs only as a child process of another test")
 	}
 	if at, err := strconv.ParseInt(os.Getenv("WARD_TEST_PROCESS_AT"), 10, 64); err == nil {
 		time.Sleep(time.Until(time.Unix(0, at)))

@@ -121,7 +121,10 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready chan<- 
 		Schemas:       rpc.NewSchemaService(eng, log),
 	}
 	var listeners []net.Listener
-	for i, addr := range []string{cfg.PublicAddr, cfg.AdminAddr} {
+	// The listeners are bound first, for the addresses they get (a port of 0 is chosen now) that
+	// the OAuth2 and identity configuration default to; "listening" is logged only once every
+	// part of the configuration has been checked, so that a fatal problem comes before it.
+	for _, addr := range []string{cfg.PublicAddr, cfg.AdminAddr} {
 		l, err := net.Listen("tcp", addr)
 		if err != nil {
 			for _, l := range listeners {
@@ -130,7 +133,6 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready chan<- 
 			return fmt.Errorf("listening on %s: %w", addr, err)
 		}
 		listeners = append(listeners, l)
-		log.Info("listening", "listener", []string{"public", "admin"}[i], "addr", l.Addr().String())
 	}
 	// The default issuer is the public listener's address as bound (a port of 0 is chosen now).
 	provider, err := newProvider(cfg, stores, "http://"+listeners[0].Addr().String(), log)
@@ -192,6 +194,9 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready chan<- 
 	servers := []*http.Server{
 		newHTTPServer(api.NewPublicHandler(services, obs["public"], limits...), log),
 		newHTTPServer(adminHandler, log),
+	}
+	for i, l := range listeners {
+		log.Info("listening", "listener", []string{"public", "admin"}[i], "addr", l.Addr().String())
 	}
 	if ready != nil {
 		ready <- [2]string{listeners[0].Addr().String(), listeners[1].Addr().String()}
@@ -320,7 +325,7 @@ func newTracer(ctx context.Context, endpoint string) (trace.Tracer, func(), erro
 		return nil, nil, fmt.Errorf("otlp_traces_endpoint: %w", err)
 	}
 	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp),
-		sdktrace.WithResource(resource.NewSchemaless(attribute.String("service.name", "ward"), attribute.String("service.version", version))))
+		sdktrace.WithResource(resource.NewSchemaless(attribute.String("service.name", "ward"), attribute.String("service.version", readBuildInfo().Version))))
 	stop := func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
