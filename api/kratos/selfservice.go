@@ -238,6 +238,32 @@ func (h *Handler) submitSettings(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, res.Flow)
 }
 
+// submitVerification answers POST /self-service/verification?flow=: the flow, 200 whether a
+// code was sent, refused as wrong, or accepted (its state and messages tell which), 400 for a
+// malformed submission; a browser that did not ask for JSON goes to the flow's UI.
+func (h *Handler) submitVerification(w http.ResponseWriter, r *http.Request) {
+	id, req, err := h.submission(w, r)
+	if err != nil {
+		h.flowError(w, r, err)
+		return
+	}
+	res, err := h.flows.SubmitVerification(r.Context(), req, id)
+	if err != nil {
+		h.flowError(w, r, err)
+		return
+	}
+	browser := res.Flow.Type == flow.TypeBrowser
+	if res.Refused {
+		refused(w, r, browser, res.Redirect, res.Flow)
+		return
+	}
+	if browser && !wantsJSON(r) {
+		http.Redirect(w, r, res.Redirect, http.StatusSeeOther)
+		return
+	}
+	writeJSON(w, http.StatusOK, res.Flow)
+}
+
 // createBrowserLogout answers GET /self-service/logout/browser: the logout URL and its token.
 func (h *Handler) createBrowserLogout(w http.ResponseWriter, r *http.Request) {
 	f, err := h.flows.CreateBrowserLogout(r.Context(), h.flowRequest(r, nil))

@@ -31,6 +31,11 @@ type Accounts interface {
 	SetPassword(ctx context.Context, identityID, password string) error
 	// GetIdentity returns the identity with this ID.
 	GetIdentity(ctx context.Context, id string) (*identity.Identity, error)
+	// FindVerifiableAddress returns the identity that has the verifiable address via:value, and
+	// that address; NotFound when none has it.
+	FindVerifiableAddress(ctx context.Context, via, value string) (*identity.Identity, *identity.VerifiableAddress, error)
+	// MarkAddressVerified marks identityID's verifiable address addressID verified.
+	MarkAddressVerified(ctx context.Context, identityID, addressID string) error
 }
 
 var _ Accounts = (*identity.Service)(nil)

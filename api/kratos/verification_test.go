@@ -1,0 +1,488 @@
+package kratos_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"mime"
+	"mime/multipart"
+	"mime/quotedprintable"
+	"net"
+	"net/http"
+	"net/mail"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+	ory "github.com/ory/client-go"
+
+	"github.com/wardhq/ward/identity/courier"
+	"github.com/wardhq/ward/identity/text"
+	"github.com/wardhq/ward/store"
+	"github.com/wardhq/ward/store/memory"
+)
+
+// mailbox is a real SMTP server on loopback (emersion/go-smtp, in the clear, without AUTH) that
+// keeps the messages it receives.
+type mailbox struct {
+	addr string
+	mu   sync.Mutex
+	got  []delivered
+}
+
+// delivered is one message the mailbox received.
+type delivered struct {
+	To, Subject, Body string
+}
+
+func startMailbox(t *testing.T) *mailbox {
+	t.Helper()
+	mb := &mailbox{}
+	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &mailboxSession{mb: mb}, nil }))
+	srv.Domain = "localhost"
+	srv.ReadTimeout, srv.WriteTimeout = 30*time.Second, 30*time.Second
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mb.addr = l.Addr().String()
+	go func() { _ = srv.Serve(l) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	return mb
+}
+
+func (mb *mailbox) messages() []delivered {
+	mb.mu.Lock()
+	defer mb.mu.Unlock()
+	return append([]delivered(nil), mb.got...)
+}
+
+type mailboxSession struct {
+	mb *mailbox
+	to string
+}
+
+func (s *mailboxSession) Mail(string, *smtp.MailOptions) error { return nil }
+func (s *mailboxSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.to = to
+	return nil
+}
+func (s *mailboxSession) Reset()        { s.to = "" }
+func (s *mailboxSession) Logout() error { return nil }
+
+func (s *mailboxSession) Data(r io.Reader) error {
+	m, err := mail.ReadMessage(r)
+	if err != nil {
+		return err
+	}
+	var body strings.Builder
+	if err := textOf(m.Header.Get("Content-Type"), m.Header.Get("Content-Transfer-Encoding"), m.Body, &body); err != nil {
+		return err
+	}
+	subject, err := new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
+	if err != nil {
+		return err
+	}
+	s.mb.mu.Lock()
+	s.mb.got = append(s.mb.got, delivered{To: s.to, Subject: subject, Body: body.String()})
+	s.mb.mu.Unlock()
+	return nil
+}
+
+// textOf appends the decoded text/plain parts of a message body to out.
+func textOf(contentType, encoding string, body io.Reader, out *strings.Builder) error {
+	mt, params, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return err
+	}
+	if strings.HasPrefix(mt, "multipart/") {
+		mr := multipart.NewReader(body, params["boundary"])
+		for {
+			p, err := mr.NextRawPart()
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			if err := textOf(p.Header.Get("Content-Type"), p.Header.Get("Content-Transfer-Encoding"), p, out); err != nil {
+				return err
+			}
+		}
+	}
+	if mt != "text/plain" {
+		return nil
+	}
+	if strings.EqualFold(encoding, "quoted-printable") {
+		body = quotedprintable.NewReader(body)
+	}
+	b, err := io.ReadAll(body)
+	out.Write(b)
+	return err
+}
+
+// findNode returns the form's input or anchor node named name, or nil.
+func findNode(c ory.UiContainer, name string) *ory.UiNode {
+	for i, n := range c.Nodes {
+		if in := n.Attributes.UiNodeInputAttributes; in != nil && in.Name == name {
+			return &c.Nodes[i]
+		}
+		if a := n.Attributes.UiNodeAnchorAttributes; a != nil && a.Id == name {
+			return &c.Nodes[i]
+		}
+	}
+	return nil
+}
+
+// verifyEnv is an env whose verification flow queues its emails in a courier that a worker
+// delivers to a mailbox.
+type verifyEnv struct {
+	*env
+	mb     *mailbox
+	worker *courier.Worker
+}
+
+func newVerifyEnv(t *testing.T, st store.IdentityStore) *verifyEnv {
+	t.Helper()
+	cst := memory.NewCourierStore()
+	c, err := courier.New(cst, courier.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mb := startMailbox(t)
+	conn, err := courier.ParseConnectionURI("smtp://" + mb.addr + "/?disable_starttls=true")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := courier.NewWorker(cst, courier.WorkerConfig{
+		SMTP: conn, FromAddress: "no-reply@ward.example", SendTimeout: 10 * time.Second,
+		Logger: slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &verifyEnv{env: newEnvWith(t, st, envOptions{verifyCourier: c}), mb: mb, worker: w}
+}
+
+// deliver runs the courier until the mailbox holds n messages, and returns the n-th.
+func (v *verifyEnv) deliver(n int) delivered {
+	v.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if _, err := v.worker.RunOnce(context.Background()); err != nil {
+			v.t.Fatalf("the courier: %v", err)
+		}
+		if got := v.mb.messages(); len(got) >= n {
+			return got[n-1]
+		}
+		if time.Now().After(deadline) {
+			v.t.Fatalf("the mailbox holds %d messages, want %d", len(v.mb.messages()), n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+var codeLine = regexp.MustCompile(`(?m)^([0-9]{6})\r?$`)
+
+// codeOf reads the verification code out of an email's body.
+func codeOf(t *testing.T, m delivered) string {
+	t.Helper()
+	c := codeLine.FindStringSubmatch(m.Body)
+	if c == nil {
+		t.Fatalf("no 6-digit code in the email %q", m.Body)
+	}
+	return c[1]
+}
+
+func sendEmailBody(addr string, csrf *string) ory.UpdateVerificationFlowBody {
+	return ory.UpdateVerificationFlowWithCodeMethodAsUpdateVerificationFlowBody(&ory.UpdateVerificationFlowWithCodeMethod{
+		Method: "code", Email: &addr, CsrfToken: csrf,
+	})
+}
+
+func codeBody(code string, csrf *string) ory.UpdateVerificationFlowBody {
+	return ory.UpdateVerificationFlowWithCodeMethodAsUpdateVerificationFlowBody(&ory.UpdateVerificationFlowWithCodeMethod{
+		Method: "code", Code: &code, CsrfToken: csrf,
+	})
+}
+
+func messageIDs(c ory.UiContainer) []int64 {
+	var ids []int64
+	for _, m := range c.Messages {
+		ids = append(ids, m.Id)
+	}
+	return ids
+}
+
+func hasMessage(c ory.UiContainer, id text.ID) bool {
+	for _, m := range c.Messages {
+		if m.Id == int64(id) {
+			return true
+		}
+	}
+	return false
+}
+
+// addressOf returns the identity's verifiable address as the admin API shows it.
+func (v *verifyEnv) addressOf(id string) ory.VerifiableIdentityAddress {
+	v.t.Helper()
+	i, _, err := v.adminClient.IdentityAPI.GetIdentity(v.ctx, id).Execute()
+	if err != nil || len(i.VerifiableAddresses) != 1 {
+		v.t.Fatalf("get identity %s: %+v %v", id, i, err)
+	}
+	return i.VerifiableAddresses[0]
+}
+
+// TestVerificationByCode runs Kratos's verification by code through client-go, over each store:
+// the email with the code arrives over SMTP, the code read from it verifies the address, once.
+func TestVerificationByCode(t *testing.T) {
+	eachStore(t, func(t *testing.T, st store.IdentityStore) {
+		v := newVerifyEnv(t, st)
+		id := v.register(email, password1)
+		if a := v.addressOf(id); a.Verified || a.Status != "pending" {
+			t.Fatalf("a new address is %+v, want unverified and pending", a)
+		}
+		app := v.app()
+		f, _, err := app.FrontendAPI.CreateNativeVerificationFlow(v.ctx).Execute()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.State != "choose_method" || f.Type != "api" || f.Ui.Method != "POST" ||
+			!strings.HasSuffix(f.Ui.Action, "/self-service/verification?flow="+f.Id) {
+			t.Fatalf("new flow %+v", f)
+		}
+		if n := findNode(f.Ui, "email"); n == nil || n.Group != "code" || n.Attributes.UiNodeInputAttributes.Type != "email" {
+			t.Fatalf("the form has no email input in the code group: %s", toJSON(f.Ui))
+		}
+		got, _, err := app.FrontendAPI.GetVerificationFlow(v.ctx).Id(f.Id).Execute()
+		if err != nil || got.Id != f.Id {
+			t.Fatalf("get the flow: %+v %v", got, err)
+		}
+
+		sent, _, err := app.FrontendAPI.UpdateVerificationFlow(v.ctx).Flow(f.Id).UpdateVerificationFlowBody(sendEmailBody("ADA@example.com ", nil)).Execute()
+		if err != nil {
+			t.Fatalf("send the code: %v", err)
+		}
+		if sent.State != "sent_email" || !hasMessage(sent.Ui, text.InfoSelfServiceVerificationEmailWithCodeSent) || findNode(sent.Ui, "code") == nil {
+			t.Fatalf("after the email: state %v, messages %v, ui %s", sent.State, messageIDs(sent.Ui), toJSON(sent.Ui))
+		}
+		m := v.deliver(1)
+		if m.To != email || m.Subject != "Please verify your email address" {
+			t.Fatalf("delivered %+v", m)
+		}
+		code := codeOf(t, m)
+		if !strings.Contains(m.Body, "/self-service/verification?code="+code+"&flow="+f.Id) {
+			t.Errorf("the email has no verification link: %q", m.Body)
+		}
+
+		// A wrong code changes nothing of the identity.
+		wrong := "000000"
+		if code == wrong {
+			wrong = "111111"
+		}
+		bad, _, err := app.FrontendAPI.UpdateVerificationFlow(v.ctx).Flow(f.Id).UpdateVerificationFlowBody(codeBody(wrong, nil)).Execute()
+		if err != nil || bad.State != "sent_email" || !hasMessage(bad.Ui, text.ErrorValidationVerificationCodeInvalidOrAlreadyUsed) {
+			t.Fatalf("a wrong code: %+v %v", bad, err)
+		}
+		if a := v.addressOf(id); a.Verified {
+			t.Fatal("a wrong code verified the address")
+		}
+
+		done, _, err := app.FrontendAPI.UpdateVerificationFlow(v.ctx).Flow(f.Id).UpdateVerificationFlowBody(codeBody(code, nil)).Execute()
+		if err != nil {
+			t.Fatalf("submit the code: %v", err)
+		}
+		if done.State != "passed_challenge" || !hasMessage(done.Ui, text.InfoSelfServiceVerificationSuccessful) || findNode(done.Ui, "continue") == nil {
+			t.Fatalf("after the code: state %v, messages %v, ui %s", done.State, messageIDs(done.Ui), toJSON(done.Ui))
+		}
+		a := v.addressOf(id)
+		if !a.Verified || a.Status != "completed" || a.VerifiedAt == nil || a.VerifiedAt.IsZero() {
+			t.Fatalf("the address after verification: %+v", a)
+		}
+
+		// The code is spent: the flow refuses it, and so does any other flow.
+		_, res, err := app.FrontendAPI.UpdateVerificationFlow(v.ctx).Flow(f.Id).UpdateVerificationFlowBody(codeBody(code, nil)).Execute()
+		wantRefusedWith(t, "the code again", res, err, text.ErrorValidationVerificationRetrySuccess)
+		f2, _, err := app.FrontendAPI.CreateNativeVerificationFlow(v.ctx).Execute()
+		if err != nil {
+			t.Fatal(err)
+		}
+		other, _, err := app.FrontendAPI.UpdateVerificationFlow(v.ctx).Flow(f2.Id).UpdateVerificationFlowBody(codeBody(code, nil)).Execute()
+		if err != nil || other.State != "choose_method" || !hasMessage(other.Ui, text.ErrorValidationVerificationCodeInvalidOrAlreadyUsed) {
+			t.Fatalf("the code in another flow: %+v %v", other, err)
+		}
+	})
+}
+
+// wantRefusedWith checks a 400 answer whose flow carries the message id.
+func wantRefusedWith(t *testing.T, what string, res *http.Response, err error, id text.ID) {
+	t.Helper()
+	var ge *ory.GenericOpenAPIError
+	if err == nil || res == nil || res.StatusCode != http.StatusBadRequest || !errors.As(err, &ge) {
+		t.Fatalf("%s: status %v, error %v; want 400", what, statusOf(res), err)
+	}
+	if !strings.Contains(string(ge.Body()), `"id":`+strconv.Itoa(int(id))+",") {
+		t.Fatalf("%s: body %s lacks message %d", what, ge.Body(), id)
+	}
+}
+
+// TestVerificationAttempts: a flow takes five codes; the sixth is refused even when it is the
+// right one, and the address stays unverified.
+func TestVerificationAttempts(t *testing.T) {
+	v := newVerifyEnv(t, nil)
+	id := v.register(email, password1)
+	app := v.app()
+	f, _, err := app.FrontendAPI.CreateNativeVerificationFlow(v.ctx).Execute()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := app.FrontendAPI.UpdateVerificationFlow(v.ctx).Flow(f.Id).UpdateVerificationFlowBody(sendEmailBody(email, nil)).Execute(); err != nil {
+		t.Fatal(err)
+	}
+	code := codeOf(t, v.deliver(1))
+	wrong := "999999"
+	if code == wrong {
+		wrong = "888888"
+	}
+	for i := range 5 {
+		bad, _, err := app.FrontendAPI.UpdateVerificationFlow(v.ctx).Flow(f.Id).UpdateVerificationFlowBody(codeBody(wrong, nil)).Execute()
+		if err != nil || !hasMessage(bad.Ui, text.ErrorValidationVerificationCodeInvalidOrAlreadyUsed) {
+			t.Fatalf("wrong code %d: %+v %v", i+1, bad, err)
+		}
+	}
+	last, _, err := app.FrontendAPI.UpdateVerificationFlow(v.ctx).Flow(f.Id).UpdateVerificationFlowBody(codeBody(code, nil)).Execute()
+	if err != nil || last.State != "sent_email" || !hasMessage(last.Ui, text.ErrorValidationVerificationCodeInvalidOrAlreadyUsed) {
+		t.Fatalf("the right code after five wrong ones: %+v %v", last, err)
+	}
+	if a := v.addressOf(id); a.Verified || a.Status == "completed" {
+		t.Fatalf("the address after six attempts: %+v", a)
+	}
+}
+
+// TestVerificationUnknownAddress: an address no identity has gets the same answer as a known one,
+// and its owner an email saying someone tried; no code exists to submit.
+func TestVerificationUnknownAddress(t *testing.T) {
+	v := newVerifyEnv(t, nil)
+	v.register(email, password1)
+	app := v.app()
+	answer := func(addr string) *ory.VerificationFlow {
+		f, _, err := app.FrontendAPI.CreateNativeVerificationFlow(v.ctx).Execute()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, res, err := app.FrontendAPI.UpdateVerificationFlow(v.ctx).Flow(f.Id).UpdateVerificationFlowBody(sendEmailBody(addr, nil)).Execute()
+		if err != nil || res.StatusCode != http.StatusOK {
+			t.Fatalf("send to %s: %v %v", addr, statusOf(res), err)
+		}
+		return out
+	}
+	known, unknown := answer(email), answer("nobody@example.com")
+	if known.State != unknown.State || toJSON(messageIDs(known.Ui)) != toJSON(messageIDs(unknown.Ui)) || len(known.Ui.Nodes) != len(unknown.Ui.Nodes) {
+		t.Fatalf("the answers differ: known %s, unknown %s", toJSON(known.Ui), toJSON(unknown.Ui))
+	}
+	v.deliver(2)
+	var invalid *delivered
+	for _, m := range v.mb.messages() {
+		if m.To == "nobody@example.com" {
+			invalid = &m
+		}
+	}
+	if invalid == nil || invalid.Subject != "Someone tried to verify this email address" || codeLine.MatchString(invalid.Body) {
+		t.Fatalf("the unknown address got %+v", invalid)
+	}
+	bad, _, err := app.FrontendAPI.UpdateVerificationFlow(v.ctx).Flow(unknown.Id).UpdateVerificationFlowBody(codeBody("123456", nil)).Execute()
+	if err != nil || !hasMessage(bad.Ui, text.ErrorValidationVerificationCodeInvalidOrAlreadyUsed) {
+		t.Fatalf("a code in the unknown address's flow: %+v %v", bad, err)
+	}
+}
+
+// TestVerificationExpired: past the lifespan a flow's code is refused with Kratos's 410 naming
+// a new flow that carries 4070005, and the address stays unverified.
+func TestVerificationExpired(t *testing.T) {
+	v := newVerifyEnv(t, nil)
+	id := v.register(email, password1)
+	app := v.app()
+	f, _, err := app.FrontendAPI.CreateNativeVerificationFlow(v.ctx).Execute()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := app.FrontendAPI.UpdateVerificationFlow(v.ctx).Flow(f.Id).UpdateVerificationFlowBody(sendEmailBody(email, nil)).Execute(); err != nil {
+		t.Fatal(err)
+	}
+	code := codeOf(t, v.deliver(1))
+	v.advance(time.Hour + time.Second)
+	_, res, err := app.FrontendAPI.UpdateVerificationFlow(v.ctx).Flow(f.Id).UpdateVerificationFlowBody(codeBody(code, nil)).Execute()
+	e := wantError(t, "an expired flow", res, err, http.StatusGone, "self_service_flow_expired")
+	if e.UseFlowID == "" || e.UseFlowID == f.Id {
+		t.Fatalf("use_flow_id %q", e.UseFlowID)
+	}
+	next, _, err := app.FrontendAPI.GetVerificationFlow(v.ctx).Id(e.UseFlowID).Execute()
+	if err != nil || next.State != "choose_method" || !hasMessage(next.Ui, text.ErrorValidationVerificationFlowExpired) {
+		t.Fatalf("the new flow: %+v %v", next, err)
+	}
+	if a := v.addressOf(id); a.Verified {
+		t.Fatal("an expired flow's code verified the address")
+	}
+}
+
+// TestVerificationBadInput: no email, another method, a foreign browser's CSRF token: each is
+// refused and nothing is sent or changed.
+func TestVerificationBadInput(t *testing.T) {
+	v := newVerifyEnv(t, nil)
+	id := v.register(email, password1)
+	app := v.app()
+	f, _, err := app.FrontendAPI.CreateNativeVerificationFlow(v.ctx).Execute()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, res, err := app.FrontendAPI.UpdateVerificationFlow(v.ctx).Flow(f.Id).UpdateVerificationFlowBody(sendEmailBody("", nil)).Execute()
+	wantRefusedWith(t, "no email", res, err, text.ErrorValidationRequired)
+	link := ory.UpdateVerificationFlowWithLinkMethodAsUpdateVerificationFlowBody(&ory.UpdateVerificationFlowWithLinkMethod{Method: "link", Email: email})
+	_, res, err = app.FrontendAPI.UpdateVerificationFlow(v.ctx).Flow(f.Id).UpdateVerificationFlowBody(link).Execute()
+	wantRefusedWith(t, "the link method", res, err, text.ErrorValidationVerificationNoStrategyFound)
+
+	b := v.browser()
+	bf, _, err := b.FrontendAPI.CreateBrowserVerificationFlow(v.ctx).Execute()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bf.Type != "browser" || csrfToken(t, bf.Ui) == "" {
+		t.Fatalf("browser flow %+v", bf)
+	}
+	stranger := v.browser()
+	forged := csrfToken(t, bf.Ui)
+	_, res, err = stranger.FrontendAPI.UpdateVerificationFlow(v.ctx).Flow(bf.Id).UpdateVerificationFlowBody(sendEmailBody(email, &forged)).Execute()
+	wantError(t, "another browser", res, err, http.StatusForbidden, "security_csrf_violation")
+	_, res, err = b.FrontendAPI.UpdateVerificationFlow(v.ctx).Flow(bf.Id).UpdateVerificationFlowBody(sendEmailBody(email, nil)).Execute()
+	wantError(t, "no CSRF token", res, err, http.StatusForbidden, "security_csrf_violation")
+
+	if n, err := v.worker.RunOnce(v.ctx); err != nil || n != 0 || len(v.mb.messages()) != 0 {
+		t.Fatalf("bad input sent %d messages (%v)", n, err)
+	}
+	if a := v.addressOf(id); a.Verified {
+		t.Fatal("bad input verified the address")
+	}
+	// The browser's own token sends the code; its flow completes with the code.
+	tok := csrfToken(t, bf.Ui)
+	sent, _, err := b.FrontendAPI.UpdateVerificationFlow(v.ctx).Flow(bf.Id).UpdateVerificationFlowBody(sendEmailBody(email, &tok)).Execute()
+	if err != nil || sent.State != "sent_email" {
+		t.Fatalf("the browser's submission: %+v %v", sent, err)
+	}
+	code := codeOf(t, v.deliver(1))
+	done, _, err := b.FrontendAPI.UpdateVerificationFlow(v.ctx).Flow(bf.Id).UpdateVerificationFlowBody(codeBody(code, &tok)).Execute()
+	if err != nil || done.State != "passed_challenge" || !v.addressOf(id).Verified {
+		t.Fatalf("the browser's code: %+v %v", done, err)
+	}
+}
+
+// TestVerificationDisabled: without selfservice.flows.verification.enabled the routes answer 400.
+func TestVerificationDisabled(t *testing.T) {
+	e := newEnv(t, nil)
+	_, res, err := e.app().FrontendAPI.CreateNativeVerificationFlow(e.ctx).Execute()
+	wantError(t, "disabled", res, err, http.StatusBadRequest, "")
+}
