@@ -34,6 +34,7 @@ func (h *Handler) routePublic() {
 	m.HandleFunc("GET "+flow.RouteVerificationInitAPI, initFlow(h, flow.TypeAPI, h.flows.InitVerification))
 	m.HandleFunc("GET "+flow.RouteVerificationGet, getFlow(h, h.flows.GetVerification))
 	m.HandleFunc("POST "+flow.RouteVerificationSubmit, h.submitVerification)
+	m.HandleFunc("GET "+flow.RouteVerificationSubmit, h.openVerificationLink)
 
 	m.HandleFunc("GET "+flow.RouteLogoutBrowser, h.createBrowserLogout)
 	m.HandleFunc("GET "+flow.RouteLogoutSubmit, h.completeBrowserLogout)

@@ -486,3 +486,62 @@ func TestVerificationDisabled(t *testing.T) {
 	_, res, err := e.app().FrontendAPI.CreateNativeVerificationFlow(e.ctx).Execute()
 	wantError(t, "disabled", res, err, http.StatusBadRequest, "")
 }
+
+var linkLine = regexp.MustCompile(`https?://[^\s"<>]+/self-service/verification\?[^\s"<>]+`)
+
+// TestVerificationLink: the email's link, opened in a browser, sends it to the flow's UI with the
+// code filled in and its CSRF token bound to that browser; opening it verifies nothing, the
+// form's POST does.
+func TestVerificationLink(t *testing.T) {
+	v := newVerifyEnv(t, nil)
+	id := v.register(email, password1)
+	b := v.browser()
+	f, _, err := b.FrontendAPI.CreateBrowserVerificationFlow(v.ctx).Execute()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := csrfToken(t, f.Ui)
+	if _, _, err := b.FrontendAPI.UpdateVerificationFlow(v.ctx).Flow(f.Id).UpdateVerificationFlowBody(sendEmailBody(email, &tok)).Execute(); err != nil {
+		t.Fatal(err)
+	}
+	m := v.deliver(1)
+	code, link := codeOf(t, m), linkLine.FindString(m.Body)
+	if link == "" {
+		t.Fatalf("no link in %q", m.Body)
+	}
+	// Another browser opens the link (the email was read elsewhere).
+	other := v.browser()
+	res, err := other.GetConfig().HTTPClient.Get(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther || !strings.Contains(res.Header.Get("Location"), "flow="+f.Id) {
+		t.Fatalf("the link: %d to %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	if v.addressOf(id).Verified {
+		t.Fatal("opening the link verified the address")
+	}
+	shown, _, err := other.FrontendAPI.GetVerificationFlow(v.ctx).Id(f.Id).Execute()
+	if err != nil {
+		t.Fatalf("the UI's read of the flow: %v", err)
+	}
+	n := findNode(shown.Ui, "code")
+	if n == nil || n.Attributes.UiNodeInputAttributes.Value != code {
+		t.Fatalf("the code node after the link: %s", toJSON(shown.Ui))
+	}
+	tok = csrfToken(t, shown.Ui)
+	done, _, err := other.FrontendAPI.UpdateVerificationFlow(v.ctx).Flow(f.Id).UpdateVerificationFlowBody(codeBody(code, &tok)).Execute()
+	if err != nil || done.State != "passed_challenge" || !v.addressOf(id).Verified {
+		t.Fatalf("the form's POST: %+v %v", done, err)
+	}
+	// A link to a flow that does not exist goes to the error UI.
+	res, err = other.GetConfig().HTTPClient.Get(v.publicURL + "/self-service/verification?flow=00000000-0000-4000-8000-000000000000&code=123456")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther || !strings.Contains(res.Header.Get("Location"), "id=") {
+		t.Fatalf("a dead link: %d to %q", res.StatusCode, res.Header.Get("Location"))
+	}
+}
