@@ -190,7 +190,7 @@ func (v *verifyEnv) deliver(n int) delivered {
 var codeLine = regexp.MustCompile(`(?m)^([0-9]{6})\r?$`)
 
 // codeOf reads the verification code out of an email's body.
-func codeOf(t *testing.T, m delivered) string {
+func codeOf(t testing.TB, m delivered) string {
 	t.Helper()
 	c := codeLine.FindStringSubmatch(m.Body)
 	if c == nil {
@@ -331,20 +331,27 @@ func wantRefusedWith(t *testing.T, what string, res *http.Response, err error, i
 	}
 }
 
+// codeSent starts an API verification flow, has it send a code to email, and returns the flow
+// and the code the mailbox received.
+func (v *verifyEnv) codeSent(app *ory.APIClient) (*ory.VerificationFlow, string) {
+	v.t.Helper()
+	f, _, err := app.FrontendAPI.CreateNativeVerificationFlow(v.ctx).Execute()
+	if err != nil {
+		v.t.Fatal(err)
+	}
+	if _, _, err := app.FrontendAPI.UpdateVerificationFlow(v.ctx).Flow(f.Id).UpdateVerificationFlowBody(sendEmailBody(email, nil)).Execute(); err != nil {
+		v.t.Fatal(err)
+	}
+	return f, codeOf(v.t, v.deliver(len(v.mb.messages())+1))
+}
+
 // TestVerificationAttempts: a flow takes five codes; the sixth is refused even when it is the
 // right one, and the address stays unverified.
 func TestVerificationAttempts(t *testing.T) {
 	v := newVerifyEnv(t, nil)
 	id := v.register(email, password1)
 	app := v.app()
-	f, _, err := app.FrontendAPI.CreateNativeVerificationFlow(v.ctx).Execute()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := app.FrontendAPI.UpdateVerificationFlow(v.ctx).Flow(f.Id).UpdateVerificationFlowBody(sendEmailBody(email, nil)).Execute(); err != nil {
-		t.Fatal(err)
-	}
-	code := codeOf(t, v.deliver(1))
+	f, code := v.codeSent(app)
 	wrong := "999999"
 	if code == wrong {
 		wrong = "888888"
@@ -407,14 +414,7 @@ func TestVerificationExpired(t *testing.T) {
 	v := newVerifyEnv(t, nil)
 	id := v.register(email, password1)
 	app := v.app()
-	f, _, err := app.FrontendAPI.CreateNativeVerificationFlow(v.ctx).Execute()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := app.FrontendAPI.UpdateVerificationFlow(v.ctx).Flow(f.Id).UpdateVerificationFlowBody(sendEmailBody(email, nil)).Execute(); err != nil {
-		t.Fatal(err)
-	}
-	code := codeOf(t, v.deliver(1))
+	f, code := v.codeSent(app)
 	v.advance(time.Hour + time.Second)
 	_, res, err := app.FrontendAPI.UpdateVerificationFlow(v.ctx).Flow(f.Id).UpdateVerificationFlowBody(codeBody(code, nil)).Execute()
 	e := wantError(t, "an expired flow", res, err, http.StatusGone, "self_service_flow_expired")

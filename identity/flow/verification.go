@@ -153,11 +153,8 @@ func (s *Service) GetVerification(ctx context.Context, r *Request, id string) (*
 		return nil, err
 	}
 	f := st.rec.Flow
-	if err := checkBrowserOwns(r, f.Type, st.rec.CSRFToken); err != nil {
+	if err := s.checkShown(r, f.Type, st.rec.CSRFToken, f.ExpiresAt, st.kind, f.ReturnTo); err != nil {
 		return nil, err
-	}
-	if f.ExpiresAt.Before(s.cfg.now()) {
-		return nil, s.expiredOnGet("verification", RouteVerificationInitBrowser, RouteVerificationInitAPI, f.Type, f.ReturnTo)
 	}
 	return f, nil
 }
