@@ -3,6 +3,7 @@ package flow
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -255,52 +256,55 @@ func (s *Service) sendCode(ctx context.Context, st *stored[*VerificationFlow], e
 	return &VerificationResult{Flow: f, Redirect: redirect}, nil
 }
 
-// useCode checks a submitted code. Each submission counts against the flow's attempts, and is
-// saved before the code is compared: concurrent guesses race on the flow's version, and only one
-// of them is compared. A wrong code keeps the flow in sent_email with 4070006, as a spent one
-// does; the right one verifies the address and is spent.
+// useCode checks a submitted code. Each submission counts against the flow's attempts, in the
+// same write that records its outcome, which must find the flow at the version it was read at:
+// of guesses submitted at once, only those whose write lands have any effect, and every one of
+// them is counted (the others are 409 whether they were right or wrong). A wrong code keeps the
+// flow in sent_email with 4070006, as a spent one does. The right one is spent and the flow
+// passed by that one write, before the address is marked verified, so that a code verifies at
+// most once.
 func (s *Service) useCode(ctx context.Context, st *stored[*VerificationFlow], submitted string, now time.Time, redirect string) (*VerificationResult, error) {
 	f := st.rec.Flow
 	st.rec.CodeAttempts++
+	cs := st.rec.Code
+	ok := st.rec.CodeAttempts <= maxCodeAttempts && cs != nil && cs.MAC != "" && s.codeMatches(f.ID, strings.TrimSpace(submitted), cs.MAC)
+	sent := f.UI
+	if ok {
+		target, err := s.successTarget(f.ReturnTo, s.cfg.verification.afterReturn)
+		if err != nil {
+			return nil, err
+		}
+		st.rec.Code = nil
+		f.State = StatePassedChallenge
+		f.UI = &ui.Container{Action: target, Method: http.MethodGet, Nodes: ui.Nodes{}}
+		f.UI.AddMessage(text.VerificationSuccessful())
+		f.UI.Nodes.Append(ui.NewAnchor(nodeCont, target, text.LabelContinue(), ui.GroupCode).WithLabel(text.LabelContinue()))
+	} else {
+		f.UI.ResetMessages()
+		f.UI.AddMessage(text.VerificationCodeInvalidOrAlreadyUsed())
+	}
 	if err := st.save(ctx, s.st, now); err != nil {
 		return nil, err
 	}
-	cs := st.rec.Code
-	ok := st.rec.CodeAttempts <= maxCodeAttempts && cs != nil && cs.MAC != "" && s.codeMatches(f.ID, strings.TrimSpace(submitted), cs.MAC)
+	res := &VerificationResult{Flow: f, Redirect: redirect}
 	if !ok {
-		f.UI.ResetMessages()
-		f.UI.AddMessage(text.VerificationCodeInvalidOrAlreadyUsed())
-		if err := st.save(ctx, s.st, now); err != nil {
-			return nil, err
-		}
-		return &VerificationResult{Flow: f, Redirect: redirect}, nil
+		return res, nil
 	}
 	if err := s.accounts.MarkAddressVerified(ctx, cs.IdentityID, cs.AddressID); err != nil {
+		// The flow goes back to waiting for a code, its code spent: a new one must be sent.
+		f.State, f.UI = StateSentEmail, sent
+		f.UI.ResetMessages()
+		f.UI.AddMessage(text.VerificationCodeInvalidOrAlreadyUsed())
+		if serr := st.save(ctx, s.st, now); serr != nil {
+			return nil, fmt.Errorf("%w (and the flow could not be reset: %v)", err, serr)
+		}
 		if fault.CodeOf(err) != fault.NotFound {
 			return nil, err
 		}
-		// The identity or address went away since the code was sent: the code is void.
-		st.rec.Code = nil
-		f.UI.ResetMessages()
-		f.UI.AddMessage(text.VerificationCodeInvalidOrAlreadyUsed())
-		if err := st.save(ctx, s.st, now); err != nil {
-			return nil, err
-		}
-		return &VerificationResult{Flow: f, Redirect: redirect}, nil
+		// The identity or address went away since the code was sent: the code was void.
+		return res, nil
 	}
-	target, err := s.successTarget(f.ReturnTo, s.cfg.verification.afterReturn)
-	if err != nil {
-		return nil, err
-	}
-	st.rec.Code = nil
-	f.State = StatePassedChallenge
-	f.UI = &ui.Container{Action: target, Method: http.MethodGet, Nodes: ui.Nodes{}}
-	f.UI.AddMessage(text.VerificationSuccessful())
-	f.UI.Nodes.Append(ui.NewAnchor(nodeCont, target, text.LabelContinue(), ui.GroupCode).WithLabel(text.LabelContinue()))
-	if err := st.save(ctx, s.st, now); err != nil {
-		return nil, err
-	}
-	return &VerificationResult{Flow: f, Redirect: redirect}, nil
+	return res, nil
 }
 
 // OpenVerificationLink answers the link of a verification email, GET
