@@ -551,83 +551,87 @@ func TestVerificationLink(t *testing.T) {
 // 409 (and then had no effect): the stored attempts equal the 200 answers, and past five the
 // right code is refused.
 func TestVerificationConcurrentGuesses(t *testing.T) {
-	v := newVerifyEnv(t, nil)
-	v.register(email, password1)
-	app := v.app()
-	f, code := v.codeSent(app)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	statuses := map[int]int{}
-	for i := range 30 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			guess := strconv.Itoa(100000 + i)
-			if guess == code {
-				guess = "999999"
-			}
-			_, res, _ := app.FrontendAPI.UpdateVerificationFlow(v.ctx).Flow(f.Id).UpdateVerificationFlowBody(codeBody(guess, nil)).Execute()
-			mu.Lock()
-			statuses[res.StatusCode]++
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
-	if statuses[http.StatusOK]+statuses[http.StatusConflict] != 30 || statuses[http.StatusOK] == 0 {
-		t.Fatalf("answers %v, want only 200 and 409", statuses)
-	}
-	rec, err := v.st.GetSelfServiceFlow(v.ctx, store.VerificationFlow, f.Id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stored struct {
-		Attempts int `json:"code_attempts"`
-	}
-	if err := json.Unmarshal(rec.Data, &stored); err != nil {
-		t.Fatal(err)
-	}
-	if stored.Attempts != statuses[http.StatusOK] {
-		t.Fatalf("stored attempts %d, answers %v", stored.Attempts, statuses)
-	}
-	if stored.Attempts >= 5 {
-		last, _, err := app.FrontendAPI.UpdateVerificationFlow(v.ctx).Flow(f.Id).UpdateVerificationFlowBody(codeBody(code, nil)).Execute()
-		if err != nil || last.State == "passed_challenge" {
-			t.Fatalf("the right code after %d counted guesses: %+v %v", stored.Attempts, last, err)
+	eachStore(t, func(t *testing.T, st store.IdentityStore) {
+		v := newVerifyEnv(t, st)
+		v.register(email, password1)
+		app := v.app()
+		f, code := v.codeSent(app)
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		statuses := map[int]int{}
+		for i := range 30 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				guess := strconv.Itoa(100000 + i)
+				if guess == code {
+					guess = "999999"
+				}
+				_, res, _ := app.FrontendAPI.UpdateVerificationFlow(v.ctx).Flow(f.Id).UpdateVerificationFlowBody(codeBody(guess, nil)).Execute()
+				mu.Lock()
+				statuses[res.StatusCode]++
+				mu.Unlock()
+			}()
 		}
-	}
+		wg.Wait()
+		if statuses[http.StatusOK]+statuses[http.StatusConflict] != 30 || statuses[http.StatusOK] == 0 {
+			t.Fatalf("answers %v, want only 200 and 409", statuses)
+		}
+		rec, err := v.st.GetSelfServiceFlow(v.ctx, store.VerificationFlow, f.Id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var stored struct {
+			Attempts int `json:"code_attempts"`
+		}
+		if err := json.Unmarshal(rec.Data, &stored); err != nil {
+			t.Fatal(err)
+		}
+		if stored.Attempts != statuses[http.StatusOK] {
+			t.Fatalf("stored attempts %d, answers %v", stored.Attempts, statuses)
+		}
+		if stored.Attempts >= 5 {
+			last, _, err := app.FrontendAPI.UpdateVerificationFlow(v.ctx).Flow(f.Id).UpdateVerificationFlowBody(codeBody(code, nil)).Execute()
+			if err != nil || last.State == "passed_challenge" {
+				t.Fatalf("the right code after %d counted guesses: %+v %v", stored.Attempts, last, err)
+			}
+		}
+	})
 }
 
 // TestVerificationCodeRace: the right code submitted ten times at once passes the flow once; the
 // others are 409, or come after and find it spent or the flow passed.
 func TestVerificationCodeRace(t *testing.T) {
-	v := newVerifyEnv(t, nil)
-	id := v.register(email, password1)
-	app := v.app()
-	f, code := v.codeSent(app)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	passed, other := 0, map[int]int{}
-	for range 10 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			out, res, _ := app.FrontendAPI.UpdateVerificationFlow(v.ctx).Flow(f.Id).UpdateVerificationFlowBody(codeBody(code, nil)).Execute()
-			mu.Lock()
-			defer mu.Unlock()
-			if res.StatusCode == http.StatusOK && out.State == "passed_challenge" {
-				passed++
-				return
-			}
-			other[res.StatusCode]++
-		}()
-	}
-	wg.Wait()
-	if passed != 1 || other[http.StatusOK]+other[http.StatusConflict]+other[http.StatusBadRequest] != 9 {
-		t.Fatalf("%d passed, others %v; want one pass", passed, other)
-	}
-	if !v.addressOf(id).Verified {
-		t.Fatal("the address is not verified")
-	}
+	eachStore(t, func(t *testing.T, st store.IdentityStore) {
+		v := newVerifyEnv(t, st)
+		id := v.register(email, password1)
+		app := v.app()
+		f, code := v.codeSent(app)
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		passed, other := 0, map[int]int{}
+		for range 10 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				out, res, _ := app.FrontendAPI.UpdateVerificationFlow(v.ctx).Flow(f.Id).UpdateVerificationFlowBody(codeBody(code, nil)).Execute()
+				mu.Lock()
+				defer mu.Unlock()
+				if res.StatusCode == http.StatusOK && out.State == "passed_challenge" {
+					passed++
+					return
+				}
+				other[res.StatusCode]++
+			}()
+		}
+		wg.Wait()
+		if passed != 1 || other[http.StatusOK]+other[http.StatusConflict]+other[http.StatusBadRequest] != 9 {
+			t.Fatalf("%d passed, others %v; want one pass", passed, other)
+		}
+		if !v.addressOf(id).Verified {
+			t.Fatal("the address is not verified")
+		}
+	})
 }
 
 // TestVerificationIdentityDeleted: a code whose identity was deleted after it was sent verifies
