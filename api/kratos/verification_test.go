@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/mail"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -649,5 +650,57 @@ func TestVerificationIdentityDeleted(t *testing.T) {
 		if err != nil || out.State != "sent_email" || !hasMessage(out.Ui, text.ErrorValidationVerificationCodeInvalidOrAlreadyUsed) {
 			t.Fatalf("the code of a deleted identity: %+v %v", out, err)
 		}
+	}
+}
+
+// TestVerificationResend: the resend button (email again) sends a new code and voids the one
+// before; a browser's form POST goes to the flow's UI.
+func TestVerificationResend(t *testing.T) {
+	v := newVerifyEnv(t, nil)
+	id := v.register(email, password1)
+	app := v.app()
+	f, first := v.codeSent(app)
+	again, _, err := app.FrontendAPI.UpdateVerificationFlow(v.ctx).Flow(f.Id).UpdateVerificationFlowBody(sendEmailBody(email, nil)).Execute()
+	if err != nil || again.State != "sent_email" {
+		t.Fatalf("resend: %+v %v", again, err)
+	}
+	if n := findNode(again.Ui, "email"); n == nil || n.Attributes.UiNodeInputAttributes.Type != "submit" || n.Attributes.UiNodeInputAttributes.Value != email {
+		t.Fatalf("the resend button: %s", toJSON(again.Ui))
+	}
+	second := codeOf(t, v.deliver(2))
+	if first != second {
+		old, _, err := app.FrontendAPI.UpdateVerificationFlow(v.ctx).Flow(f.Id).UpdateVerificationFlowBody(codeBody(first, nil)).Execute()
+		if err != nil || old.State != "sent_email" || !hasMessage(old.Ui, text.ErrorValidationVerificationCodeInvalidOrAlreadyUsed) {
+			t.Fatalf("the first code after a resend: %+v %v", old, err)
+		}
+	}
+
+	// A browser's form POST, without asking for JSON, goes to the UI.
+	b := v.browser()
+	bf, _, err := b.FrontendAPI.CreateBrowserVerificationFlow(v.ctx).Execute()
+	if err != nil {
+		t.Fatal(err)
+	}
+	form := url.Values{"method": {"code"}, "email": {email}, "csrf_token": {csrfToken(t, bf.Ui)}}.Encode()
+	req, err := http.NewRequest(http.MethodPost, v.publicURL+"/self-service/verification?flow="+bf.Id, strings.NewReader(form))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	res, err := b.GetConfig().HTTPClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "https://www.ory.sh/kratos/docs/fallback/verification?flow="+bf.Id) {
+		t.Fatalf("the form POST: %d to %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	third := codeOf(t, v.deliver(3))
+	done, _, err := app.FrontendAPI.UpdateVerificationFlow(v.ctx).Flow(f.Id).UpdateVerificationFlowBody(codeBody(second, nil)).Execute()
+	if err != nil || done.State != "passed_challenge" || !v.addressOf(id).Verified {
+		t.Fatalf("the second code: %+v %v", done, err)
+	}
+	if third == "" {
+		t.Fatal("the browser's flow sent no code")
 	}
 }
