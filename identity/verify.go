@@ -2,6 +2,7 @@ package identity
 
 import (
 	"context"
+	"slices"
 
 	"github.com/google/uuid"
 )
@@ -35,4 +36,41 @@ func (s *Service) MarkAddressVerified(ctx context.Context, identityID, addressID
 	}
 	s.forgetIdentity(identityID)
 	return nil
+}
+
+// MarkAddressSent records that a verification code went to identityID's verifiable address
+// addressID: its status goes from pending to sent, as Kratos's does. An address in another status
+// is left alone (a verified one stays completed). NotFound when there is no such identity or
+// address.
+func (s *Service) MarkAddressSent(ctx context.Context, identityID, addressID string) error {
+	pending := func(i *Identity) (int, error) {
+		k := slices.IndexFunc(i.VerifiableAddresses, func(a VerifiableAddress) bool { return a.ID == addressID })
+		if k < 0 {
+			return 0, notFoundIdentity()
+		}
+		if i.VerifiableAddresses[k].Status != AddressPending {
+			return -1, nil
+		}
+		return k, nil
+	}
+	// Most addresses are past pending when a code is sent again: read before writing.
+	cur, err := s.GetIdentity(ctx, identityID)
+	if err != nil {
+		return err
+	}
+	if k, err := pending(cur); err != nil || k < 0 {
+		return err
+	}
+	_, err = s.modify(ctx, identityID, func(prior *Identity) (*Identity, error) {
+		k, err := pending(prior)
+		if err != nil {
+			return nil, err
+		}
+		if k >= 0 {
+			a := &prior.VerifiableAddresses[k]
+			a.Status, a.UpdatedAt = AddressSent, s.clock()
+		}
+		return prior, nil
+	})
+	return err
 }

@@ -273,6 +273,9 @@ func TestVerificationByCode(t *testing.T) {
 		if sent.State != "sent_email" || !hasMessage(sent.Ui, text.InfoSelfServiceVerificationEmailWithCodeSent) || findNode(sent.Ui, "code") == nil {
 			t.Fatalf("after the email: state %v, messages %v, ui %s", sent.State, messageIDs(sent.Ui), toJSON(sent.Ui))
 		}
+		if a := v.addressOf(id); a.Verified || a.Status != "sent" {
+			t.Fatalf("the address after the code was sent: %+v, want unverified and sent", a)
+		}
 		m := v.deliver(1)
 		if m.To != email || m.Subject != "Please verify your email address" {
 			t.Fatalf("delivered %+v", m)
@@ -317,6 +320,13 @@ func TestVerificationByCode(t *testing.T) {
 		other, _, err := app.FrontendAPI.UpdateVerificationFlow(v.ctx).Flow(f2.Id).UpdateVerificationFlowBody(codeBody(code, nil)).Execute()
 		if err != nil || other.State != "choose_method" || !hasMessage(other.Ui, text.ErrorValidationVerificationCodeInvalidOrAlreadyUsed) {
 			t.Fatalf("the code in another flow: %+v %v", other, err)
+		}
+		// A code sent to a verified address leaves it completed.
+		if _, _, err := app.FrontendAPI.UpdateVerificationFlow(v.ctx).Flow(f2.Id).UpdateVerificationFlowBody(sendEmailBody(email, nil)).Execute(); err != nil {
+			t.Fatal(err)
+		}
+		if a := v.addressOf(id); !a.Verified || a.Status != "completed" {
+			t.Fatalf("a verified address after another code: %+v", a)
 		}
 	})
 }

@@ -253,6 +253,11 @@ func (s *Service) sendCode(ctx context.Context, st *stored[*VerificationFlow], e
 	if _, err := s.cfg.courier.Enqueue(ctx, template, email, data); err != nil {
 		return nil, err
 	}
+	if known {
+		if err := s.accounts.MarkAddressSent(ctx, who.ID, addr.ID); err != nil && fault.CodeOf(err) != fault.NotFound {
+			return nil, err
+		}
+	}
 	return &VerificationResult{Flow: f, Redirect: redirect}, nil
 }
 
