@@ -454,6 +454,10 @@ func TestVerificationBadInput(t *testing.T) {
 	}
 	_, res, err := app.FrontendAPI.UpdateVerificationFlow(v.ctx).Flow(f.Id).UpdateVerificationFlowBody(sendEmailBody("", nil)).Execute()
 	wantRefusedWith(t, "no email", res, err, text.ErrorValidationRequired)
+	for _, bad := range []string{"not-an-email", "Ada <ada@example.com>", "a@b@c"} {
+		_, res, err = app.FrontendAPI.UpdateVerificationFlow(v.ctx).Flow(f.Id).UpdateVerificationFlowBody(sendEmailBody(bad, nil)).Execute()
+		wantRefusedWith(t, bad, res, err, text.ErrorValidationGeneric)
+	}
 	link := ory.UpdateVerificationFlowWithLinkMethodAsUpdateVerificationFlowBody(&ory.UpdateVerificationFlowWithLinkMethod{Method: "link", Email: email})
 	_, res, err = app.FrontendAPI.UpdateVerificationFlow(v.ctx).Flow(f.Id).UpdateVerificationFlowBody(link).Execute()
 	wantRefusedWith(t, "the link method", res, err, text.ErrorValidationVerificationNoStrategyFound)

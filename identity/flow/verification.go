@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/mail"
 	"net/url"
 	"strings"
 	"time"
@@ -212,6 +213,13 @@ func (s *Service) SubmitVerification(ctx context.Context, r *Request, id string)
 			f.UI.Nodes.Append(emailNode(nil))
 		}
 		return refuse(text.Required(nodeEmail), nodeEmail)
+	}
+	if addr, err := mail.ParseAddress(email); err != nil || addr.Name != "" || addr.Address != email {
+		// The courier takes only a bare address; Kratos's schema says format: email.
+		if f.State == StateChooseMethod {
+			s.chooseMethodForm(f, st.rec.CSRFToken, sub.Email)
+		}
+		return refuse(text.ValidationGeneric(fmt.Sprintf("%q is not valid %q", sub.Email, "email")), nodeEmail)
 	}
 	return s.sendCode(ctx, st, email, now, redirect)
 }
