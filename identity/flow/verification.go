@@ -261,7 +261,9 @@ func (s *Service) sendCode(ctx context.Context, st *stored[*VerificationFlow], e
 	if _, err := s.cfg.courier.Enqueue(ctx, template, email, data); err != nil {
 		return nil, err
 	}
-	if known {
+	// Only a pending address is written to: the answer for a known address costs no more store
+	// work than for an unknown one once its first code went out.
+	if known && addr.Status == identity.AddressPending {
 		if err := s.accounts.MarkAddressSent(ctx, who.ID, addr.ID); err != nil && fault.CodeOf(err) != fault.NotFound {
 			return nil, err
 		}
