@@ -307,6 +307,10 @@ func TestVerificationByCode(t *testing.T) {
 		if done.State != "passed_challenge" || !hasMessage(done.Ui, text.InfoSelfServiceVerificationSuccessful) || findNode(done.Ui, "continue") == nil {
 			t.Fatalf("after the code: state %v, messages %v, ui %s", done.State, messageIDs(done.Ui), toJSON(done.Ui))
 		}
+		if cont := findNode(done.Ui, "continue"); done.Ui.Method != "GET" || done.Ui.Action != v.publicURL+"/" ||
+			cont.Attributes.UiNodeAnchorAttributes.Href != v.publicURL+"/" {
+			t.Errorf("the continue link of a flow without return_to: %s", toJSON(done.Ui))
+		}
 		a := v.addressOf(id)
 		if !a.Verified || a.Status != "completed" || a.VerifiedAt == nil || a.VerifiedAt.IsZero() {
 			t.Fatalf("the address after verification: %+v", a)
@@ -754,4 +758,25 @@ func TestVerificationEnumeration(t *testing.T) {
 		slices.Sort(unknown)
 		t.Logf("median POST with an email: known address %v, unknown %v", known[len(known)/2], unknown[len(unknown)/2])
 	})
+}
+
+// TestVerificationReturnTo: a flow's allowed return_to is its continue link once verified; one
+// outside the allowed URLs is refused when the flow starts.
+func TestVerificationReturnTo(t *testing.T) {
+	v := newVerifyEnv(t, nil)
+	v.register(email, password1)
+	app := v.app()
+	_, res, err := app.FrontendAPI.CreateNativeVerificationFlow(v.ctx).ReturnTo("https://evil.example/").Execute()
+	wantError(t, "a foreign return_to", res, err, http.StatusBadRequest, "self_service_flow_return_to_forbidden")
+	f, _, err := app.FrontendAPI.CreateNativeVerificationFlow(v.ctx).ReturnTo("https://app.example.com/after").Execute()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := app.FrontendAPI.UpdateVerificationFlow(v.ctx).Flow(f.Id).UpdateVerificationFlowBody(sendEmailBody(email, nil)).Execute(); err != nil {
+		t.Fatal(err)
+	}
+	done, _, err := app.FrontendAPI.UpdateVerificationFlow(v.ctx).Flow(f.Id).UpdateVerificationFlowBody(codeBody(codeOf(t, v.deliver(1)), nil)).Execute()
+	if err != nil || done.State != "passed_challenge" || done.Ui.Action != "https://app.example.com/after" {
+		t.Fatalf("verified with return_to: %+v %v", done, err)
+	}
 }

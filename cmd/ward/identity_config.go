@@ -57,6 +57,9 @@ type verificationConfig struct {
 	Lifespan time.Duration `koanf:"lifespan"`
 	// UIURL is the page browsers are sent to with ?flow=; default Kratos's fallback page.
 	UIURL string `koanf:"ui_url"`
+	// AfterReturnURL is Kratos's after.default_browser_return_url: the continue link of a
+	// verified flow without return_to; default identity.default_return_url.
+	AfterReturnURL string `koanf:"after_return_url"`
 }
 
 func defaultIdentityConfig() identityConfig {
@@ -127,6 +130,7 @@ func addIdentityFlags(fs *pflag.FlagSet) {
 	fs.Bool(p+"verification-enabled", false, "serve the verification flow by code (Kratos's selfservice.flows.verification.enabled); its emails go through the courier")
 	fs.Duration(p+"verification-lifespan", d.Verification.Lifespan, "how long a verification flow, and the code it sends, may be submitted")
 	fs.String(p+"verification-ui-url", "", "the verification page browsers are sent to with ?flow=; empty: Kratos's fallback page")
+	fs.String(p+"verification-after-return-url", "", "where a verified flow without return_to continues; empty: identity_default_return_url")
 }
 
 func (c identityConfig) validate() error {
@@ -144,9 +148,9 @@ func (c identityConfig) validate() error {
 	case c.Verification.Lifespan < time.Minute:
 		return fmt.Errorf("identity.verification.lifespan must be at least a minute, not %s", c.Verification.Lifespan)
 	}
-	if u := c.Verification.UIURL; u != "" {
-		if p, err := url.Parse(u); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
-			return fmt.Errorf("identity.verification.ui_url must be an absolute http or https URL, not %q", u)
+	for key, u := range map[string]string{"ui_url": c.Verification.UIURL, "after_return_url": c.Verification.AfterReturnURL} {
+		if p, err := url.Parse(u); u != "" && (err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "") {
+			return fmt.Errorf("identity.verification.%s must be an absolute http or https URL, not %q", key, u)
 		}
 	}
 	for i, s := range c.Schemas {

@@ -40,6 +40,7 @@ func TestIdentityConfig(t *testing.T) {
 		{"--identity-session-lifespan", "1s"},
 		{"--identity-verification-lifespan", "1s"},
 		{"--identity-verification-ui-url", "ftp://files.example/verify"},
+		{"--identity-verification-after-return-url", "/relative"},
 	} {
 		cmd := newServeCommand(func() []string { return nil })
 		if err := cmd.ParseFlags(bad); err != nil {
@@ -68,7 +69,7 @@ func TestVerificationConfig(t *testing.T) {
 		t.Errorf("default verification config = %+v", v)
 	}
 	path := filepath.Join(t.TempDir(), "ward.yaml")
-	yaml := "identity:\n  verification:\n    ui_url: https://app.example/verify\n    lifespan: 2h\n"
+	yaml := "identity:\n  verification:\n    ui_url: https://app.example/verify\n    lifespan: 2h\n    after_return_url: https://app.example/welcome\n"
 	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +81,8 @@ func TestVerificationConfig(t *testing.T) {
 	if cfg, err = loadServeConfig(cmd.Flags(), env); err != nil {
 		t.Fatal(err)
 	}
-	if v := cfg.Identity.Verification; !v.Enabled || v.Lifespan != 30*time.Minute || v.UIURL != "https://app.example/verify" {
+	if v := cfg.Identity.Verification; !v.Enabled || v.Lifespan != 30*time.Minute || v.UIURL != "https://app.example/verify" ||
+		v.AfterReturnURL != "https://app.example/welcome" {
 		t.Errorf("verification config = %+v", v)
 	}
 }

@@ -90,7 +90,7 @@ func newIdentity(ctx context.Context, cfg serveConfig, st store.IdentityStore, c
 		log.Warn("verification codes are keyed with a key of this node only: a code is accepted only by the node that sent it, until it restarts; set token_secrets alike on every node")
 	}
 	flows, err := flow.NewService(st, svc, schemas, flow.Config{
-		Verification:             flow.FlowConfig{UIURL: v.UIURL, Lifespan: v.Lifespan},
+		Verification:             flow.FlowConfig{UIURL: v.UIURL, Lifespan: v.Lifespan, AfterReturnURL: v.AfterReturnURL},
 		VerificationEnabled:      v.Enabled,
 		Courier:                  queue,
 		CodeKeys:                 codeKeys,
