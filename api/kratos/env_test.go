@@ -85,6 +85,8 @@ type envOptions struct {
 	// show bodies; none by default.
 	courier       kratos.CourierMessages
 	courierBodies bool
+	// verifyCourier, when not nil, enables the verification flow, which queues its emails there.
+	verifyCourier flow.Courier
 }
 
 func newEnv(t testing.TB, st store.IdentityStore) *env {
@@ -158,6 +160,7 @@ func newHandler(tb testing.TB, st store.IdentityStore, publicURL string, clock f
 	}
 	flows, err := flow.NewService(st, ids, reg, flow.Config{
 		PublicURL: base, AllowedReturnURLs: []string{"https://app.example.com/"}, Clock: clock,
+		VerificationEnabled: o.verifyCourier != nil, Courier: o.verifyCourier,
 	})
 	if err != nil {
 		tb.Fatal(err)

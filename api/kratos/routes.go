@@ -30,6 +30,12 @@ func (h *Handler) routePublic() {
 	m.HandleFunc("GET "+flow.RouteSettingsGet, getFlow(h, h.flows.GetSettings))
 	m.HandleFunc("POST "+flow.RouteSettingsSubmit, h.submitSettings)
 
+	m.HandleFunc("GET "+flow.RouteVerificationInitBrowser, initFlow(h, flow.TypeBrowser, h.flows.InitVerification))
+	m.HandleFunc("GET "+flow.RouteVerificationInitAPI, initFlow(h, flow.TypeAPI, h.flows.InitVerification))
+	m.HandleFunc("GET "+flow.RouteVerificationGet, getFlow(h, h.flows.GetVerification))
+	m.HandleFunc("POST "+flow.RouteVerificationSubmit, h.submitVerification)
+	m.HandleFunc("GET "+flow.RouteVerificationSubmit, h.openVerificationLink)
+
 	m.HandleFunc("GET "+flow.RouteLogoutBrowser, h.createBrowserLogout)
 	m.HandleFunc("GET "+flow.RouteLogoutSubmit, h.completeBrowserLogout)
 	m.HandleFunc("DELETE "+flow.RouteLogoutAPI, h.logoutAPI)

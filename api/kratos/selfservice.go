@@ -118,6 +118,21 @@ func refused(w http.ResponseWriter, r *http.Request, browser bool, redirect stri
 	writeJSON(w, http.StatusBadRequest, f)
 }
 
+// answerFlow answers a submission whose outcome is the flow itself (settings, verification):
+// refused as refused does, else 200 with the flow, or the UI for a browser that did not ask for
+// JSON.
+func answerFlow(w http.ResponseWriter, r *http.Request, browser, wasRefused bool, redirect string, f any) {
+	if wasRefused {
+		refused(w, r, browser, redirect, f)
+		return
+	}
+	if browser && !wantsJSON(r) {
+		http.Redirect(w, r, redirect, http.StatusSeeOther)
+		return
+	}
+	writeJSON(w, http.StatusOK, f)
+}
+
 // submitLogin answers POST /self-service/login?flow=.
 func (h *Handler) submitLogin(w http.ResponseWriter, r *http.Request) {
 	id, req, err := h.submission(w, r)
@@ -226,16 +241,55 @@ func (h *Handler) submitSettings(w http.ResponseWriter, r *http.Request) {
 		h.flowError(w, r, err)
 		return
 	}
-	browser := res.Flow.Type == flow.TypeBrowser
-	if res.Refused {
-		refused(w, r, browser, res.Redirect, res.Flow)
+	answerFlow(w, r, res.Flow.Type == flow.TypeBrowser, res.Refused, res.Redirect, res.Flow)
+}
+
+// submitVerification answers POST /self-service/verification?flow=: the flow, 200 whether a
+// code was sent, refused as wrong, or accepted (its state and messages tell which), 400 for a
+// malformed submission; a browser that did not ask for JSON goes to the flow's UI.
+func (h *Handler) submitVerification(w http.ResponseWriter, r *http.Request) {
+	id, req, err := h.submission(w, r)
+	if err != nil {
+		h.flowError(w, r, err)
 		return
 	}
-	if browser && !wantsJSON(r) {
-		http.Redirect(w, r, res.Redirect, http.StatusSeeOther)
+	res, err := h.flows.SubmitVerification(r.Context(), req, id)
+	if err != nil {
+		h.flowError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, res.Flow)
+	answerFlow(w, r, res.Flow.Type == flow.TypeBrowser, res.Refused, res.Redirect, res.Flow)
+}
+
+// openVerificationLink answers the link of a verification email, GET
+// /self-service/verification?flow=&code=: 303 to the flow's UI with the code filled in (JSON
+// clients get the flow), whatever the flow's type, as Kratos does.
+func (h *Handler) openVerificationLink(w http.ResponseWriter, r *http.Request) {
+	fail := func(err error) {
+		if wantsJSON(r) {
+			h.writeError(w, r, err)
+			return
+		}
+		h.toErrorUI(w, r, err)
+	}
+	id, err := flow.ParseFlowID(r.URL.Query().Get("flow"))
+	if err != nil {
+		fail(err)
+		return
+	}
+	res, err := h.flows.OpenVerificationLink(r.Context(), h.flowRequest(r, nil), id, r.URL.Query().Get("code"))
+	if err != nil {
+		fail(err)
+		return
+	}
+	if res.SetCSRFCookie != "" {
+		h.setCSRFCookie(w, res.SetCSRFCookie)
+	}
+	if wantsJSON(r) {
+		writeJSON(w, http.StatusOK, res.Flow)
+		return
+	}
+	http.Redirect(w, r, res.Redirect, http.StatusSeeOther)
 }
 
 // createBrowserLogout answers GET /self-service/logout/browser: the logout URL and its token.

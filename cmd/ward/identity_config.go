@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 
 	"github.com/wardhq/ward/api/kratos"
 	"github.com/wardhq/ward/identity"
+	"github.com/wardhq/ward/identity/flow"
 	"github.com/wardhq/ward/identity/password"
 )
 
@@ -42,6 +44,22 @@ type identityConfig struct {
 	Argon2Memory      uint32 `koanf:"argon2_memory"`
 	Argon2Iterations  uint32 `koanf:"argon2_iterations"`
 	Argon2Parallelism uint8  `koanf:"argon2_parallelism"`
+	// Verification is Kratos's selfservice.flows.verification, as identity.verification.*.
+	Verification verificationConfig `koanf:"verification"`
+}
+
+// verificationConfig is the verification flow's section: Kratos's
+// selfservice.flows.verification.enabled, lifespan and ui_url, under identity.verification.
+type verificationConfig struct {
+	// Enabled serves the verification flow; off by default, as in Kratos.
+	Enabled bool `koanf:"enabled"`
+	// Lifespan is how long a flow, and the code it sends, may be submitted.
+	Lifespan time.Duration `koanf:"lifespan"`
+	// UIURL is the page browsers are sent to with ?flow=; default Kratos's fallback page.
+	UIURL string `koanf:"ui_url"`
+	// AfterReturnURL is Kratos's after.default_browser_return_url: the continue link of a
+	// verified flow without return_to; default identity.default_return_url.
+	AfterReturnURL string `koanf:"after_return_url"`
 }
 
 func defaultIdentityConfig() identityConfig {
@@ -59,6 +77,7 @@ func defaultIdentityConfig() identityConfig {
 		Argon2Memory:      a.Memory,
 		Argon2Iterations:  a.Iterations,
 		Argon2Parallelism: a.Parallelism,
+		Verification:      verificationConfig{Lifespan: flow.DefaultFlowLifespan},
 	}
 }
 
@@ -72,6 +91,9 @@ const identityKeyPrefix = "identity-"
 func configKey(name string) string {
 	key := strings.ReplaceAll(name, "-", "_")
 	if rest, ok := strings.CutPrefix(key, "identity_"); ok {
+		if v, ok := strings.CutPrefix(rest, "verification_"); ok {
+			return "identity.verification." + v
+		}
 		return "identity." + rest
 	}
 	if rest, ok := strings.CutPrefix(key, "courier_"); ok {
@@ -105,6 +127,10 @@ func addIdentityFlags(fs *pflag.FlagSet) {
 	fs.Uint32(p+"argon2-memory", d.Argon2Memory, "argon2id's memory in KiB")
 	fs.Uint32(p+"argon2-iterations", d.Argon2Iterations, "argon2id's passes over its memory")
 	fs.Uint8(p+"argon2-parallelism", d.Argon2Parallelism, "argon2id's lanes")
+	fs.Bool(p+"verification-enabled", false, "serve the verification flow by code (Kratos's selfservice.flows.verification.enabled); its emails go through the courier")
+	fs.Duration(p+"verification-lifespan", d.Verification.Lifespan, "how long a verification flow, and the code it sends, may be submitted")
+	fs.String(p+"verification-ui-url", "", "the verification page browsers are sent to with ?flow=; empty: Kratos's fallback page")
+	fs.String(p+"verification-after-return-url", "", "where a verified flow without return_to continues; empty: identity_default_return_url")
 }
 
 func (c identityConfig) validate() error {
@@ -119,6 +145,13 @@ func (c identityConfig) validate() error {
 		return fmt.Errorf("identity.login_burst and identity.registration_burst must be at least 1")
 	case c.PasswordAlgorithm != string(password.Argon2id) && c.PasswordAlgorithm != string(password.Bcrypt):
 		return fmt.Errorf("identity.password_algorithm must be argon2id or bcrypt, not %q", c.PasswordAlgorithm)
+	case c.Verification.Lifespan < time.Minute:
+		return fmt.Errorf("identity.verification.lifespan must be at least a minute, not %s", c.Verification.Lifespan)
+	}
+	for key, u := range map[string]string{"ui_url": c.Verification.UIURL, "after_return_url": c.Verification.AfterReturnURL} {
+		if p, err := url.Parse(u); u != "" && (err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "") {
+			return fmt.Errorf("identity.verification.%s must be an absolute http or https URL, not %q", key, u)
+		}
 	}
 	for i, s := range c.Schemas {
 		if id, url, ok := strings.Cut(s, "="); !ok || id == "" || url == "" {

@@ -38,6 +38,9 @@ func TestIdentityConfig(t *testing.T) {
 		{"--identity-schemas", "no-url"},
 		{"--identity-password-algorithm", "md5"},
 		{"--identity-session-lifespan", "1s"},
+		{"--identity-verification-lifespan", "1s"},
+		{"--identity-verification-ui-url", "ftp://files.example/verify"},
+		{"--identity-verification-after-return-url", "/relative"},
 	} {
 		cmd := newServeCommand(func() []string { return nil })
 		if err := cmd.ParseFlags(bad); err != nil {
@@ -46,6 +49,63 @@ func TestIdentityConfig(t *testing.T) {
 		if _, err := loadServeConfig(cmd.Flags(), func() []string { return nil }); err == nil || !strings.Contains(err.Error(), "identity.") {
 			t.Errorf("%v: error %v, want one naming the identity key", bad, err)
 		}
+	}
+}
+
+// TestVerificationConfig reads identity.verification.* (Kratos's selfservice.flows.verification)
+// from YAML, WARD_IDENTITY_VERIFICATION_* and --identity-verification-*; it is off by default with
+// Kratos's hour.
+func TestVerificationConfig(t *testing.T) {
+	none := func() []string { return nil }
+	cmd := newServeCommand(none)
+	if err := cmd.ParseFlags(nil); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := loadServeConfig(cmd.Flags(), none)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := cfg.Identity.Verification; v.Enabled || v.Lifespan != time.Hour || v.UIURL != "" {
+		t.Errorf("default verification config = %+v", v)
+	}
+	path := filepath.Join(t.TempDir(), "ward.yaml")
+	yaml := "identity:\n  verification:\n    ui_url: https://app.example/verify\n    lifespan: 2h\n    after_return_url: https://app.example/welcome\n"
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := func() []string { return []string{"WARD_IDENTITY_VERIFICATION_LIFESPAN=30m"} }
+	cmd = newServeCommand(env)
+	if err := cmd.ParseFlags([]string{"--config", path, "--identity-verification-enabled"}); err != nil {
+		t.Fatal(err)
+	}
+	if cfg, err = loadServeConfig(cmd.Flags(), env); err != nil {
+		t.Fatal(err)
+	}
+	if v := cfg.Identity.Verification; !v.Enabled || v.Lifespan != 30*time.Minute || v.UIURL != "https://app.example/verify" ||
+		v.AfterReturnURL != "https://app.example/welcome" {
+		t.Errorf("verification config = %+v", v)
+	}
+}
+
+// TestServeVerification: ward serve answers the verification routes with 400 until
+// identity.verification.enabled, and with a flow of Kratos's shape once it is.
+func TestServeVerification(t *testing.T) {
+	status := func(public string) (int, string) {
+		res, err := http.Get(public + "/self-service/verification/api")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	off, _, _ := startServer(t)
+	if code, body := status(off); code != http.StatusBadRequest {
+		t.Errorf("disabled: %d %s, want 400", code, body)
+	}
+	on, _, _ := startServerWith(t, func(c *serveConfig) { c.Identity.Verification.Enabled = true })
+	if code, body := status(on); code != http.StatusOK || !strings.Contains(body, `"state":"choose_method"`) {
+		t.Errorf("enabled: %d %s, want 200 and a flow", code, body)
 	}
 }
 

@@ -79,7 +79,21 @@ func newIdentity(ctx context.Context, cfg serveConfig, st store.IdentityStore, c
 	if err != nil {
 		return nil, fmt.Errorf("the identity service's configuration: %w", err)
 	}
+	templates, _ := cfg.Courier.templates() // validated
+	queue, err := courier.New(cst, courier.Config{Templates: templates})
+	if err != nil {
+		return nil, fmt.Errorf("courier.templates: %w", err)
+	}
+	v := c.Verification
+	codeKeys := derivedKeys(cfg, "ward verification codes v1")
+	if v.Enabled && len(codeKeys) == 0 && cfg.DSN != "" {
+		log.Warn("verification codes are keyed with a key of this node only: a code is accepted only by the node that sent it, until it restarts; set token_secrets alike on every node")
+	}
 	flows, err := flow.NewService(st, svc, schemas, flow.Config{
+		Verification:             flow.FlowConfig{UIURL: v.UIURL, Lifespan: v.Lifespan, AfterReturnURL: v.AfterReturnURL},
+		VerificationEnabled:      v.Enabled,
+		Courier:                  queue,
+		CodeKeys:                 codeKeys,
 		PublicURL:                base,
 		DefaultReturnURL:         ui.defaultReturn,
 		LogoutReturnURL:          ui.logoutReturn,
@@ -103,11 +117,6 @@ func newIdentity(ctx context.Context, cfg serveConfig, st store.IdentityStore, c
 	}
 	if provider != nil {
 		kcfg.OAuth2 = signin.NewLoginBridge(provider, nil)
-	}
-	templates, _ := cfg.Courier.templates() // validated
-	queue, err := courier.New(cst, courier.Config{Templates: templates})
-	if err != nil {
-		return nil, fmt.Errorf("courier.templates: %w", err)
 	}
 	kcfg.Courier, kcfg.CourierBodies = queue, cfg.Courier.ShowBodies
 	worker, err := newCourierWorker(cfg, cst, log)
@@ -135,10 +144,16 @@ func newIdentity(ctx context.Context, cfg serveConfig, st store.IdentityStore, c
 // keeps the uses apart: an error key reveals nothing of the OAuth2 secret. None: nil, and the
 // handler makes a random key.
 func identityErrorKeys(cfg serveConfig) [][]byte {
+	return derivedKeys(cfg, "ward self-service errors v1")
+}
+
+// derivedKeys returns one key per token secret, the HMAC-SHA256 of label under it: the label
+// keeps each use's keys apart. None when there are no token secrets.
+func derivedKeys(cfg serveConfig, label string) [][]byte {
 	keys := make([][]byte, 0, len(cfg.TokenSecrets))
 	for _, s := range cfg.TokenSecrets {
 		m := hmac.New(sha256.New, []byte(s))
-		m.Write([]byte("ward self-service errors v1"))
+		m.Write([]byte(label))
 		keys = append(keys, m.Sum(nil))
 	}
 	return keys

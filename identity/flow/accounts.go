@@ -31,6 +31,13 @@ type Accounts interface {
 	SetPassword(ctx context.Context, identityID, password string) error
 	// GetIdentity returns the identity with this ID.
 	GetIdentity(ctx context.Context, id string) (*identity.Identity, error)
+	// FindVerifiableAddress returns the identity that has the verifiable address via:value, and
+	// that address; NotFound when none has it.
+	FindVerifiableAddress(ctx context.Context, via, value string) (*identity.Identity, *identity.VerifiableAddress, error)
+	// MarkAddressSent records that a code went to identityID's address addressID (pending → sent).
+	MarkAddressSent(ctx context.Context, identityID, addressID string) error
+	// MarkAddressVerified marks identityID's verifiable address addressID verified.
+	MarkAddressVerified(ctx context.Context, identityID, addressID string) error
 }
 
 var _ Accounts = (*identity.Service)(nil)

@@ -1,6 +1,7 @@
 package flow
 
 import (
+	"crypto/rand"
 	"net/url"
 	"strings"
 	"time"
@@ -19,6 +20,7 @@ const (
 	DefaultLoginUIURL        = "https://www.ory.sh/kratos/docs/fallback/login"
 	DefaultRegistrationUIURL = "https://www.ory.sh/kratos/docs/fallback/registration"
 	DefaultSettingsUIURL     = "https://www.ory.sh/kratos/docs/fallback/settings"
+	DefaultVerificationUIURL = "https://www.ory.sh/kratos/docs/fallback/verification"
 )
 
 // Config holds the self-service settings Kratos users know, under Kratos's names.
@@ -40,6 +42,19 @@ type Config struct {
 	// LogoutReturnURL is selfservice.flows.logout.after.default_browser_return_url; default
 	// DefaultReturnURL.
 	LogoutReturnURL string
+
+	// Verification is selfservice.flows.verification: its ui_url, lifespan (which the codes
+	// share) and after.default_browser_return_url.
+	Verification FlowConfig
+	// VerificationEnabled is selfservice.flows.verification.enabled: default false, as in Kratos;
+	// the verification routes then answer 400.
+	VerificationEnabled bool
+	// Courier sends the verification codes; required when VerificationEnabled.
+	Courier Courier
+	// CodeKeys are the HMAC keys codes are stored under: the first hashes new codes, every one is
+	// tried on a submitted code, so that a key can be rotated without voiding codes in flight.
+	// Every node over one store needs the same keys. None: one random key of this Service.
+	CodeKeys [][]byte
 
 	// SessionAfterRegistration is the "session" hook of selfservice.flows.registration.after.
 	// password.hooks: a registration signs the new identity in. Default false, as in Kratos.
@@ -72,6 +87,10 @@ type settings struct {
 	login                    flowSettings
 	registration             flowSettings
 	settings                 flowSettings
+	verification             flowSettings
+	verificationEnabled      bool
+	courier                  Courier
+	codeKeys                 [][]byte
 	returns                  *returnPolicy
 	sessionAfterRegistration bool
 	privilegedMaxAge         time.Duration
@@ -123,6 +142,7 @@ func (c Config) check() (*settings, error) {
 		{"login", c.Login, DefaultLoginUIURL, &s.login},
 		{"registration", c.Registration, DefaultRegistrationUIURL, &s.registration},
 		{"settings", c.Settings, DefaultSettingsUIURL, &s.settings},
+		{"verification", c.Verification, DefaultVerificationUIURL, &s.verification},
 	} {
 		key := "selfservice.flows." + f.name
 		ui := f.in.UIURL
@@ -142,6 +162,9 @@ func (c Config) check() (*settings, error) {
 		if f.out.afterReturn == nil {
 			f.out.afterReturn = s.defaultReturn
 		}
+	}
+	if err := s.checkVerification(c); err != nil {
+		return nil, err
 	}
 	if s.returns, err = newReturnPolicy(public, s.defaultReturn, c.AllowedReturnURLs); err != nil {
 		return nil, err
@@ -181,4 +204,24 @@ func withQuery(u *url.URL, q url.Values) string {
 	}
 	c.RawQuery = cq.Encode()
 	return c.String()
+}
+
+// checkVerification takes the verification flow's courier and code keys.
+func (s *settings) checkVerification(c Config) error {
+	s.verificationEnabled, s.courier = c.VerificationEnabled, c.Courier
+	if s.verificationEnabled && s.courier == nil {
+		return fault.Invalid("courier", "selfservice.flows.verification.enabled needs a courier to send its codes")
+	}
+	for i, k := range c.CodeKeys {
+		if len(k) < minCodeKeyBytes {
+			return fault.Invalid("secrets", "code key %d has %d bytes; at least %d are required", i, len(k), minCodeKeyBytes)
+		}
+	}
+	s.codeKeys = c.CodeKeys
+	if len(s.codeKeys) == 0 {
+		k := make([]byte, 32)
+		_, _ = rand.Read(k) // crypto/rand.Read never fails
+		s.codeKeys = [][]byte{k}
+	}
+	return nil
 }

@@ -37,6 +37,8 @@ const (
 	// StatePassedChallenge: a login or registration succeeded; the flow cannot be submitted
 	// again.
 	StatePassedChallenge State = "passed_challenge"
+	// StateSentEmail: a verification flow sent a code and waits for it.
+	StateSentEmail State = "sent_email"
 	// StateShowForm and StateSuccess are a settings flow's: before and after a change.
 	StateShowForm State = "show_form"
 	StateSuccess  State = "success"
@@ -132,6 +134,11 @@ type record[F any] struct {
 	CSRFToken string `json:"csrf_token,omitempty"`
 	// SchemaID is the identity schema of the flow's traits (registration, settings).
 	SchemaID string `json:"schema_id,omitempty"`
+	// Code is the code method's state of a verification flow: the code sent, hashed.
+	Code *codeState `json:"code,omitempty"`
+	// CodeAttempts counts the codes submitted to a verification flow, whichever code was sent:
+	// a flow allows maxCodeAttempts, so that a 6-digit code cannot be guessed.
+	CodeAttempts int `json:"code_attempts,omitempty"`
 }
 
 // stored is a record read from the store, with the version it was read at.

@@ -205,15 +205,27 @@ func (s *Service) GetLogin(ctx context.Context, r *Request, id string) (*LoginFl
 		return nil, err
 	}
 	f := st.rec.Flow
-	if err := checkBrowserOwns(r, f.Type, st.rec.CSRFToken); err != nil {
+	if err := s.checkShown(r, f.Type, st.rec.CSRFToken, f.ExpiresAt, st.kind, f.ReturnTo); err != nil {
 		return nil, err
-	}
-	if f.ExpiresAt.Before(s.cfg.now()) {
-		return nil, s.expiredOnGet("login", RouteLoginInitBrowser, RouteLoginInitAPI, f.Type, f.ReturnTo)
 	}
 	return f, nil
 }
 
+// checkShown applies the checks of GET /self-service/KIND/flows?id= to a flow of kind: a browser
+// flow is shown only to its browser, an expired one is Kratos's 410 naming where to start again.
+func (s *Service) checkShown(r *Request, t Type, issuedCSRF string, expires time.Time, kind store.SelfServiceFlowKind, returnTo string) error {
+	if err := checkBrowserOwns(r, t, issuedCSRF); err != nil {
+		return err
+	}
+	if expires.Before(s.cfg.now()) {
+		k := string(kind)
+		return s.expiredOnGet(k, "/self-service/"+k+"/browser", "/self-service/"+k+"/api", t, returnTo)
+	}
+	return nil
+}
+
+// expiredOnGet is the 410 of an expired flow of kind: where a browser (with its return_to) or an
+// app starts another.
 func (s *Service) expiredOnGet(kind, browserRoute, apiRoute string, t Type, returnTo string) *Error {
 	if t == TypeBrowser {
 		var q url.Values

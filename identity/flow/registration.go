@@ -117,11 +117,8 @@ func (s *Service) GetRegistration(ctx context.Context, r *Request, id string) (*
 		return nil, err
 	}
 	f := st.rec.Flow
-	if err := checkBrowserOwns(r, f.Type, st.rec.CSRFToken); err != nil {
+	if err := s.checkShown(r, f.Type, st.rec.CSRFToken, f.ExpiresAt, st.kind, f.ReturnTo); err != nil {
 		return nil, err
-	}
-	if f.ExpiresAt.Before(s.cfg.now()) {
-		return nil, s.expiredOnGet("registration", RouteRegistrationInitBrowser, RouteRegistrationInitAPI, f.Type, f.ReturnTo)
 	}
 	return f, nil
 }

@@ -246,6 +246,9 @@ func TestConfigChecked(t *testing.T) {
 		{"wildcard host", flow.Config{PublicURL: publicURL, AllowedReturnURLs: []string{"https://*/"}}},
 		{"public suffix wildcard", flow.Config{PublicURL: publicURL, AllowedReturnURLs: []string{"https://*.com/"}}},
 		{"bad UI URL", flow.Config{PublicURL: publicURL, Login: flow.FlowConfig{UIURL: "ftp://x"}}},
+		{"verification without a courier", flow.Config{PublicURL: publicURL, VerificationEnabled: true}},
+		{"short code key", flow.Config{PublicURL: publicURL, CodeKeys: [][]byte{[]byte("short")}}},
+		{"bad verification UI URL", flow.Config{PublicURL: publicURL, Verification: flow.FlowConfig{UIURL: "ftp://x"}}},
 	} {
 		e := newEnv(t)
 		if _, err := flow.NewService(e.st, e.ids, schemaRegistry(t), tc.cfg); err == nil {

@@ -151,11 +151,8 @@ func (s *Service) GetSettings(ctx context.Context, r *Request, id string) (*Sett
 		return nil, err
 	}
 	f := st.rec.Flow
-	if err := checkBrowserOwns(r, f.Type, st.rec.CSRFToken); err != nil {
+	if err := s.checkShown(r, f.Type, st.rec.CSRFToken, f.ExpiresAt, st.kind, f.ReturnTo); err != nil {
 		return nil, err
-	}
-	if f.ExpiresAt.Before(s.cfg.now()) {
-		return nil, s.expiredOnGet("settings", RouteSettingsInitBrowser, RouteSettingsInitAPI, f.Type, f.ReturnTo)
 	}
 	return f, nil
 }

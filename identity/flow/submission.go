@@ -25,6 +25,10 @@ type Submission struct {
 	Password   string
 	// Flow is the flow ID a settings body may repeat; the query's flow wins.
 	Flow string
+	// Email and Code are the code method's fields of a verification flow: the address to send a
+	// code to, or the code received.
+	Email string
+	Code  string
 	// TransientPayload is the transient_payload object, nil when none was sent.
 	TransientPayload json.RawMessage
 
@@ -84,6 +88,10 @@ func parseFormSubmission(body []byte) (*Submission, error) {
 			s.Password = v[0]
 		case k == "flow":
 			s.Flow = v[0]
+		case k == "email":
+			s.Email = v[0]
+		case k == "code":
+			s.Code = v[0]
 		case k == "transient_payload":
 			if err := s.setTransientPayload([]byte(v[0])); err != nil {
 				return nil, err
@@ -117,7 +125,7 @@ func parseJSONSubmission(body []byte) (*Submission, error) {
 	s := &Submission{}
 	strs := map[string]*string{
 		"method": &s.Method, "csrf_token": &s.CSRFToken, "identifier": &s.Identifier,
-		"password": &s.Password, "flow": &s.Flow,
+		"password": &s.Password, "flow": &s.Flow, "email": &s.Email, "code": &s.Code,
 	}
 	keys := make([]string, 0, len(members))
 	for k := range members {

@@ -91,3 +91,20 @@ func FuzzSubmitBody(f *testing.F) {
 		}
 	})
 }
+
+// TestParseVerificationSubmission reads the code method's email and code from forms and JSON,
+// and refuses a code that is not a string.
+func TestParseVerificationSubmission(t *testing.T) {
+	for _, tc := range []struct{ contentType, body string }{
+		{"application/x-www-form-urlencoded", "method=code&email=ada%40example.com&code=012345"},
+		{"application/json", `{"method":"code","email":"ada@example.com","code":"012345"}`},
+	} {
+		s, err := flow.ParseSubmission(tc.contentType, []byte(tc.body))
+		if err != nil || s.Method != "code" || s.Email != "ada@example.com" || s.Code != "012345" {
+			t.Errorf("%s: %+v %v", tc.body, s, err)
+		}
+	}
+	if _, err := flow.ParseSubmission("application/json", []byte(`{"method":"code","code":12345}`)); err == nil {
+		t.Error("a numeric code was accepted; Kratos's code is a string")
+	}
+}
