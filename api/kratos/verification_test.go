@@ -5,14 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"log/slog"
-	"mime"
-	"mime/multipart"
-	"mime/quotedprintable"
-	"net"
 	"net/http"
-	"net/mail"
 	"net/url"
 	"regexp"
 	"slices"
@@ -22,113 +16,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/emersion/go-smtp"
 	ory "github.com/ory/client-go"
 
 	"github.com/wardhq/ward/identity/courier"
+	"github.com/wardhq/ward/identity/courier/smtptest"
 	"github.com/wardhq/ward/identity/text"
 	"github.com/wardhq/ward/store"
 	"github.com/wardhq/ward/store/memory"
 )
-
-// mailbox is a real SMTP server on loopback (emersion/go-smtp, in the clear, without AUTH) that
-// keeps the messages it receives.
-type mailbox struct {
-	addr string
-	mu   sync.Mutex
-	got  []delivered
-}
-
-// delivered is one message the mailbox received.
-type delivered struct {
-	To, Subject, Body string
-}
-
-func startMailbox(t *testing.T) *mailbox {
-	t.Helper()
-	mb := &mailbox{}
-	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &mailboxSession{mb: mb}, nil }))
-	srv.Domain = "localhost"
-	srv.ReadTimeout, srv.WriteTimeout = 30*time.Second, 30*time.Second
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	mb.addr = l.Addr().String()
-	go func() { _ = srv.Serve(l) }()
-	t.Cleanup(func() { _ = srv.Close() })
-	return mb
-}
-
-func (mb *mailbox) messages() []delivered {
-	mb.mu.Lock()
-	defer mb.mu.Unlock()
-	return append([]delivered(nil), mb.got...)
-}
-
-type mailboxSession struct {
-	mb *mailbox
-	to string
-}
-
-func (s *mailboxSession) Mail(string, *smtp.MailOptions) error { return nil }
-func (s *mailboxSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	s.to = to
-	return nil
-}
-func (s *mailboxSession) Reset()        { s.to = "" }
-func (s *mailboxSession) Logout() error { return nil }
-
-func (s *mailboxSession) Data(r io.Reader) error {
-	m, err := mail.ReadMessage(r)
-	if err != nil {
-		return err
-	}
-	var body strings.Builder
-	if err := textOf(m.Header.Get("Content-Type"), m.Header.Get("Content-Transfer-Encoding"), m.Body, &body); err != nil {
-		return err
-	}
-	subject, err := new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
-	if err != nil {
-		return err
-	}
-	s.mb.mu.Lock()
-	s.mb.got = append(s.mb.got, delivered{To: s.to, Subject: subject, Body: body.String()})
-	s.mb.mu.Unlock()
-	return nil
-}
-
-// textOf appends the decoded text/plain parts of a message body to out.
-func textOf(contentType, encoding string, body io.Reader, out *strings.Builder) error {
-	mt, params, err := mime.ParseMediaType(contentType)
-	if err != nil {
-		return err
-	}
-	if strings.HasPrefix(mt, "multipart/") {
-		mr := multipart.NewReader(body, params["boundary"])
-		for {
-			p, err := mr.NextRawPart()
-			if errors.Is(err, io.EOF) {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			if err := textOf(p.Header.Get("Content-Type"), p.Header.Get("Content-Transfer-Encoding"), p, out); err != nil {
-				return err
-			}
-		}
-	}
-	if mt != "text/plain" {
-		return nil
-	}
-	if strings.EqualFold(encoding, "quoted-printable") {
-		body = quotedprintable.NewReader(body)
-	}
-	b, err := io.ReadAll(body)
-	out.Write(b)
-	return err
-}
 
 // findNode returns the form's input or anchor node named name, or nil.
 func findNode(c ory.UiContainer, name string) *ory.UiNode {
@@ -147,7 +42,7 @@ func findNode(c ory.UiContainer, name string) *ory.UiNode {
 // delivers to a mailbox.
 type verifyEnv struct {
 	*env
-	mb     *mailbox
+	mail   *smtptest.Server
 	worker *courier.Worker
 }
 
@@ -158,8 +53,8 @@ func newVerifyEnv(t *testing.T, st store.IdentityStore) *verifyEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mb := startMailbox(t)
-	conn, err := courier.ParseConnectionURI("smtp://" + mb.addr + "/?disable_starttls=true")
+	mail := smtptest.Start(t)
+	conn, err := courier.ParseConnectionURI(mail.URI())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,22 +65,22 @@ func newVerifyEnv(t *testing.T, st store.IdentityStore) *verifyEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &verifyEnv{env: newEnvWith(t, st, envOptions{verifyCourier: c}), mb: mb, worker: w}
+	return &verifyEnv{env: newEnvWith(t, st, envOptions{verifyCourier: c}), mail: mail, worker: w}
 }
 
 // deliver runs the courier until the mailbox holds n messages, and returns the n-th.
-func (v *verifyEnv) deliver(n int) delivered {
+func (v *verifyEnv) deliver(n int) smtptest.Message {
 	v.t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		if _, err := v.worker.RunOnce(context.Background()); err != nil {
 			v.t.Fatalf("the courier: %v", err)
 		}
-		if got := v.mb.messages(); len(got) >= n {
+		if got := v.mail.Messages(); len(got) >= n {
 			return got[n-1]
 		}
 		if time.Now().After(deadline) {
-			v.t.Fatalf("the mailbox holds %d messages, want %d", len(v.mb.messages()), n)
+			v.t.Fatalf("the mailbox holds %d messages, want %d", len(v.mail.Messages()), n)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -194,11 +89,11 @@ func (v *verifyEnv) deliver(n int) delivered {
 var codeLine = regexp.MustCompile(`(?m)^([0-9]{6})\r?$`)
 
 // codeOf reads the verification code out of an email's body.
-func codeOf(t testing.TB, m delivered) string {
+func codeOf(t testing.TB, m smtptest.Message) string {
 	t.Helper()
-	c := codeLine.FindStringSubmatch(m.Body)
+	c := codeLine.FindStringSubmatch(m.Plain)
 	if c == nil {
-		t.Fatalf("no 6-digit code in the email %q", m.Body)
+		t.Fatalf("no 6-digit code in the email %q", m.Plain)
 	}
 	return c[1]
 }
@@ -279,12 +174,12 @@ func TestVerificationByCode(t *testing.T) {
 			t.Fatalf("the address after the code was sent: %+v, want unverified and sent", a)
 		}
 		m := v.deliver(1)
-		if m.To != email || m.Subject != "Please verify your email address" {
+		if !slices.Equal(m.EnvelopeTo, []string{email}) || m.Subject != "Please verify your email address" {
 			t.Fatalf("delivered %+v", m)
 		}
 		code := codeOf(t, m)
-		if !strings.Contains(m.Body, "/self-service/verification?code="+code+"&flow="+f.Id) {
-			t.Errorf("the email has no verification link: %q", m.Body)
+		if !strings.Contains(m.Plain, "/self-service/verification?code="+code+"&flow="+f.Id) {
+			t.Errorf("the email has no verification link: %q", m.Plain)
 		}
 
 		// A wrong code changes nothing of the identity.
@@ -360,7 +255,7 @@ func (v *verifyEnv) codeSent(app *ory.APIClient) (*ory.VerificationFlow, string)
 	if _, _, err := app.FrontendAPI.UpdateVerificationFlow(v.ctx).Flow(f.Id).UpdateVerificationFlowBody(sendEmailBody(email, nil)).Execute(); err != nil {
 		v.t.Fatal(err)
 	}
-	return f, codeOf(v.t, v.deliver(len(v.mb.messages())+1))
+	return f, codeOf(v.t, v.deliver(len(v.mail.Messages())+1))
 }
 
 // TestVerificationAttempts: a flow takes five codes; the sixth is refused even when it is the
@@ -411,13 +306,13 @@ func TestVerificationUnknownAddress(t *testing.T) {
 		t.Fatalf("the answers differ: known %s, unknown %s", toJSON(known.Ui), toJSON(unknown.Ui))
 	}
 	v.deliver(2)
-	var invalid *delivered
-	for _, m := range v.mb.messages() {
-		if m.To == "nobody@example.com" {
+	var invalid *smtptest.Message
+	for _, m := range v.mail.Messages() {
+		if slices.Equal(m.EnvelopeTo, []string{"nobody@example.com"}) {
 			invalid = &m
 		}
 	}
-	if invalid == nil || invalid.Subject != "Someone tried to verify this email address" || codeLine.MatchString(invalid.Body) {
+	if invalid == nil || invalid.Subject != "Someone tried to verify this email address" || codeLine.MatchString(invalid.Plain) {
 		t.Fatalf("the unknown address got %+v", invalid)
 	}
 	bad, _, err := app.FrontendAPI.UpdateVerificationFlow(v.ctx).Flow(unknown.Id).UpdateVerificationFlowBody(codeBody("123456", nil)).Execute()
@@ -483,7 +378,7 @@ func TestVerificationBadInput(t *testing.T) {
 	_, res, err = b.FrontendAPI.UpdateVerificationFlow(v.ctx).Flow(bf.Id).UpdateVerificationFlowBody(sendEmailBody(email, nil)).Execute()
 	wantError(t, "no CSRF token", res, err, http.StatusForbidden, "security_csrf_violation")
 
-	if n, err := v.worker.RunOnce(v.ctx); err != nil || n != 0 || len(v.mb.messages()) != 0 {
+	if n, err := v.worker.RunOnce(v.ctx); err != nil || n != 0 || len(v.mail.Messages()) != 0 {
 		t.Fatalf("bad input sent %d messages (%v)", n, err)
 	}
 	if a := v.addressOf(id); a.Verified {
@@ -527,9 +422,9 @@ func TestVerificationLink(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := v.deliver(1)
-	code, link := codeOf(t, m), linkLine.FindString(m.Body)
+	code, link := codeOf(t, m), linkLine.FindString(m.Plain)
 	if link == "" {
-		t.Fatalf("no link in %q", m.Body)
+		t.Fatalf("no link in %q", m.Plain)
 	}
 	// Another browser opens the link (the email was read elsewhere).
 	other := v.browser()

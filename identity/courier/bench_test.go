@@ -10,6 +10,7 @@ import (
 	gomail "github.com/wneessen/go-mail"
 
 	"github.com/wardhq/ward/identity/courier"
+	"github.com/wardhq/ward/identity/courier/smtptest"
 	"github.com/wardhq/ward/store"
 	"github.com/wardhq/ward/store/memory"
 	"github.com/wardhq/ward/store/sql/pgtest"
@@ -36,8 +37,8 @@ func BenchmarkCourierThroughput(b *testing.B) {
 
 func benchmarkThroughput(b *testing.B, newStore func() store.CourierStore) {
 	const perRound = 200
-	srv := startSMTP(b)
-	conn, err := courier.ParseConnectionURI(srv.uri())
+	srv := smtptest.Start(b)
+	conn, err := courier.ParseConnectionURI(srv.URI())
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -89,7 +90,7 @@ func benchmarkThroughput(b *testing.B, newStore func() store.CourierStore) {
 		}
 		baseTime += time.Since(start)
 	}
-	if got, want := len(srv.messages()), 2*perRound*b.N; got != want {
+	if got, want := len(srv.Messages()), 2*perRound*b.N; got != want {
 		b.Fatalf("the server received %d messages, want %d", got, want)
 	}
 	courierRate := float64(perRound*b.N) / courierTime.Seconds()

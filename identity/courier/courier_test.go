@@ -16,6 +16,7 @@ import (
 
 	"github.com/wardhq/ward/fault"
 	"github.com/wardhq/ward/identity/courier"
+	"github.com/wardhq/ward/identity/courier/smtptest"
 	"github.com/wardhq/ward/store"
 	"github.com/wardhq/ward/store/memory"
 	storesql "github.com/wardhq/ward/store/sql"
@@ -35,9 +36,9 @@ func newCourier(t testing.TB, st store.CourierStore, cfg courier.Config) *courie
 }
 
 // newWorker returns a worker over st that delivers to srv quickly: short polls and backoffs.
-func newWorker(t testing.TB, st store.CourierStore, srv *smtpServer, edit func(*courier.WorkerConfig)) *courier.Worker {
+func newWorker(t testing.TB, st store.CourierStore, srv *smtptest.Server, edit func(*courier.WorkerConfig)) *courier.Worker {
 	t.Helper()
-	conn, err := courier.ParseConnectionURI(srv.uri())
+	conn, err := courier.ParseConnectionURI(srv.URI())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +111,7 @@ func waitStatus(t testing.TB, st store.CourierStore, id string, status store.Cou
 }
 
 func TestDeliver(t *testing.T) {
-	srv := startSMTP(t)
+	srv := smtptest.Start(t)
 	st := memory.NewCourierStore()
 	c := newCourier(t, st, courier.Config{})
 	id := enqueueCode(t, c, "alice@example.com", "492817")
@@ -122,7 +123,7 @@ func TestDeliver(t *testing.T) {
 	if n, err := w.RunOnce(context.Background()); n != 1 || err != nil {
 		t.Fatalf("RunOnce = %d, %v; want 1 message", n, err)
 	}
-	got := srv.waitFor(1, 5*time.Second)[0]
+	got := srv.WaitFor(1, 5*time.Second)[0]
 	if got.Subject != "Recover access to your account" {
 		t.Errorf("subject %q", got.Subject)
 	}
@@ -153,13 +154,13 @@ func TestDeliver(t *testing.T) {
 
 // TestRetryAfterTemporaryFailure: the server answers 451 twice, then takes the message.
 func TestRetryAfterTemporaryFailure(t *testing.T) {
-	srv := startSMTP(t)
-	srv.failNext(2)
+	srv := smtptest.Start(t)
+	srv.FailNext(2)
 	st := memory.NewCourierStore()
 	id := enqueueCode(t, newCourier(t, st, courier.Config{}), "bob@example.com", "111222")
 	run(t, newWorker(t, st, srv, nil))
 	m := waitStatus(t, st, id, store.CourierSent)
-	if got := srv.messages(); len(got) != 1 || !strings.Contains(got[0].Plain, "111222") {
+	if got := srv.Messages(); len(got) != 1 || !strings.Contains(got[0].Plain, "111222") {
 		t.Fatalf("the server received %d messages, want the one", len(got))
 	}
 	if m.SendCount != 3 || len(m.Dispatches) != 3 {
@@ -176,18 +177,16 @@ func TestRetryAfterTemporaryFailure(t *testing.T) {
 }
 
 func TestAbandonAfterMaxAttempts(t *testing.T) {
-	srv := startSMTP(t)
-	srv.failNext(1000)
+	srv := smtptest.Start(t)
+	srv.FailNext(1000)
 	st := memory.NewCourierStore()
 	id := enqueueCode(t, newCourier(t, st, courier.Config{}), "carol@example.com", "333444")
 	run(t, newWorker(t, st, srv, func(c *courier.WorkerConfig) { c.MaxAttempts = 3 }))
 	m := waitStatus(t, st, id, store.CourierAbandoned)
 	time.Sleep(100 * time.Millisecond) // an abandoned message must not be tried again
-	srv.mu.Lock()
-	datas := srv.datas
-	srv.mu.Unlock()
-	if datas != 3 || len(srv.messages()) != 0 {
-		t.Errorf("the server saw %d DATA commands and kept %d messages; want 3 and none", datas, len(srv.messages()))
+	datas := srv.DataCommands()
+	if datas != 3 || len(srv.Messages()) != 0 {
+		t.Errorf("the server saw %d DATA commands and kept %d messages; want 3 and none", datas, len(srv.Messages()))
 	}
 	if m.SendCount != 3 || len(m.Dispatches) != 3 {
 		t.Errorf("abandoned after %d sends with %d dispatches; want 3", m.SendCount, len(m.Dispatches))
@@ -196,11 +195,11 @@ func TestAbandonAfterMaxAttempts(t *testing.T) {
 
 // TestSecretsNotLogged fails authentication: the password is in no log record and no dispatch.
 func TestSecretsNotLogged(t *testing.T) {
-	srv := startSMTP(t)
+	srv := smtptest.Start(t)
 	st := memory.NewCourierStore()
 	id := enqueueCode(t, newCourier(t, st, courier.Config{}), "dave@example.com", "555666")
 	var logs bytes.Buffer
-	wrong := strings.Replace(srv.uri(), "w0rd", "WRONG-Secret-9", 1)
+	wrong := strings.Replace(srv.URI(), "w0rd", "WRONG-Secret-9", 1)
 	conn, err := courier.ParseConnectionURI(wrong)
 	if err != nil {
 		t.Fatal(err)
@@ -228,12 +227,10 @@ func TestSecretsNotLogged(t *testing.T) {
 // TestStartTLSRequired: a server without STARTTLS gets nothing over smtp:// unless the URI
 // says disable_starttls=true.
 func TestStartTLSRequired(t *testing.T) {
-	srv := startSMTP(t)
-	srv.srv.TLSConfig = nil // no STARTTLS offered
-	srv.plainOK = true
+	srv := smtptest.StartPlain(t) // no STARTTLS offered
 	st := memory.NewCourierStore()
 	id := enqueueCode(t, newCourier(t, st, courier.Config{}), "erin@example.com", "777888")
-	plain, err := courier.ParseConnectionURI("smtp://" + srv.addr + "/")
+	plain, err := courier.ParseConnectionURI("smtp://" + srv.Addr() + "/")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,10 +239,10 @@ func TestStartTLSRequired(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := waitStatus(t, st, id, store.CourierAbandoned)
-	if !strings.Contains(m.Dispatches[0].Error, "STARTTLS") || len(srv.messages()) != 0 {
-		t.Errorf("without STARTTLS: dispatch %+v, %d messages received; want refused for want of STARTTLS", m.Dispatches, len(srv.messages()))
+	if !strings.Contains(m.Dispatches[0].Error, "STARTTLS") || len(srv.Messages()) != 0 {
+		t.Errorf("without STARTTLS: dispatch %+v, %d messages received; want refused for want of STARTTLS", m.Dispatches, len(srv.Messages()))
 	}
-	clear, err := courier.ParseConnectionURI("smtp://" + srv.addr + "/?disable_starttls=true")
+	clear, err := courier.ParseConnectionURI("smtp://" + srv.Addr() + "/?disable_starttls=true")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,13 +252,13 @@ func TestStartTLSRequired(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitStatus(t, st, id, store.CourierSent)
-	if got := srv.messages(); len(got) != 1 || got[0].TLS {
+	if got := srv.Messages(); len(got) != 1 || got[0].TLS {
 		t.Errorf("with disable_starttls: %d messages, want one in the clear", len(got))
 	}
 }
 
 func TestTemplateOverride(t *testing.T) {
-	srv := startSMTP(t)
+	srv := smtptest.Start(t)
 	dir := t.TempDir()
 	html := filepath.Join(dir, "body.html.gotmpl")
 	if err := os.WriteFile(html, []byte(`<p>Code for {{ .To }}: <b>{{ .RecoveryCode }}</b> {{ .Evil }}</p>`), 0o600); err != nil {
@@ -280,7 +277,7 @@ func TestTemplateOverride(t *testing.T) {
 	if _, err := newWorker(t, st, srv, nil).RunOnce(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	got := srv.waitFor(1, 5*time.Second)[0]
+	got := srv.WaitFor(1, 5*time.Second)[0]
 	if got.Subject != "Your code is 246810" {
 		t.Errorf("subject %q, want the override's, trimmed", got.Subject)
 	}
@@ -350,7 +347,7 @@ func TestEnqueueInvalid(t *testing.T) {
 // over one PostgreSQL database: each of 200 messages is delivered exactly once.
 func TestTwoWorkersPostgres(t *testing.T) {
 	const n = 200
-	srv := startSMTP(t)
+	srv := smtptest.Start(t)
 	dsn := pgtest.Shared(t).NewMigratedDatabase(t)
 	nodes := [2]*storesql.Store{openSQL(t, dsn), openSQL(t, dsn)}
 	c := newCourier(t, nodes[0].Courier(), courier.Config{})
@@ -361,13 +358,13 @@ func TestTwoWorkersPostgres(t *testing.T) {
 	for _, node := range nodes {
 		run(t, newWorker(t, node.Courier(), srv, func(c *courier.WorkerConfig) { c.BatchSize = 7 }))
 	}
-	srv.waitFor(n, 60*time.Second)
+	srv.WaitFor(n, 60*time.Second)
 	for _, id := range ids {
 		waitStatus(t, nodes[1].Courier(), id, store.CourierSent)
 	}
 	time.Sleep(200 * time.Millisecond) // nothing more may arrive
 	count := map[string]int{}
-	for _, m := range srv.messages() {
+	for _, m := range srv.Messages() {
 		count[m.To]++
 	}
 	for i := range n {
@@ -375,7 +372,7 @@ func TestTwoWorkersPostgres(t *testing.T) {
 			t.Errorf("%s received %d messages, want 1", to, count[to])
 		}
 	}
-	if got := len(srv.messages()); got != n {
+	if got := len(srv.Messages()); got != n {
 		t.Errorf("the server received %d messages, want %d", got, n)
 	}
 }
@@ -383,15 +380,15 @@ func TestTwoWorkersPostgres(t *testing.T) {
 // TestWorkerKilledMidSend cancels a worker while the server holds its DATA: the message is not
 // lost, and another worker delivers it once the lease has ended.
 func TestWorkerKilledMidSend(t *testing.T) {
-	srv := startSMTP(t)
-	srv.blockData()
+	srv := smtptest.Start(t)
+	srv.BlockData()
 	dsn := pgtest.Shared(t).NewMigratedDatabase(t)
 	a, b := openSQL(t, dsn).Courier(), openSQL(t, dsn).Courier()
 	id := enqueueCode(t, newCourier(t, a, courier.Config{}), "grace@example.com", "135790")
 	short := func(c *courier.WorkerConfig) { c.SendTimeout, c.Lease = time.Second, 2*time.Second }
 	stopA := run(t, newWorker(t, a, srv, short))
 	select {
-	case <-srv.inData:
+	case <-srv.InData():
 	case <-time.After(10 * time.Second):
 		t.Fatal("worker A never reached DATA")
 	}
@@ -404,10 +401,10 @@ func TestWorkerKilledMidSend(t *testing.T) {
 	if err != nil || m.Status != store.CourierProcessing || m.SendCount != 1 {
 		t.Fatalf("after A was killed: %+v, %v; want the message processing under A's lease", m, err)
 	}
-	srv.unblock()
+	srv.Unblock()
 	run(t, newWorker(t, b, srv, short))
 	sent := waitStatus(t, b, id, store.CourierSent)
-	got := srv.waitFor(1, 5*time.Second)
+	got := srv.WaitFor(1, 5*time.Second)
 	if len(got) != 1 || !strings.Contains(got[0].Plain, "135790") {
 		t.Errorf("the server kept %d messages, want the one", len(got))
 	}

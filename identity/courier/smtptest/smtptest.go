@@ -1,4 +1,7 @@
-package courier_test
+// Package smtptest runs a real SMTP server on loopback for tests of what sends mail, as
+// net/http/httptest does for HTTP: emersion/go-smtp, with STARTTLS (a self-signed certificate) and
+// AUTH PLAIN required, keeping the messages it receives decoded, and able to refuse or hold DATA.
+package smtptest
 
 import (
 	"bytes"
@@ -26,47 +29,63 @@ import (
 	"github.com/emersion/go-smtp"
 )
 
-// Credentials the test server accepts.
+// User and Password are the credentials the server accepts.
 const (
-	smtpUser     = "courier"
-	smtpPassword = "p@ss:w0rd/secret"
+	User     = "courier"
+	Password = "p@ss:w0rd/secret"
 )
 
-// smtpServer is a real SMTP server on loopback (emersion/go-smtp) that offers STARTTLS with a
-// self-signed certificate and AUTH PLAIN, refuses mail before both, and keeps what it receives.
-type smtpServer struct {
+// Server is a real SMTP server on loopback (emersion/go-smtp) that offers STARTTLS with a
+// self-signed certificate and AUTH PLAIN, refuses mail before both (unless StartPlain), and keeps
+// what it receives.
+type Server struct {
 	t    testing.TB
 	srv  *smtp.Server
 	addr string
 
 	mu       sync.Mutex
-	received []received
+	received []Message
 	// failures is how many DATA commands are answered 451 before the server accepts again.
 	failures int
 	// block, when set, holds each DATA command until it is closed, and then refuses it.
 	block   chan struct{}
 	inData  chan struct{} // receives once per DATA command that blocks
 	datas   int           // DATA commands seen
-	plainOK bool          // whether the server requires TLS; false to accept mail in the clear
+	plainOK bool          // offers no STARTTLS, takes mail without AUTH; set before serving
 }
 
-// received is one message as the server got it, decoded.
-type received struct {
+// Message is one message as the server got it, decoded: its headers, its plain text and HTML
+// parts, how it came (TLS, authenticated) and its envelope.
+type Message struct {
 	From, To          string
 	Subject           string
 	Header            mail.Header
 	Plain, HTML       string
 	TLS, Authed       bool
 	EnvelopeFrom, Raw string
+	EnvelopeTo        []string
 }
 
-// startSMTP starts a server on 127.0.0.1 and stops it when the test ends.
-func startSMTP(t testing.TB) *smtpServer {
+// Start starts a server on 127.0.0.1 and stops it when the test ends.
+func Start(t testing.TB) *Server {
 	t.Helper()
-	s := &smtpServer{t: t, inData: make(chan struct{}, 1000)}
-	s.srv = smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) { return &smtpSession{s: s, c: c}, nil }))
+	return start(t, false)
+}
+
+// StartPlain starts a server that offers no STARTTLS and takes mail without AUTH.
+func StartPlain(t testing.TB) *Server {
+	t.Helper()
+	return start(t, true)
+}
+
+func start(t testing.TB, plain bool) *Server {
+	t.Helper()
+	s := &Server{t: t, inData: make(chan struct{}, 1000), plainOK: plain}
+	s.srv = smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) { return &session{s: s, c: c}, nil }))
 	s.srv.Domain = "localhost"
-	s.srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{selfSigned(t)}}
+	if !plain {
+		s.srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{selfSigned(t)}}
+	}
 	s.srv.ReadTimeout = 30 * time.Second
 	s.srv.WriteTimeout = 30 * time.Second
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -87,24 +106,28 @@ func startSMTP(t testing.TB) *smtpServer {
 	return s
 }
 
-// uri returns the connection URI of the server with its credentials.
-func (s *smtpServer) uri() string {
-	return "smtp://" + smtpUser + ":" + strings.ReplaceAll(strings.ReplaceAll(smtpPassword, "@", "%40"), "/", "%2F") + "@" + s.addr + "/?skip_ssl_verify=true"
+// Addr is the server's host:port.
+func (s *Server) Addr() string { return s.addr }
+
+// URI returns the connection URI of the server with its credentials, in Kratos's
+// courier.smtp.connection_uri form.
+func (s *Server) URI() string {
+	return "smtp://" + User + ":" + strings.ReplaceAll(strings.ReplaceAll(Password, "@", "%40"), "/", "%2F") + "@" + s.addr + "/?skip_ssl_verify=true"
 }
 
-// messages returns what the server received so far.
-func (s *smtpServer) messages() []received {
+// Messages returns what the server received so far.
+func (s *Server) Messages() []Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]received(nil), s.received...)
+	return append([]Message(nil), s.received...)
 }
 
-// waitFor waits until the server received n messages, or fails the test after timeout.
-func (s *smtpServer) waitFor(n int, timeout time.Duration) []received {
+// WaitFor waits until the server received n messages, or fails the test after timeout.
+func (s *Server) WaitFor(n int, timeout time.Duration) []Message {
 	s.t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
-		got := s.messages()
+		got := s.Messages()
 		if len(got) >= n {
 			return got
 		}
@@ -115,20 +138,23 @@ func (s *smtpServer) waitFor(n int, timeout time.Duration) []received {
 	}
 }
 
-func (s *smtpServer) failNext(n int) {
+// FailNext answers the next n DATA commands 451.
+func (s *Server) FailNext(n int) {
 	s.mu.Lock()
 	s.failures = n
 	s.mu.Unlock()
 }
 
-// blockData makes every DATA command wait until unblock.
-func (s *smtpServer) blockData() {
+// BlockData makes every DATA command wait until Unblock, and then refuses it; InData receives
+// once for each DATA command held.
+func (s *Server) BlockData() {
 	s.mu.Lock()
 	s.block = make(chan struct{})
 	s.mu.Unlock()
 }
 
-func (s *smtpServer) unblock() {
+// Unblock releases the DATA commands that BlockData holds, and holds no more.
+func (s *Server) Unblock() {
 	s.mu.Lock()
 	if s.block != nil {
 		close(s.block)
@@ -137,19 +163,29 @@ func (s *smtpServer) unblock() {
 	s.mu.Unlock()
 }
 
-type smtpSession struct {
-	s      *smtpServer
+// InData receives once for each DATA command that BlockData holds.
+func (s *Server) InData() <-chan struct{} { return s.inData }
+
+// DataCommands returns how many DATA commands the server has seen, kept or not.
+func (s *Server) DataCommands() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.datas
+}
+
+type session struct {
+	s      *Server
 	c      *smtp.Conn
 	authed bool
 	from   string
 	to     []string
 }
 
-func (x *smtpSession) AuthMechanisms() []string { return []string{sasl.Plain} }
+func (x *session) AuthMechanisms() []string { return []string{sasl.Plain} }
 
-func (x *smtpSession) Auth(string) (sasl.Server, error) {
+func (x *session) Auth(string) (sasl.Server, error) {
 	return sasl.NewPlainServer(func(identity, user, pass string) error {
-		if user != smtpUser || pass != smtpPassword {
+		if user != User || pass != Password {
 			return &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "bad credentials"}
 		}
 		x.authed = true
@@ -157,7 +193,7 @@ func (x *smtpSession) Auth(string) (sasl.Server, error) {
 	}), nil
 }
 
-func (x *smtpSession) Mail(from string, _ *smtp.MailOptions) error {
+func (x *session) Mail(from string, _ *smtp.MailOptions) error {
 	if _, ok := x.c.TLSConnectionState(); !ok && !x.s.plainOK {
 		return &smtp.SMTPError{Code: 530, EnhancedCode: smtp.EnhancedCode{5, 7, 0}, Message: "STARTTLS first"}
 	}
@@ -168,12 +204,12 @@ func (x *smtpSession) Mail(from string, _ *smtp.MailOptions) error {
 	return nil
 }
 
-func (x *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+func (x *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	x.to = append(x.to, to)
 	return nil
 }
 
-func (x *smtpSession) Data(r io.Reader) error {
+func (x *session) Data(r io.Reader) error {
 	raw, err := io.ReadAll(r)
 	if err != nil {
 		return err
@@ -202,33 +238,33 @@ func (x *smtpSession) Data(r io.Reader) error {
 		return err
 	}
 	_, m.TLS = x.c.TLSConnectionState()
-	m.Authed, m.EnvelopeFrom = x.authed, x.from
+	m.Authed, m.EnvelopeFrom, m.EnvelopeTo = x.authed, x.from, x.to
 	s.mu.Lock()
 	s.received = append(s.received, m)
 	s.mu.Unlock()
 	return nil
 }
 
-func (x *smtpSession) Reset()        { x.from, x.to = "", nil }
-func (x *smtpSession) Logout() error { return nil }
+func (x *session) Reset()        { x.from, x.to = "", nil }
+func (x *session) Logout() error { return nil }
 
 // decode reads a message's headers and its plain text and HTML parts.
-func decode(raw []byte) (received, error) {
+func decode(raw []byte) (Message, error) {
 	msg, err := mail.ReadMessage(bytes.NewReader(raw))
 	if err != nil {
-		return received{}, err
+		return Message{}, err
 	}
 	var dec mime.WordDecoder
 	subject, err := dec.DecodeHeader(msg.Header.Get("Subject"))
 	if err != nil {
-		return received{}, err
+		return Message{}, err
 	}
-	m := received{From: msg.Header.Get("From"), To: msg.Header.Get("To"), Subject: subject, Header: msg.Header, Raw: string(raw)}
+	m := Message{From: msg.Header.Get("From"), To: msg.Header.Get("To"), Subject: subject, Header: msg.Header, Raw: string(raw)}
 	err = parts(msg.Header.Get("Content-Type"), msg.Header.Get("Content-Transfer-Encoding"), msg.Body, &m)
 	return m, err
 }
 
-func parts(contentType, encoding string, body io.Reader, m *received) error {
+func parts(contentType, encoding string, body io.Reader, m *Message) error {
 	mt, params, err := mime.ParseMediaType(contentType)
 	if err != nil {
 		return fmt.Errorf("content type %q: %w", contentType, err)
