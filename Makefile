@@ -56,6 +56,12 @@ unit-test: images
 images:
 	./scripts/build-test-images.sh
 
+## image: build ward's container image, ward:dev (deploy/image/Dockerfile: the static binary on
+## an empty base, non-root, with a health check); does nothing when it is up to date.
+.PHONY: image
+image:
+	./scripts/build-image.sh
+
 ## chaos-images: build the database image of the chaos harness (ward-chaos-db:1: etcd, or
 ## PostgreSQL 17 under Patroni); does nothing when it is up to date.
 .PHONY: chaos-images

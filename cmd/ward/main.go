@@ -61,6 +61,7 @@ func newRootCommand(stdout, stderr interface{ Write([]byte) (int, error) }, envi
 		newAPIKeyCommand(),
 		newConfigCommand(environ),
 		newVersionCommand(),
+		newHealthCommand(c, environ),
 	)
 	// --version prints what `ward version` does.
 	bi := readBuildInfo()

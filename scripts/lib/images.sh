@@ -114,18 +114,21 @@ build_images() {
 	log "built $image (tagged $repo:$tag)"
 }
 
-# build_static_image NAME REPO TAG DIR BINARY
+# build_static_image NAME REPO TAG DIR BINARY [FILE...]
 #
 # builds the Docker context DIR (a Dockerfile FROM scratch) with the static executable BINARY
-# copied in beside it, under its own base name, as REPO:TAG-<hash>, also tagged REPO:TAG. The hash
-# covers the binary and the files of DIR, so a run where neither changed builds nothing. No
-# registry is needed or used (FROM scratch pulls nothing).
+# and each FILE copied in beside it, under their own base names, as REPO:TAG-<hash>, also tagged
+# REPO:TAG. The hash covers the binary, the files and those of DIR, so a run where none changed
+# builds nothing. No registry is needed or used (FROM scratch pulls nothing).
 build_static_image() {
 	local name=$1 repo=$2 tag=$3 dir=$4 binary=$5
+	shift 5
+	local extra=("$@")
 	log() { echo "build-$name: $*"; }
 	local hash
 	hash=$({
 		sha256sum <"$binary"
+		for f in "${extra[@]}"; do sha256sum <"$f"; done
 		find "$dir" -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
 	} | sha256sum | cut -c1-12)
 	local image=$repo:$tag-$hash
@@ -138,6 +141,7 @@ build_static_image() {
 	ctx=$(mktemp -d "${TMPDIR:-/tmp}/ward-$name-context.XXXXXX")
 	cp -r "$dir"/. "$ctx"/
 	cp "$binary" "$ctx/$(basename "$binary")"
+	for f in "${extra[@]}"; do cp "$f" "$ctx/$(basename "$f")"; done
 	local out
 	if ! out=$(DOCKER_BUILDKIT=0 docker build --quiet --network=none --tag "$image" --tag "$repo:$tag" "$ctx" 2>&1); then
 		rm -rf "$ctx"
