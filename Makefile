@@ -21,7 +21,7 @@ STATICCHECK   := $(GOTOOL) staticcheck
 GOFMT         ?= gofmt
 
 BIN         := bin/ward
-TESTFLAGS   ?= -race -count=1
+TESTFLAGS   ?= -race -count=1 -timeout 25m
 BENCH_PKGS  ?= ./...
 BENCH_COUNT ?= 5
 BENCH_OUT   ?= bench.txt

@@ -288,7 +288,7 @@ func openStores(ctx context.Context, cfg serveConfig, log *slog.Logger, reg prom
 	if err != nil {
 		return stores{}, fmt.Errorf("opening the database: %w", err)
 	}
-	log.Info("using "+dialectName(st), "replicas", len(cfg.ReplicaDSNs), "quorum nodes", len(cfg.QuorumDSNs), "mirror", cfg.Mirror)
+	log.Info("using "+dialectName(st), "replicas", len(cfg.ReplicaDSNs), "quorum_nodes", len(cfg.QuorumDSNs), "mirror", cfg.Mirror)
 	if !cfg.Mirror {
 		return stores{tuples: st, oauth2: st.OAuth2(), identity: st.Identity(), courier: st.Courier(), shared: true}, nil
 	}

@@ -5,13 +5,11 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // replica is a read replica and the newest revision it was last seen to have replayed.
 type replica struct {
-	pool *pgxpool.Pool
+	pool *pool
 	head atomic.Int64 // -1 while it does not answer, or is not a standby
 }
 

@@ -36,13 +36,13 @@ func (s *Store) register(reg prometheus.Registerer) error {
 			Help: "Times a majority of the database nodes answered for a primary that did not.",
 		}, func() float64 { return float64(s.quorumAnswers.Load()) }),
 	}
-	pools := map[string]*pgxpool.Pool{"primary": s.primary}
+	pools := map[string]*pgxpool.Pool{"primary": s.primary.Pool}
 	for i, r := range s.replicas {
-		pools["replica"+strconv.Itoa(i)] = r.pool
+		pools["replica"+strconv.Itoa(i)] = r.pool.Pool
 	}
 	for i, n := range s.quorum {
 		if !slices.Contains(s.replicas, n) {
-			pools["quorum"+strconv.Itoa(i)] = n.pool
+			pools["quorum"+strconv.Itoa(i)] = n.pool.Pool
 		}
 	}
 	for name, p := range pools {

@@ -46,7 +46,7 @@ func (o *OAuth2Store) inTx(ctx context.Context, what string, fn func(ctx context
 		if err != nil {
 			return err
 		}
-		defer tx.Rollback(context.WithoutCancel(ctx)) // a no-op after Commit
+		defer rollback(ctx, tx) // a no-op after Commit
 		if err := fn(ctx, tx, uncertain); err != nil {
 			return err
 		}

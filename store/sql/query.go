@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/wardhq/ward/fault"
 	"github.com/wardhq/ward/store"
@@ -230,7 +229,7 @@ func (r *reader) found(v store.SchemaVersion) (store.SchemaVersion, error) {
 
 // replicaFor returns the pool of a read replica that has replayed rev or, while the primary is
 // away, of the quorum node chosen last if it has (see askQuorum); otherwise nil.
-func (s *Store) replicaFor(rev int64) *pgxpool.Pool {
+func (s *Store) replicaFor(rev int64) *pool {
 	if s.headFromQuorum() {
 		if c := s.quorumBest.Load(); c != nil && c.head >= rev {
 			return c.node.pool

@@ -34,7 +34,7 @@ import (
 
 // Store is a store.Store over PostgreSQL. Create it with Open.
 type Store struct {
-	primary  *pgxpool.Pool
+	primary  *pool
 	replicas []*replica
 	// quorum is every node of the PostgreSQL cluster, asked for heads while the primary is away
 	// (see quorum.go); it shares the replicas' entries where the DSNs are the same.
@@ -264,7 +264,7 @@ type connGuard struct {
 
 // newPool connects to dsn; params are session settings added to the DSN's own; guard, if set,
 // vets servers and connections.
-func newPool(ctx context.Context, dsn string, cfg config, params map[string]string, guard *connGuard) (*pgxpool.Pool, error) {
+func newPool(ctx context.Context, dsn string, cfg config, params map[string]string, guard *connGuard) (*pool, error) {
 	pc, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		return nil, fault.Wrap(fault.InvalidArgument, err, "the database DSN is not valid")
@@ -298,7 +298,7 @@ func newPool(ctx context.Context, dsn string, cfg config, params map[string]stri
 	if err != nil {
 		return nil, fmt.Errorf("connecting: %w", err)
 	}
-	return p, nil
+	return newPoolOf(p, guard), nil
 }
 
 // Reads returns how many snapshot queries went to the primary and to replicas so far.
@@ -315,7 +315,7 @@ func (s *Store) ReplicaHeads() []int64 {
 }
 
 // Pool returns the primary's pool, for migrations and tests.
-func (s *Store) Pool() *pgxpool.Pool { return s.primary }
+func (s *Store) Pool() *pgxpool.Pool { return s.primary.Pool }
 
 func (s *Store) closePools() {
 	s.primary.Close()

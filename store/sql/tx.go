@@ -38,12 +38,12 @@ func (s *Store) transactOnce(ctx context.Context, fn func(ctx context.Context, t
 	if err != nil {
 		return 0, err
 	}
-	defer conn.Release()
+	defer s.primary.release(conn)
 	ptx, err := conn.Begin(ctx)
 	if err != nil {
 		return 0, err
 	}
-	defer ptx.Rollback(context.WithoutCancel(ctx)) // a no-op after Commit
+	defer rollback(ctx, ptx) // a no-op after Commit
 
 	var rev int64
 	// The row lock taken here is held until COMMIT: writers commit in revision order.

@@ -241,7 +241,12 @@ func (s *Store) listenOnce(ctx context.Context) error {
 	}
 	// The connection stays in LISTEN mode: it leaves the pool for good.
 	conn := pooled.Hijack()
-	defer conn.Close(context.WithoutCancel(ctx))
+	defer func() {
+		conn.Close(context.WithoutCancel(ctx))
+		if s.primary.closing != nil {
+			s.primary.closing(conn)
+		}
+	}()
 	if _, err := conn.Exec(ctx, "LISTEN "+commitChannel); err != nil {
 		return err
 	}
