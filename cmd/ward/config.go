@@ -161,7 +161,7 @@ func addServeFlags(fs *pflag.FlagSet) {
 	// Authentication of the APIs.
 	fs.String("api-auth", d.APIAuth, "auto: the permission, relationship and schema APIs need an API key or a ward access token on a listener not bound to loopback; required: on every listener; open: never (development only)")
 	fs.StringSlice("api-keys", nil, "API keys granting the permission, relationship and schema APIs (at least 16 bytes each; several for rotation; comma-separated)")
-	fs.String("api-keys-file", "", "file of hashed API keys, one `sha256:<hex> [label]` per line (from `ward apikey hash`)")
+	fs.String("api-keys-file", "", "`FILE` of hashed API keys, one sha256:<hex> [label] per line (from ward apikey hash)")
 	fs.StringSlice("admin-api-keys", nil, "admin API keys: every request to an admin listener not on loopback needs one; they grant the data APIs too")
 	fs.String("admin-api-keys-file", "", "file of hashed admin API keys, in the format of api_keys_file")
 	// OAuth2 secrets and edges (issue 11).

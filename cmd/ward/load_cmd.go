@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -95,7 +96,10 @@ data (up to the server's max_staleness after the last write), and prints the las
 			if m, err := dataset.ReadManifest(args[0]); err == nil {
 				total = int64(m.Tuples)
 			}
-			bar := newBar(cmd.ErrOrStderr(), progress, total, "loading", progressbar.OptionShowIts(), progressbar.OptionSetItsString("tuples"))
+			visible := progress && isTerminal(cmd.ErrOrStderr())
+			bar := newBar(cmd.ErrOrStderr(), visible, total, "loading", progressbar.OptionShowCount())
+			var written atomic.Int64
+			start := time.Now()
 			hc := c.withCredentials(loadHTTPClient(parallel))
 			l := dataset.Loader{
 				Schemas:       schemav1connect.NewSchemaServiceClient(hc, c.adminEndpoint),
@@ -103,10 +107,18 @@ data (up to the server's max_staleness after the last write), and prints the las
 				Batch:         batch,
 				Parallel:      parallel,
 				Permissions:   permissionv1connect.NewPermissionServiceClient(hc, c.adminEndpoint),
-				Progress:      func(n int) { bar.Add(n) },
+				Progress: func(n int) {
+					// The rate since the start, once there is enough of it to mean something
+					// (the bar's own rate counts the first batch as if it took no time).
+					done := written.Add(int64(n))
+					if d := time.Since(start); d > 250*time.Millisecond {
+						bar.Describe(fmt.Sprintf("loading: %.0f tuples/s", float64(done)/d.Seconds()))
+					}
+					bar.Add(n)
+				},
 			}
 			st, err := l.Load(cmd.Context(), args[0])
-			finishBar(cmd.ErrOrStderr(), bar, progress)
+			finishBar(cmd.ErrOrStderr(), bar, visible)
 			if err != nil {
 				return err
 			}
@@ -118,7 +130,7 @@ data (up to the server's max_staleness after the last write), and prints the las
 	}
 	cmd.Flags().IntVar(&batch, "batch", engine.MaxWriteBatch, "tuples per write")
 	cmd.Flags().IntVar(&parallel, "parallel", 4, "writes in flight at once")
-	cmd.Flags().BoolVar(&progress, "progress", true, "show a progress bar on standard error")
+	cmd.Flags().BoolVar(&progress, "progress", true, "show a progress bar on standard error when it is a terminal")
 	return cmd
 }
 
@@ -157,7 +169,7 @@ below --min-ratio.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.workload, "workload", "check", "one of "+strings.Join(workload.Names, ", "))
-	fl.StringVar(&f.dataset, "dataset", "", "dataset directory (from `ward load dataset generate`) the workload draws from")
+	fl.StringVar(&f.dataset, "dataset", "", "`DIR` of the dataset the workload draws from (made by ward load dataset generate)")
 	fl.DurationVar(&f.cfg.Duration, "duration", 10*time.Second, "how long to send requests")
 	fl.IntVar(&f.cfg.Concurrency, "concurrency", 32, "callers (closed loop), or the most requests in flight (open loop)")
 	fl.Float64Var(&f.cfg.Rate, "rate", 0, "requests per second: selects the open loop")
@@ -172,7 +184,7 @@ below --min-ratio.`,
 	fl.StringVar(&f.compare, "compare", "", "print ratios to the result in this JSON file (such as a noop run's)")
 	fl.Float64Var(&f.minRatio, "min-ratio", 0, "with --compare: fail if checks/s over the other run's requests/s is below this")
 	fl.StringVar(&f.reportOut, "report", "", "write an HTML page that draws throughput and latency over time")
-	fl.BoolVar(&f.progress, "progress", true, "show a progress bar on standard error")
+	fl.BoolVar(&f.progress, "progress", true, "show a progress bar on standard error when it is a terminal")
 	return cmd
 }
 
@@ -208,14 +220,29 @@ func runLoad(cmd *cobra.Command, c *client, f runFlags) error {
 	if err != nil {
 		return err
 	}
-	bar := newBar(cmd.ErrOrStderr(), f.progress, f.cfg.Duration.Milliseconds(), f.workload)
+	// A bar redraws its line with \r, which a file or a pipe would keep, frame after frame.
+	visible := f.progress && isTerminal(cmd.ErrOrStderr())
+	bar := newBar(cmd.ErrOrStderr(), visible, f.cfg.Duration.Milliseconds(), f.workload)
 	cfg := f.cfg
+	cfg.GiveUp = giveUpAfter
+	var last struct {
+		at       time.Duration
+		requests int64
+	}
 	cfg.Progress = func(elapsed time.Duration, requests, errs int64) {
-		bar.Describe(fmt.Sprintf("%s: %d requests, %d errors", f.workload, requests, errs))
+		// The rate of the last quarter second, not the average since the start: it shows a
+		// server slowing down as it happens.
+		rate := float64(requests-last.requests) / max(elapsed-last.at, time.Millisecond).Seconds()
+		last.at, last.requests = elapsed, requests
+		bar.Describe(fmt.Sprintf("%s: %d requests (%.0f/s), %d errors", f.workload, requests, rate, errs))
 		bar.Set64(min(elapsed.Milliseconds(), cfg.Duration.Milliseconds()))
 	}
 	res, err := driver.Run(cmd.Context(), cfg, w)
-	finishBar(cmd.ErrOrStderr(), bar, f.progress)
+	finishBar(cmd.ErrOrStderr(), bar, visible)
+	var allFailed *driver.AllFailedError
+	if errors.As(err, &allFailed) {
+		return fmt.Errorf("%w: is the server at %s up, and are --endpoint, --admin-endpoint and the credentials right?", err, c.endpoint)
+	}
 	if err != nil {
 		return err
 	}
@@ -274,6 +301,10 @@ func loadHTTPClient(conns int) *http.Client {
 	t.MaxIdleConnsPerHost = max(conns, 1) + 8
 	return &http.Client{Transport: t}
 }
+
+// giveUpAfter is how many failed requests, with none succeeded, stop a run: enough that a
+// server's first hiccup does not, few enough that a dead one is not flooded.
+const giveUpAfter = 200
 
 // newBar returns a progress bar on w of max steps (-1: unknown), or an invisible one.
 func newBar(w io.Writer, visible bool, max int64, description string, opts ...progressbar.Option) *progressbar.ProgressBar {

@@ -9,6 +9,7 @@ package driver
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
@@ -47,10 +48,25 @@ type Config struct {
 	Interval time.Duration
 	// Progress, when not nil, is called about four times a second with the running totals.
 	Progress func(elapsed time.Duration, requests, errors int64)
+	// GiveUp, when positive, stops the run once GiveUp requests have failed and none has
+	// succeeded: a server that is down, or refuses every request, is not sent tens of thousands
+	// more. Run then returns an *AllFailedError.
+	GiveUp int64
 }
 
-// Run runs w as cfg says and returns what it measured. It returns an error only for a bad
-// configuration; failed requests are counted in the result.
+// AllFailedError says that a run stopped because its first requests all failed.
+type AllFailedError struct {
+	Requests int64
+	First    string // the first request's error
+}
+
+func (e *AllFailedError) Error() string {
+	return fmt.Sprintf("stopped: the first %d requests all failed, the first with %s", e.Requests, e.First)
+}
+
+// Run runs w as cfg says and returns what it measured. It returns an error for a bad
+// configuration, and an *AllFailedError (with the result so far) when cfg.GiveUp stopped it;
+// otherwise failed requests are counted in the result.
 func Run(ctx context.Context, cfg Config, w Workload) (*Result, error) {
 	if cfg.Duration <= 0 || cfg.Concurrency <= 0 || cfg.Timeout <= 0 || cfg.Rate < 0 {
 		return nil, errors.New("driver: duration, concurrency and timeout must be positive, and rate not negative")
@@ -63,6 +79,7 @@ func Run(ctx context.Context, cfg Config, w Workload) (*Result, error) {
 	ctx, cancel := context.WithDeadline(ctx, end.Add(cfg.Timeout))
 	defer cancel()
 	rec := newRecorder(start, cfg.Interval, cfg.Duration+cfg.Timeout)
+	var gaveUp atomic.Bool
 
 	stopProgress := make(chan struct{})
 	var progressDone sync.WaitGroup
@@ -111,6 +128,10 @@ func Run(ctx context.Context, cfg Config, w Workload) (*Result, error) {
 				out, err := op(rctx)
 				rcancel()
 				rec.record(due, time.Now(), out, err)
+				if cfg.GiveUp > 0 && err != nil && rec.errors.Load() >= cfg.GiveUp && rec.errors.Load() == rec.requests.Load() {
+					gaveUp.Store(true)
+					cancel()
+				}
 			}
 		})
 	}
@@ -118,6 +139,13 @@ func Run(ctx context.Context, cfg Config, w Workload) (*Result, error) {
 	close(stopProgress)
 	progressDone.Wait()
 	res := rec.result(cfg, min(time.Since(start), cfg.Duration))
+	if gaveUp.Load() {
+		first := ""
+		if len(res.ErrorSamples) > 0 {
+			first = res.ErrorSamples[0]
+		}
+		return res, &AllFailedError{Requests: res.Requests, First: first}
+	}
 	if period > 0 {
 		res.Missed = max(int64(cfg.Duration/period)-res.Requests, 0)
 	}

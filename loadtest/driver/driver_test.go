@@ -3,6 +3,8 @@ package driver_test
 import (
 	"context"
 	"errors"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -98,5 +100,37 @@ func TestErrorsAreCounted(t *testing.T) {
 	}
 	if res.Errors == 0 || res.ErrorCodes["unavailable"] != res.Errors || len(res.ErrorSamples) == 0 {
 		t.Errorf("result %+v", res)
+	}
+}
+
+// TestGiveUp: a run whose first requests all fail stops once GiveUp of them have, and says
+// why; one whose requests fail after one success runs its whole duration.
+func TestGiveUp(t *testing.T) {
+	var calls atomic.Int64
+	failAfter := func(ok int64) driver.Workload {
+		calls.Store(0)
+		return func(int) driver.Op {
+			return func(context.Context) (driver.Outcome, error) {
+				time.Sleep(100 * time.Microsecond)
+				if calls.Add(1) <= ok {
+					return driver.Outcome{Items: 1}, nil
+				}
+				return driver.Outcome{}, connect.NewError(connect.CodeUnavailable, errors.New("connection refused"))
+			}
+		}
+	}
+	cfg := driver.Config{Duration: time.Minute, Concurrency: 4, Timeout: time.Second, GiveUp: 50}
+	start := time.Now()
+	res, err := driver.Run(context.Background(), cfg, failAfter(0))
+	var all *driver.AllFailedError
+	if !errors.As(err, &all) || all.Requests < 50 || !strings.Contains(all.First, "connection refused") {
+		t.Fatalf("Run = %v; want an AllFailedError after 50 requests naming the first error", err)
+	}
+	if time.Since(start) > 30*time.Second || res == nil || res.Requests != all.Requests {
+		t.Errorf("it ran %v with %+v: want it stopped long before its minute", time.Since(start), res)
+	}
+	cfg.Duration = 300 * time.Millisecond
+	if res, err := driver.Run(context.Background(), cfg, failAfter(1)); err != nil || res.Errors < 50 {
+		t.Errorf("with one success first: %v, %d errors; want the whole run, no AllFailedError", err, res.Errors)
 	}
 }

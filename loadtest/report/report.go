@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/wardhq/ward/loadtest/driver"
+	"github.com/wardhq/ward/loadtest/workload"
 )
 
 // Table writes a human-readable summary of r.
@@ -27,7 +28,7 @@ func Table(w io.Writer, r *driver.Result) error {
 	if r.ItemsPerS != r.ThroughputRPS {
 		fmt.Fprintf(tw, "items\t%.0f checks/s\n", r.ItemsPerS)
 	}
-	if r.Workload != "noop" {
+	if workload.Checks(r.Workload) {
 		fmt.Fprintf(tw, "allowed\t%.1f%%\n", 100*r.AllowedRatio)
 	}
 	fmt.Fprintf(tw, "latency (ms)\tp50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f\n", r.P50, r.P90, r.P99, r.P999, r.Max)

@@ -11,7 +11,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 
 	"connectrpc.com/connect"
 
@@ -31,6 +33,16 @@ var Names = []string{"noop", "check", "check-bulk", "lookup", "write-mix", "toke
 	"whoami", "login", "registration"}
 
 // needsDataset reports whether the workload draws from a dataset.
+// Checks reports whether the workload's requests are permission checks, whose answers a
+// result's allowed ratio counts.
+func Checks(name string) bool {
+	switch name {
+	case "check", "check-bulk", "write-mix":
+		return true
+	}
+	return false
+}
+
 func needsDataset(name string) bool {
 	switch name {
 	case "noop", "token", "introspect", "introspect-http", "whoami", "login", "registration":
@@ -88,6 +100,9 @@ func New(ctx context.Context, name string, c Clients, m dataset.Manifest, o Opti
 	}
 	if o.Identities <= 0 {
 		o.Identities = 100
+	}
+	if !slices.Contains(Names, name) {
+		return nil, fmt.Errorf("unknown workload %q: it is one of %s", name, strings.Join(Names, ", "))
 	}
 	if needsDataset(name) && (m.Resource.Count < 2 || m.Subject.Count < 1) {
 		return nil, fmt.Errorf("workload %s needs a dataset (--dataset)", name)
