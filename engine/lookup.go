@@ -43,11 +43,14 @@ func (e *Engine) lookupResources(ctx context.Context, b *budget, c Consistency, 
 	if err != nil {
 		return nil, err
 	}
-	if err := validateUserset(snap.schema, resourceType, permission, "resource_type", "permission"); err != nil {
-		return nil, err
+	validate := func(s *schema.Schema) error {
+		if err := validateUserset(s, resourceType, permission, "resource_type", "permission"); err != nil {
+			return err
+		}
+		return validateSubject(s, subject)
 	}
-	if err := validateSubject(snap.schema, subject); err != nil {
-		return nil, err
+	if err := validate(snap.schema); err != nil {
+		return nil, e.explainStale(ctx, snap, err, validate)
 	}
 	sorted, err := e.candidatesOf(snap, bind, func() (map[string]bool, error) {
 		w := reverseWalk{snap: snap, budget: b, edges: e.reverse.of(snap.schema), reached: make(map[userset]bool)}
@@ -87,11 +90,14 @@ func (e *Engine) lookupSubjects(ctx context.Context, b *budget, c Consistency, r
 	if err := validateObject(resource); err != nil {
 		return nil, fault.InField("resource", err)
 	}
-	if err := validateUserset(snap.schema, resource.Type, permission, "resource.type", "permission"); err != nil {
-		return nil, err
+	validate := func(s *schema.Schema) error {
+		if err := validateUserset(s, resource.Type, permission, "resource.type", "permission"); err != nil {
+			return err
+		}
+		return validateSchemaType(s, subjectType, "subject_type")
 	}
-	if err := validateSchemaType(snap.schema, subjectType, "subject_type"); err != nil {
-		return nil, err
+	if err := validate(snap.schema); err != nil {
+		return nil, e.explainStale(ctx, snap, err, validate)
 	}
 	sorted, err := e.candidatesOf(snap, bind, func() (map[string]bool, error) {
 		w := forwardWalk{snap: snap, budget: b, subjectType: subjectType, visited: make(map[userset]bool), found: make(map[string]bool)}
