@@ -35,7 +35,7 @@ func newRootCommand(stdout, stderr interface{ Write([]byte) (int, error) }, envi
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	c := &client{}
+	c := &client{tokens: newTokenFile(environ)}
 	root.PersistentFlags().StringVar(&c.endpoint, "endpoint", envOr(environ, "WARD_ENDPOINT", "http://127.0.0.1:4466"),
 		"public API of the ward server (WARD_ENDPOINT)")
 	root.PersistentFlags().StringVar(&c.adminEndpoint, "admin-endpoint", envOr(environ, "WARD_ADMIN_ENDPOINT", "http://127.0.0.1:4467"),

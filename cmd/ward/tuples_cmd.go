@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bufio"
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"connectrpc.com/connect"
@@ -20,8 +22,7 @@ func newTuplesCommand(c *client) *cobra.Command {
 	cmd.AddCommand(
 		newTuplesWriteCommand(c, "write", "Write (touch) tuples, one `type:id#relation@subject` per line, in one atomic batch",
 			relv1.RelationshipUpdate_OPERATION_TOUCH),
-		newTuplesWriteCommand(c, "delete", "Delete tuples, one per line, in one atomic batch; says on stderr how many it removed",
-			relv1.RelationshipUpdate_OPERATION_DELETE),
+		newTuplesDeleteCommand(c),
 		newTuplesReadCommand(c),
 		newTuplesImportCommand(),
 	)
@@ -87,6 +88,79 @@ the chunks before it. Prints the snapshot token of the last chunk.`,
 	return cmd
 }
 
+// newTuplesDeleteCommand is `ward tuples delete`: of the tuples of a file, or of those that match
+// a filter.
+func newTuplesDeleteCommand(c *client) *cobra.Command {
+	var filter string
+	var yes bool
+	cmd := newTuplesWriteCommand(c, "delete", "Delete tuples, one per line, in one atomic batch, or with --filter every tuple that matches; says on stderr how many it removed",
+		relv1.RelationshipUpdate_OPERATION_DELETE)
+	cmd.Use = "delete FILE|- | delete --filter FILTER [--yes]"
+	cmd.Args = func(cmd *cobra.Command, args []string) error {
+		if filter != "" {
+			return cobra.NoArgs(cmd, args)
+		}
+		return cobra.ExactArgs(1)(cmd, args)
+	}
+	byFile := cmd.RunE
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if filter == "" {
+			return byFile(cmd, args)
+		}
+		return deleteByFilter(cmd, c, filter, yes)
+	}
+	cmd.Flags().StringVar(&filter, "filter", "",
+		"delete every tuple that matches type[:id][#relation][@subject_type[:id][#relation]] (the type is required), atomically")
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "with --filter: delete without asking")
+	return cmd
+}
+
+// deleteByFilter deletes the tuples that match filter, after saying how many there are and
+// asking on standard input unless yes.
+func deleteByFilter(cmd *cobra.Command, c *client, filter string, yes bool) error {
+	f, err := parseFilter(filter)
+	if err != nil {
+		return err
+	}
+	if f.GetResourceType() == "" {
+		return fmt.Errorf("--filter %q: a delete must name a resource type, such as document#viewer@user:alice", filter)
+	}
+	if !yes {
+		// Counted at the newest snapshot: the number asked about is the number a delete now removes.
+		n := 0
+		req := &relv1.ReadRelationshipsRequest{Filter: f, PageSize: engine.MaxPageSize,
+			Consistency: &relv1.Consistency{Requirement: &relv1.Consistency_FullyConsistent{FullyConsistent: true}}}
+		for {
+			res, err := c.relationships().ReadRelationships(cmd.Context(), connect.NewRequest(req))
+			if err != nil {
+				return err
+			}
+			n += len(res.Msg.GetRelationships())
+			if req.PageToken = res.Msg.GetNextPageToken(); req.PageToken == "" {
+				break
+			}
+		}
+		if n == 0 {
+			fmt.Fprintf(cmd.ErrOrStderr(), "deleted nothing: no tuple matches %s\n", filter)
+			return nil
+		}
+		fmt.Fprintf(cmd.ErrOrStderr(), "delete %s that match %s? [y/N] ", plural(uint64(n)), filter)
+		answer, _ := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
+		if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
+			fmt.Fprintln(cmd.ErrOrStderr())
+			return fmt.Errorf("not confirmed: nothing was deleted (--yes deletes without asking)")
+		}
+	}
+	res, err := c.relationships().DeleteRelationships(cmd.Context(), connect.NewRequest(&relv1.DeleteRelationshipsRequest{Filter: f}))
+	if err != nil {
+		return err
+	}
+	c.wrote(cmd, res.Msg.GetDeletedAt())
+	fmt.Fprintln(cmd.ErrOrStderr(), "deleted "+plural(res.Msg.GetDeletedCount()))
+	fmt.Fprintln(cmd.OutOrStdout(), res.Msg.GetDeletedAt())
+	return nil
+}
+
 func newTuplesWriteCommand(c *client, name, short string, op relv1.RelationshipUpdate_Operation) *cobra.Command {
 	return &cobra.Command{
 		Use:   name + " FILE|-",
@@ -118,20 +192,23 @@ func newTuplesWriteCommand(c *client, name, short string, op relv1.RelationshipU
 				// not stored is not an error, but it is worth seeing.
 				fmt.Fprintln(cmd.ErrOrStderr(), deletedText(res.Msg.GetDeletedCount(), len(tuples)))
 			}
+			c.wrote(cmd, res.Msg.GetWrittenAt())
 			fmt.Fprintln(cmd.OutOrStdout(), res.Msg.GetWrittenAt())
 			return nil
 		},
 	}
 }
 
+// plural is "1 tuple" or "n tuples".
+func plural(n uint64) string {
+	if n == 1 {
+		return "1 tuple"
+	}
+	return strconv.FormatUint(n, 10) + " tuples"
+}
+
 // deletedText says how many of the asked tuples a delete removed.
 func deletedText(deleted uint64, asked int) string {
-	plural := func(n uint64) string {
-		if n == 1 {
-			return "1 tuple"
-		}
-		return strconv.FormatUint(n, 10) + " tuples"
-	}
 	switch {
 	case deleted == 0 && asked == 1:
 		return "deleted nothing: the tuple given was not stored"
@@ -155,7 +232,7 @@ func newTuplesReadCommand(c *client) *cobra.Command {
 	var cf consistencyFlags
 	cmd := &cobra.Command{
 		Use:   "read [FILTER]",
-		Short: "Print the tuples that match type[:id][#relation][@subject_type[:id][#relation]], or all of them",
+		Short: "Print the tuples that match [type][:id][#relation][@subject_type[:id][#relation]] (such as @user:alice or #viewer), or all of them",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f := &relv1.RelationshipFilter{}
@@ -165,24 +242,22 @@ func newTuplesReadCommand(c *client) *cobra.Command {
 					return err
 				}
 			}
-			cons, err := cf.proto()
-			if err != nil {
-				return err
-			}
-			req := &relv1.ReadRelationshipsRequest{Consistency: cons, Filter: f, PageSize: engine.MaxPageSize}
-			for {
-				res, err := c.relationships().ReadRelationships(cmd.Context(), connect.NewRequest(req))
-				if err != nil {
-					return err
+			return c.read(cmd, &cf, c.adminEndpoint, func(cons *relv1.Consistency) error {
+				req := &relv1.ReadRelationshipsRequest{Consistency: cons, Filter: f, PageSize: engine.MaxPageSize}
+				for {
+					res, err := c.relationships().ReadRelationships(cmd.Context(), connect.NewRequest(req))
+					if err != nil {
+						return err
+					}
+					for _, r := range res.Msg.GetRelationships() {
+						fmt.Fprintln(cmd.OutOrStdout(), tupleText(r))
+					}
+					if res.Msg.GetNextPageToken() == "" {
+						return nil
+					}
+					req.PageToken = res.Msg.GetNextPageToken()
 				}
-				for _, r := range res.Msg.GetRelationships() {
-					fmt.Fprintln(cmd.OutOrStdout(), tupleText(r))
-				}
-				if res.Msg.GetNextPageToken() == "" {
-					return nil
-				}
-				req.PageToken = res.Msg.GetNextPageToken()
-			}
+			})
 		},
 	}
 	cf.add(cmd)

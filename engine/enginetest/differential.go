@@ -124,7 +124,7 @@ func compareLookups(t *testing.T, ctx context.Context, e *engine.Engine, c engin
 		}
 	}
 	got, err := lookupAll(func(p engine.Page) (*engine.LookupResult, error) {
-		return e.LookupSubjects(ctx, c, item.Resource, item.Permission, item.Subject.Type, p)
+		return e.LookupSubjects(ctx, c, item.Resource, item.Permission, item.Subject.Type, "", p)
 	})
 	if err != nil {
 		t.Errorf("LookupSubjects(%s#%s, %s): %v", item.Resource, item.Permission, item.Subject.Type, err)
