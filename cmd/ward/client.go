@@ -48,6 +48,11 @@ func oneLine(err error) string {
 		if ce.Code() == connect.CodeUnavailable && strings.Contains(msg, "connection refused") {
 			msg = "cannot reach the ward server (is `ward serve` running, and are --endpoint/--admin-endpoint right?): " + msg
 		}
+		if ce.Code() == connect.CodeUnimplemented && strings.HasPrefix(msg, "404") {
+			// Connect's rendering of an HTTP 404: no handler for the procedure at that address.
+			msg = "the server there does not serve this command's API: the service is off (oauth2 or identity not configured), " +
+				"or the endpoint is the other listener's (--endpoint is the public API, --admin-endpoint the admin API) (" + msg + ")"
+		}
 		err = fmt.Errorf("%s: %s", ce.Code(), msg)
 	}
 	return strings.Join(strings.Fields(strings.ReplaceAll(err.Error(), "\n", "; ")), " ")
@@ -150,18 +155,6 @@ func scanTuples(r io.Reader, name string) iter.Seq2[lineTuple, error] {
 			yield(lineTuple{}, fmt.Errorf("reading %s: %w", name, err))
 		}
 	}
-}
-
-// readTuples reads every tuple of r.
-func readTuples(r io.Reader, name string) ([]store.Tuple, error) {
-	var out []store.Tuple
-	for t, err := range scanTuples(r, name) {
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t.Tuple)
-	}
-	return out, nil
 }
 
 // parseFilter parses `[type][:id][#relation][@subject_type[:id][#relation]]`: every part is

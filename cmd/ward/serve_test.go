@@ -145,7 +145,7 @@ func TestCLIErrors(t *testing.T) {
 	}{
 		{"", []string{"check", "not a tuple"}, `"not a tuple" has no '@'`},
 		{"", []string{"check", "--consistency", "fully_consistent", "document:x#view@usr:a"}, `subject.type: the schema has no type "usr"`},
-		{"document:x#viewer@folder:y\n", []string{"tuples", "write", "-"}, "invalid_argument: updates[0].relationship.subject: relation document#viewer does not allow subject folder:y"},
+		{"document:x#viewer@folder:y\n", []string{"tuples", "write", "-"}, "invalid_argument: -:1: updates[0].relationship.subject: relation document#viewer does not allow subject folder:y"},
 		{"document:x#viewer@user:a\nbroken\n", []string{"tuples", "write", "-"}, "-:2:"},
 		{"definition doc {\n  relation viewer: usr\n}\n", []string{"schema", "write", "-"}, "line 2, column 20"},
 		{"", []string{"check", "--at-least-as-fresh", "bogus", "document:x#view@user:a"}, "consistency.at_least_as_fresh"},

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -162,41 +163,85 @@ func deleteByFilter(cmd *cobra.Command, c *client, filter string, yes bool) erro
 }
 
 func newTuplesWriteCommand(c *client, name, short string, op relv1.RelationshipUpdate_Operation) *cobra.Command {
-	return &cobra.Command{
+	var batchSize int
+	cmd := &cobra.Command{
 		Use:   name + " FILE|-",
 		Short: short + "; prints the snapshot token of the write",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if batchSize < 0 || batchSize > engine.MaxWriteBatch {
+				return fmt.Errorf("--batch-size must be between 1 and %d (0: the whole file in one write)", engine.MaxWriteBatch)
+			}
 			in, err := openInput(cmd, args[0])
 			if err != nil {
 				return err
 			}
 			defer in.Close()
-			tuples, err := readTuples(in, args[0])
-			if err != nil {
-				return err
+			var tuples []lineTuple
+			for t, err := range scanTuples(in, args[0]) {
+				if err != nil {
+					return err
+				}
+				tuples = append(tuples, t)
 			}
-			if len(tuples) > engine.MaxWriteBatch {
-				return fmt.Errorf("%s holds %d tuples; one atomic write takes at most %d", args[0], len(tuples), engine.MaxWriteBatch)
+			size := batchSize
+			if size == 0 {
+				if len(tuples) > engine.MaxWriteBatch {
+					return fmt.Errorf("%s holds %d tuples; one atomic write takes at most %d: pass --batch-size %d to write them in batches, each atomic on its own, or split the file",
+						args[0], len(tuples), engine.MaxWriteBatch, engine.MaxWriteBatch)
+				}
+				size = max(len(tuples), 1)
 			}
-			req := &relv1.WriteRelationshipsRequest{}
-			for _, t := range tuples {
-				req.Updates = append(req.Updates, &relv1.RelationshipUpdate{Operation: op, Relationship: tupleProto(t)})
-			}
-			res, err := c.relationships().WriteRelationships(cmd.Context(), connect.NewRequest(req))
-			if err != nil {
-				return err
+			var deleted uint64
+			var token string
+			// An empty file is still sent, for the server's refusal.
+			for start := 0; start == 0 || start < len(tuples); start += size {
+				batch := tuples[start:min(start+size, len(tuples))]
+				req := &relv1.WriteRelationshipsRequest{}
+				for _, t := range batch {
+					req.Updates = append(req.Updates, &relv1.RelationshipUpdate{Operation: op, Relationship: tupleProto(t.Tuple)})
+				}
+				res, err := c.relationships().WriteRelationships(cmd.Context(), connect.NewRequest(req))
+				if err != nil {
+					return atLine(err, args[0], batch, start, token)
+				}
+				deleted += res.Msg.GetDeletedCount()
+				token = res.Msg.GetWrittenAt()
+				c.wrote(cmd, token)
 			}
 			if op == relv1.RelationshipUpdate_OPERATION_DELETE {
 				// stderr, so that stdout stays the token for scripts. A delete of tuples that are
 				// not stored is not an error, but it is worth seeing.
-				fmt.Fprintln(cmd.ErrOrStderr(), deletedText(res.Msg.GetDeletedCount(), len(tuples)))
+				fmt.Fprintln(cmd.ErrOrStderr(), deletedText(deleted, len(tuples)))
 			}
-			c.wrote(cmd, res.Msg.GetWrittenAt())
-			fmt.Fprintln(cmd.OutOrStdout(), res.Msg.GetWrittenAt())
+			fmt.Fprintln(cmd.OutOrStdout(), token)
 			return nil
 		},
 	}
+	cmd.Flags().IntVar(&batchSize, "batch-size", 0,
+		fmt.Sprintf("write in batches of this many tuples, each atomic on its own (at most %d; 0: the whole file in one atomic write)", engine.MaxWriteBatch))
+	return cmd
+}
+
+// atLine puts the file and line of the tuple that the server refused in front of its error
+// (file:line: as compilers do), and says what earlier batches wrote.
+func atLine(err error, name string, batch []lineTuple, start int, token string) error {
+	var ce *connect.Error
+	if !errors.As(err, &ce) {
+		return err
+	}
+	msg := ce.Message()
+	// The server names the refused update's field: updates[i]….
+	if rest, ok := strings.CutPrefix(msg, "updates["); ok {
+		digits, _, _ := strings.Cut(rest, "]")
+		if i, aerr := strconv.Atoi(digits); aerr == nil && i >= 0 && i < len(batch) {
+			msg = fmt.Sprintf("%s:%d: %s", name, batch[i].Line, msg)
+		}
+	}
+	if start > 0 {
+		msg += fmt.Sprintf(" (this batch wrote nothing; the %s before it were written, at %s)", plural(uint64(start)), token)
+	}
+	return connect.NewError(ce.Code(), errors.New(msg))
 }
 
 // plural is "1 tuple" or "n tuples".
