@@ -108,7 +108,7 @@ func validateObject(o store.ObjectRef) error {
 // check validates item against the snapshot's schema and evaluates it.
 func (e *Engine) check(ctx context.Context, snap *snapshot, item CheckItem) (bool, error) {
 	if err := validateCheck(snap.schema, item); err != nil {
-		return false, err
+		return false, e.explainStale(ctx, snap, err, func(s *schema.Schema) error { return validateCheck(s, item) })
 	}
 	if item.Subject.Relation == item.Permission && item.Subject.Object() == item.Resource {
 		return true, nil // a subject set contains itself

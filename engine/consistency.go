@@ -18,7 +18,8 @@ type Consistency struct {
 type ConsistencyMode uint8
 
 const (
-	// MinimizeLatency accepts any snapshot no older than the configured max staleness.
+	// MinimizeLatency accepts any snapshot no older than the configured max staleness, nor than
+	// the newest schema write the engine knows of.
 	MinimizeLatency ConsistencyMode = iota
 	// AtLeastAsFresh requires a snapshot at or after Consistency.Token.
 	AtLeastAsFresh
@@ -82,7 +83,7 @@ func (m *tokenMemo) revision(tok Token) (store.Revision, error) {
 func (e *Engine) revisionFor(ctx context.Context, c Consistency) (store.Revision, error) {
 	switch c.Mode {
 	case MinimizeLatency:
-		return e.store.OptimizedRevision(ctx, e.cfg.maxStaleness)
+		return e.optimizedRevision(ctx)
 	case FullyConsistent:
 		return e.store.HeadRevision(ctx)
 	case AtLeastAsFresh:
@@ -92,7 +93,7 @@ func (e *Engine) revisionFor(ctx context.Context, c Consistency) (store.Revision
 		}
 		// The optimized revision is shared by many requests, so its cache entries are warm:
 		// prefer it whenever it already covers the token.
-		if opt, err := e.store.OptimizedRevision(ctx, e.cfg.maxStaleness); err == nil && !opt.Less(want) {
+		if opt, err := e.optimizedRevision(ctx); err == nil && !opt.Less(want) {
 			return opt, nil
 		}
 		// Otherwise the token's own snapshot, which satisfies the request without asking for the

@@ -37,6 +37,8 @@ type Engine struct {
 	schemaMu sync.Mutex
 	compiled map[store.Revision]*schema.Schema // by the revision that wrote the schema
 	latest   atomic.Pointer[compiledSchema]    // the last one used: the lock-free fast path
+	// schemaFloor bounds how old a MinimizeLatency snapshot may be.
+	schemaFloor schemaFloor
 }
 
 type compiledSchema struct {
@@ -182,6 +184,7 @@ func (e *Engine) ForgetCaches() {
 	clear(e.compiled)
 	e.latest.Store(nil)
 	e.schemaMu.Unlock()
+	e.schemaFloor.forget()
 }
 
 // snapshot is everything one request reads: a revision, its reader and its schema.
@@ -222,6 +225,7 @@ func (e *Engine) schemaOf(ctx context.Context, r store.Reader) (*schema.Schema, 
 	if c := e.latest.Load(); c != nil && c.rev == v.Revision {
 		return c.schema, nil
 	}
+	e.schemaFloor.raise(v.Revision)
 	e.schemaMu.Lock()
 	defer e.schemaMu.Unlock()
 	if s, ok := e.compiled[v.Revision]; ok {

@@ -55,7 +55,9 @@ func (e *Engine) expand(ctx context.Context, b *budget, c Consistency, resource 
 		return nil, "", fault.InField("resource", err)
 	}
 	if err := validateUserset(snap.schema, resource.Type, permission, "resource.type", "permission"); err != nil {
-		return nil, "", err
+		return nil, "", e.explainStale(ctx, snap, err, func(s *schema.Schema) error {
+			return validateUserset(s, resource.Type, permission, "resource.type", "permission")
+		})
 	}
 	x := expander{snap: snap, budget: b, maxDepth: e.cfg.maxDepth}
 	t, err := x.userset(ctx, (*pathNode)(nil).child(resource, permission), resource, permission)

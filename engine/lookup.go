@@ -43,11 +43,14 @@ func (e *Engine) lookupResources(ctx context.Context, b *budget, c Consistency, 
 	if err != nil {
 		return nil, err
 	}
-	if err := validateUserset(snap.schema, resourceType, permission, "resource_type", "permission"); err != nil {
-		return nil, err
+	validate := func(s *schema.Schema) error {
+		if err := validateUserset(s, resourceType, permission, "resource_type", "permission"); err != nil {
+			return err
+		}
+		return validateSubject(s, subject)
 	}
-	if err := validateSubject(snap.schema, subject); err != nil {
-		return nil, err
+	if err := validate(snap.schema); err != nil {
+		return nil, e.explainStale(ctx, snap, err, validate)
 	}
 	sorted, err := e.candidatesOf(snap, bind, func() (map[string]bool, error) {
 		w := reverseWalk{snap: snap, budget: b, edges: e.reverse.of(snap.schema), reached: make(map[userset]bool)}
@@ -66,20 +69,23 @@ func (e *Engine) lookupResources(ctx context.Context, b *budget, c Consistency, 
 }
 
 // LookupSubjects returns the IDs of the subjects of subjectType that have permission on resource.
-// A wildcard grant is reported as "*", with the subjects it does not cover in Excluded.
-func (e *Engine) LookupSubjects(ctx context.Context, c Consistency, resource store.ObjectRef, permission, subjectType string, p Page) (*LookupResult, error) {
+// A wildcard grant is reported as "*", with the subjects it does not cover in Excluded. With a
+// subjectRelation, the subjects are the subject sets subjectType:ID#subjectRelation that have the
+// permission (every member of such a set has it), as OpenFGA's ListUsers answers a userset
+// filter; a wildcard has no subject sets.
+func (e *Engine) LookupSubjects(ctx context.Context, c Consistency, resource store.ObjectRef, permission, subjectType, subjectRelation string, p Page) (*LookupResult, error) {
 	b := e.newBudget("LookupSubjects")
-	res, err := e.lookupSubjects(ctx, b, c, resource, permission, subjectType, p)
+	res, err := e.lookupSubjects(ctx, b, c, resource, permission, subjectType, subjectRelation, p)
 	return res, b.stopped(err)
 }
 
-func (e *Engine) lookupSubjects(ctx context.Context, b *budget, c Consistency, resource store.ObjectRef, permission, subjectType string, p Page) (*LookupResult, error) {
+func (e *Engine) lookupSubjects(ctx context.Context, b *budget, c Consistency, resource store.ObjectRef, permission, subjectType, subjectRelation string, p Page) (*LookupResult, error) {
 	release, err := e.acquire(ctx, "LookupSubjects")
 	if err != nil {
 		return nil, err
 	}
 	defer release()
-	bind := binding("LookupSubjects", resource.String(), permission, subjectType)
+	bind := binding("LookupSubjects", resource.String(), permission, subjectType, subjectRelation)
 	snap, after, size, err := e.pageStart(ctx, c, p, bind)
 	if err != nil {
 		return nil, err
@@ -87,21 +93,28 @@ func (e *Engine) lookupSubjects(ctx context.Context, b *budget, c Consistency, r
 	if err := validateObject(resource); err != nil {
 		return nil, fault.InField("resource", err)
 	}
-	if err := validateUserset(snap.schema, resource.Type, permission, "resource.type", "permission"); err != nil {
-		return nil, err
+	validate := func(s *schema.Schema) error {
+		if err := validateUserset(s, resource.Type, permission, "resource.type", "permission"); err != nil {
+			return err
+		}
+		if subjectRelation == "" {
+			return validateSchemaType(s, subjectType, "subject_type")
+		}
+		return validateUserset(s, subjectType, subjectRelation, "subject_type", "subject_relation")
 	}
-	if err := validateSchemaType(snap.schema, subjectType, "subject_type"); err != nil {
-		return nil, err
+	if err := validate(snap.schema); err != nil {
+		return nil, e.explainStale(ctx, snap, err, validate)
 	}
 	sorted, err := e.candidatesOf(snap, bind, func() (map[string]bool, error) {
-		w := forwardWalk{snap: snap, budget: b, subjectType: subjectType, visited: make(map[userset]bool), found: make(map[string]bool)}
+		w := forwardWalk{snap: snap, budget: b, subjectType: subjectType, subjectRelation: subjectRelation,
+			visited: make(map[userset]bool), found: make(map[string]bool)}
 		return w.found, w.run(ctx, resource, permission)
 	})
 	if err != nil {
 		return nil, err
 	}
 	item := func(id string) CheckItem {
-		return CheckItem{Resource: resource, Permission: permission, Subject: store.Subject{Type: subjectType, ID: id}}
+		return CheckItem{Resource: resource, Permission: permission, Subject: store.Subject{Type: subjectType, ID: id, Relation: subjectRelation}}
 	}
 	var excluded []string
 	drop := ""
@@ -359,11 +372,12 @@ func positiveLeaves(e schema.Expr, f func(schema.Expr)) {
 // forwardWalk collects, from a userset downwards, every subject of one type mentioned anywhere in
 // it — including on the right of exclusions, so that a wildcard's exceptions are found.
 type forwardWalk struct {
-	snap        *snapshot
-	budget      *budget
-	subjectType string
-	visited     map[userset]bool
-	found       map[string]bool
+	snap            *snapshot
+	budget          *budget
+	subjectType     string
+	subjectRelation string // "": objects are found; else the subject sets with this relation
+	visited         map[userset]bool
+	found           map[string]bool
 }
 
 func (w *forwardWalk) run(ctx context.Context, object store.ObjectRef, relation string) error {
@@ -372,6 +386,11 @@ func (w *forwardWalk) run(ctx context.Context, object store.ObjectRef, relation 
 		return nil
 	}
 	w.visited[u] = true
+	// Every subject set that a permission can reach — the resource's own, one a tuple names,
+	// one an arrow or a reference leads to — is a candidate; the checks decide.
+	if w.subjectRelation != "" && object.Type == w.subjectType && relation == w.subjectRelation {
+		w.found[object.ID] = true
+	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -392,7 +411,7 @@ func (w *forwardWalk) run(ctx context.Context, object store.ObjectRef, relation 
 			switch {
 			case t.Subject.Relation != "":
 				sets = append(sets, t.Subject)
-			case t.Subject.Type == w.subjectType:
+			case t.Subject.Type == w.subjectType && w.subjectRelation == "":
 				w.found[t.Subject.ID] = true
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"iter"
 
+	"github.com/wardhq/ward/engine/schema"
 	"github.com/wardhq/ward/fault"
 	"github.com/wardhq/ward/store"
 )
@@ -77,6 +78,7 @@ func (e *Engine) ReadTuples(ctx context.Context, c Consistency, f store.TupleFil
 		return nil, "", "", err
 	}
 	if err := validateFilter(snap.schema, f); err != nil {
+		err = e.explainStale(ctx, snap, err, func(s *schema.Schema) error { return validateFilter(s, f) })
 		return nil, "", "", fault.InField("filter", err)
 	}
 	opts := store.QueryOptions{Limit: size + 1}

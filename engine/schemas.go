@@ -41,6 +41,7 @@ func (e *Engine) WriteSchema(ctx context.Context, text string) (Token, error) {
 	if err != nil {
 		return "", err
 	}
+	e.schemaFloor.raise(rev)
 	return encodeToken(rev), nil
 }
 
@@ -99,5 +100,6 @@ func (e *Engine) ReadSchema(ctx context.Context) (string, Token, error) {
 		}
 		return "", "", err
 	}
+	e.schemaFloor.raise(v.Revision)
 	return v.Text, encodeToken(v.Revision), nil
 }

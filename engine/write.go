@@ -204,6 +204,8 @@ func validateFilter(s *schema.Schema, f store.TupleFilter) error {
 			}
 			return fault.Invalid("relation", "type %q has no relation %q", f.ResourceType, f.Relation)
 		}
+	} else if f.Relation != "" && !anyHasRelation(s, f.Relation) {
+		return fault.Invalid("relation", "no type of the schema has a relation %q", f.Relation)
 	}
 	for _, id := range f.ResourceIDs {
 		if err := store.ValidateID(id); err != nil {
@@ -224,6 +226,16 @@ func validateFilter(s *schema.Schema, f store.TupleFilter) error {
 		}
 	}
 	return nil
+}
+
+// anyHasRelation reports whether some type of s has the stored relation name.
+func anyHasRelation(s *schema.Schema, name string) bool {
+	for _, def := range s.Definitions {
+		if _, ok := def.Relations[name]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 // Validator returns a function that checks tuples against the newest schema, for bulk imports

@@ -2,6 +2,7 @@ package store
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"github.com/wardhq/ward/fault"
 )
@@ -186,8 +187,10 @@ func ValidateID(s string) error {
 	}
 	for i := 0; i < len(s); i++ {
 		if !idByte[s[i]] {
+			// The character, not its first byte: é, not 'Ã'.
+			r, _ := utf8.DecodeRuneInString(s[i:])
 			return fault.Invalid("", "id %q holds %q at byte %d; ids may hold only A-Z a-z 0-9 / _ | - = + . :",
-				truncate(s), s[i], i)
+				truncate(s), r, i)
 		}
 	}
 	return nil

@@ -19,7 +19,7 @@ type Permissions interface {
 	CheckBulk(ctx context.Context, c engine.Consistency, items []engine.CheckItem) ([]engine.BulkResult, engine.Token, error)
 	Expand(ctx context.Context, c engine.Consistency, resource store.ObjectRef, permission string) (*engine.Tree, engine.Token, error)
 	LookupResources(ctx context.Context, c engine.Consistency, resourceType, permission string, subject store.Subject, p engine.Page) (*engine.LookupResult, error)
-	LookupSubjects(ctx context.Context, c engine.Consistency, resource store.ObjectRef, permission, subjectType string, p engine.Page) (*engine.LookupResult, error)
+	LookupSubjects(ctx context.Context, c engine.Consistency, resource store.ObjectRef, permission, subjectType, subjectRelation string, p engine.Page) (*engine.LookupResult, error)
 }
 
 // PermissionService serves ward.permission.v1.PermissionService.
@@ -124,7 +124,7 @@ func (s *PermissionService) LookupResources(ctx context.Context, req *connect.Re
 func (s *PermissionService) LookupSubjects(ctx context.Context, req *connect.Request[permv1.LookupSubjectsRequest]) (*connect.Response[permv1.LookupSubjectsResponse], error) {
 	m := req.Msg
 	res, err := s.engine.LookupSubjects(ctx, consistencyFrom(m.GetConsistency()), objectFrom(m.GetResource()), m.GetPermission(),
-		m.GetSubjectType(), engine.Page{Size: int(m.GetPageSize()), Token: m.GetPageToken()})
+		m.GetSubjectType(), m.GetSubjectRelation(), engine.Page{Size: int(m.GetPageSize()), Token: m.GetPageToken()})
 	if err != nil {
 		return nil, toConnect(ctx, s.log, err)
 	}

@@ -25,28 +25,26 @@ func newCheckCommand(c *client) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			cons, err := cf.proto()
-			if err != nil {
-				return err
-			}
-			res, err := c.permissions().Check(cmd.Context(), connect.NewRequest(&permv1.CheckRequest{
-				Consistency: cons,
-				Resource:    &relv1.ObjectReference{Type: item.Resource.Type, Id: item.Resource.ID},
-				Permission:  item.Permission,
-				Subject:     &relv1.SubjectReference{Type: item.Subject.Type, Id: item.Subject.ID, Relation: item.Subject.Relation},
-			}))
-			if err != nil {
-				return err
-			}
-			switch res.Msg.GetDecision() {
-			case permv1.Decision_DECISION_ALLOWED:
-				fmt.Fprintln(cmd.OutOrStdout(), "allowed")
-			case permv1.Decision_DECISION_DENIED:
-				fmt.Fprintln(cmd.OutOrStdout(), "denied")
-			default:
-				return fmt.Errorf("the server returned no decision")
-			}
-			return nil
+			return c.read(cmd, &cf, c.endpoint, func(cons *relv1.Consistency) error {
+				res, err := c.permissions().Check(cmd.Context(), connect.NewRequest(&permv1.CheckRequest{
+					Consistency: cons,
+					Resource:    &relv1.ObjectReference{Type: item.Resource.Type, Id: item.Resource.ID},
+					Permission:  item.Permission,
+					Subject:     &relv1.SubjectReference{Type: item.Subject.Type, Id: item.Subject.ID, Relation: item.Subject.Relation},
+				}))
+				if err != nil {
+					return err
+				}
+				switch res.Msg.GetDecision() {
+				case permv1.Decision_DECISION_ALLOWED:
+					fmt.Fprintln(cmd.OutOrStdout(), "allowed")
+				case permv1.Decision_DECISION_DENIED:
+					fmt.Fprintln(cmd.OutOrStdout(), "denied")
+				default:
+					return fmt.Errorf("the server returned no decision")
+				}
+				return nil
+			})
 		},
 	}
 	cf.add(cmd)
@@ -64,18 +62,16 @@ func newExpandCommand(c *client) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			cons, err := cf.proto()
-			if err != nil {
-				return err
-			}
-			res, err := c.permissions().Expand(cmd.Context(), connect.NewRequest(&permv1.ExpandRequest{
-				Consistency: cons, Resource: o, Permission: permission,
-			}))
-			if err != nil {
-				return err
-			}
-			printTree(cmd.OutOrStdout(), res.Msg.GetTree(), "")
-			return nil
+			return c.read(cmd, &cf, c.endpoint, func(cons *relv1.Consistency) error {
+				res, err := c.permissions().Expand(cmd.Context(), connect.NewRequest(&permv1.ExpandRequest{
+					Consistency: cons, Resource: o, Permission: permission,
+				}))
+				if err != nil {
+					return err
+				}
+				printTree(cmd.OutOrStdout(), res.Msg.GetTree(), "")
+				return nil
+			})
 		},
 	}
 	cf.add(cmd)
@@ -127,57 +123,57 @@ func newLookupCommand(c *client) *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("subject: %w", err)
 			}
-			cons, err := rf.proto()
-			if err != nil {
-				return err
-			}
-			req := &permv1.LookupResourcesRequest{Consistency: cons, ResourceType: args[0], Permission: args[1],
-				Subject: &relv1.SubjectReference{Type: subject.Type, Id: subject.ID, Relation: subject.Relation}, PageSize: engine.MaxPageSize}
-			for {
-				res, err := c.permissions().LookupResources(cmd.Context(), connect.NewRequest(req))
-				if err != nil {
-					return err
+			return c.read(cmd, &rf, c.endpoint, func(cons *relv1.Consistency) error {
+				req := &permv1.LookupResourcesRequest{Consistency: cons, ResourceType: args[0], Permission: args[1],
+					Subject: &relv1.SubjectReference{Type: subject.Type, Id: subject.ID, Relation: subject.Relation}, PageSize: engine.MaxPageSize}
+				for {
+					res, err := c.permissions().LookupResources(cmd.Context(), connect.NewRequest(req))
+					if err != nil {
+						return err
+					}
+					for _, id := range res.Msg.GetResourceIds() {
+						fmt.Fprintln(cmd.OutOrStdout(), id)
+					}
+					if req.PageToken = res.Msg.GetNextPageToken(); req.PageToken == "" {
+						return nil
+					}
 				}
-				for _, id := range res.Msg.GetResourceIds() {
-					fmt.Fprintln(cmd.OutOrStdout(), id)
-				}
-				if req.PageToken = res.Msg.GetNextPageToken(); req.PageToken == "" {
-					return nil
-				}
-			}
+			})
 		},
 	}
 	rf.add(resources)
 	subjects := &cobra.Command{
-		Use:   "subjects TYPE:ID#PERMISSION SUBJECT_TYPE",
-		Short: "Print the IDs of the subjects of SUBJECT_TYPE that have PERMISSION, one per line ('*' for a wildcard)",
+		Use:   "subjects TYPE:ID#PERMISSION SUBJECT_TYPE[#RELATION]",
+		Short: "Print the IDs of the subjects of SUBJECT_TYPE that have PERMISSION, one per line ('*' for a wildcard); with #RELATION (such as group#member), of the subject sets that have it",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o, permission, err := parseUserset(args[0])
 			if err != nil {
 				return err
 			}
-			cons, err := sf.proto()
-			if err != nil {
-				return err
+			subjectType, subjectRelation, isSet := strings.Cut(args[1], "#")
+			if subjectType == "" || isSet && subjectRelation == "" {
+				return fmt.Errorf("%q is not a subject type, nor one with a relation such as group#member", args[1])
 			}
-			req := &permv1.LookupSubjectsRequest{Consistency: cons, Resource: o,
-				Permission: permission, SubjectType: args[1], PageSize: engine.MaxPageSize}
-			for {
-				res, err := c.permissions().LookupSubjects(cmd.Context(), connect.NewRequest(req))
-				if err != nil {
-					return err
+			return c.read(cmd, &sf, c.endpoint, func(cons *relv1.Consistency) error {
+				req := &permv1.LookupSubjectsRequest{Consistency: cons, Resource: o, Permission: permission,
+					SubjectType: subjectType, SubjectRelation: subjectRelation, PageSize: engine.MaxPageSize}
+				for {
+					res, err := c.permissions().LookupSubjects(cmd.Context(), connect.NewRequest(req))
+					if err != nil {
+						return err
+					}
+					for _, id := range res.Msg.GetSubjectIds() {
+						fmt.Fprintln(cmd.OutOrStdout(), id)
+					}
+					if ex := res.Msg.GetExcludedSubjectIds(); len(ex) > 0 {
+						fmt.Fprintf(cmd.ErrOrStderr(), "note: '*' excludes %s\n", strings.Join(ex, ", "))
+					}
+					if req.PageToken = res.Msg.GetNextPageToken(); req.PageToken == "" {
+						return nil
+					}
 				}
-				for _, id := range res.Msg.GetSubjectIds() {
-					fmt.Fprintln(cmd.OutOrStdout(), id)
-				}
-				if ex := res.Msg.GetExcludedSubjectIds(); len(ex) > 0 {
-					fmt.Fprintf(cmd.ErrOrStderr(), "note: '*' excludes %s\n", strings.Join(ex, ", "))
-				}
-				if req.PageToken = res.Msg.GetNextPageToken(); req.PageToken == "" {
-					return nil
-				}
-			}
+			})
 		},
 	}
 	sf.add(subjects)

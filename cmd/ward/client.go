@@ -25,6 +25,7 @@ type client struct {
 	endpoint      string
 	adminEndpoint string
 	creds         credentials
+	tokens        *tokenFile
 }
 
 func (c *client) permissions() permissionv1connect.PermissionServiceClient {
@@ -47,6 +48,11 @@ func oneLine(err error) string {
 		if ce.Code() == connect.CodeUnavailable && strings.Contains(msg, "connection refused") {
 			msg = "cannot reach the ward server (is `ward serve` running, and are --endpoint/--admin-endpoint right?): " + msg
 		}
+		if ce.Code() == connect.CodeUnimplemented && strings.HasPrefix(msg, "404") {
+			// Connect's rendering of an HTTP 404: no handler for the procedure at that address.
+			msg = "the server there does not serve this command's API: the service is off (oauth2 or identity not configured), " +
+				"or the endpoint is the other listener's (--endpoint is the public API, --admin-endpoint the admin API) (" + msg + ")"
+		}
 		err = fmt.Errorf("%s: %s", ce.Code(), msg)
 	}
 	return strings.Join(strings.Fields(strings.ReplaceAll(err.Error(), "\n", "; ")), " ")
@@ -59,21 +65,56 @@ type consistencyFlags struct {
 }
 
 func (f *consistencyFlags) add(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&f.mode, "consistency", "minimize_latency", "minimize_latency or fully_consistent")
+	cmd.Flags().StringVar(&f.mode, "consistency", "",
+		"minimize_latency or fully_consistent (default: at least as fresh as the last write this ward made to the server, else minimize_latency)")
 	cmd.Flags().StringVar(&f.token, "at-least-as-fresh", "", "answer from a snapshot at least as fresh as this token (what writes print)")
 }
 
-func (f *consistencyFlags) proto() (*relv1.Consistency, error) {
+var minimizeLatency = &relv1.Consistency{Requirement: &relv1.Consistency_MinimizeLatency{MinimizeLatency: true}}
+
+func atLeastAsFresh(token string) *relv1.Consistency {
+	return &relv1.Consistency{Requirement: &relv1.Consistency_AtLeastAsFresh{AtLeastAsFresh: token}}
+}
+
+// read calls call with the consistency that f asks for a read from endpoint. By default that is
+// a snapshot at least as fresh as the last write this CLI made to the server, so that a read in
+// the command after a write sees it. When the server refuses that remembered token as newer
+// than its data (it was restarted over an empty store, or the URL now names another server),
+// read forgets the token, says so, and calls again at minimize_latency.
+func (c *client) read(cmd *cobra.Command, f *consistencyFlags, endpoint string, call func(*relv1.Consistency) error) error {
 	if f.token != "" {
-		return &relv1.Consistency{Requirement: &relv1.Consistency_AtLeastAsFresh{AtLeastAsFresh: f.token}}, nil
+		return call(atLeastAsFresh(f.token))
 	}
 	switch f.mode {
-	case "minimize_latency", "":
-		return &relv1.Consistency{Requirement: &relv1.Consistency_MinimizeLatency{MinimizeLatency: true}}, nil
+	case "minimize_latency":
+		return call(minimizeLatency)
 	case "fully_consistent":
-		return &relv1.Consistency{Requirement: &relv1.Consistency_FullyConsistent{FullyConsistent: true}}, nil
+		return call(&relv1.Consistency{Requirement: &relv1.Consistency_FullyConsistent{FullyConsistent: true}})
+	case "":
+	default:
+		return fmt.Errorf("--consistency must be minimize_latency or fully_consistent, not %q", f.mode)
 	}
-	return nil, fmt.Errorf("--consistency must be minimize_latency or fully_consistent, not %q", f.mode)
+	remembered := c.tokens.token(cmd.ErrOrStderr(), endpoint)
+	if remembered == "" {
+		return call(minimizeLatency)
+	}
+	err := call(atLeastAsFresh(remembered))
+	if connect.CodeOf(err) != connect.CodeFailedPrecondition {
+		return err
+	}
+	if err := call(minimizeLatency); err != nil {
+		return err
+	}
+	c.tokens.forget(cmd.ErrOrStderr(), endpoint)
+	fmt.Fprintf(cmd.ErrOrStderr(), "ward: warning: %s refused the token of this ward's last write to it (%s), so it was forgotten and the read made at minimize_latency\n",
+		endpoint, oneLine(err))
+	return nil
+}
+
+// wrote remembers the token a write returned, for the reads that follow it through either
+// endpoint (they are one server).
+func (c *client) wrote(cmd *cobra.Command, token string) {
+	c.tokens.remember(cmd.ErrOrStderr(), token, c.endpoint, c.adminEndpoint)
 }
 
 // openInput opens a file argument, or standard input for "-".
@@ -116,31 +157,36 @@ func scanTuples(r io.Reader, name string) iter.Seq2[lineTuple, error] {
 	}
 }
 
-// readTuples reads every tuple of r.
-func readTuples(r io.Reader, name string) ([]store.Tuple, error) {
-	var out []store.Tuple
-	for t, err := range scanTuples(r, name) {
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t.Tuple)
-	}
-	return out, nil
-}
-
-// parseFilter parses `type[:id][#relation][@subject_type[:id][#relation]]`; every part is optional
-// but the resource type.
+// parseFilter parses `[type][:id][#relation][@subject_type[:id][#relation]]`: every part is
+// optional, so that `@user:alice` selects a subject's tuples and `#viewer` a relation's across
+// types, but an ID needs its type and the filter must select something.
 func parseFilter(s string) (*relv1.RelationshipFilter, error) {
-	resource, subject, hasSubject := strings.Cut(s, "@")
-	object, relation, _ := strings.Cut(resource, "#")
-	typ, id, _ := strings.Cut(object, ":")
-	f := &relv1.RelationshipFilter{ResourceType: typ, ResourceId: id, Relation: relation}
-	if typ == "" {
-		return nil, fmt.Errorf("filter %q: want type[:id][#relation][@subject_type[:id][#relation]]", s)
+	bad := func(why string) error {
+		return fmt.Errorf("filter %q: %s; want [type][:id][#relation][@subject_type[:id][#relation]], such as document:readme, #viewer or @user:alice", s, why)
 	}
+	resource, subject, hasSubject := strings.Cut(s, "@")
+	object, relation, hasRelation := strings.Cut(resource, "#")
+	typ, id, hasID := strings.Cut(object, ":")
+	switch {
+	case s == "":
+		return nil, bad("it is empty")
+	case hasID && (typ == "" || id == ""):
+		return nil, bad("a resource ID goes with its type, as type:id")
+	case hasRelation && relation == "":
+		return nil, bad("'#' is followed by no relation")
+	}
+	f := &relv1.RelationshipFilter{ResourceType: typ, ResourceId: id, Relation: relation}
 	if hasSubject {
 		sobj, srel, hasRel := strings.Cut(subject, "#")
-		styp, sid, _ := strings.Cut(sobj, ":")
+		styp, sid, hasSID := strings.Cut(sobj, ":")
+		switch {
+		case styp == "":
+			return nil, bad("'@' is followed by no subject type")
+		case hasSID && sid == "":
+			return nil, bad("':' is followed by no subject ID")
+		case hasRel && srel == "":
+			return nil, bad("the subject's '#' is followed by no relation")
+		}
 		f.SubjectFilter = &relv1.SubjectFilter{Type: styp, Id: sid}
 		if hasRel {
 			f.SubjectFilter.Relation = &srel

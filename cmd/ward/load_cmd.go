@@ -124,6 +124,7 @@ data (up to the server's max_staleness after the last write), and prints the las
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "wrote %d tuples in %s (%.0f tuples/s); reads without a token saw them %s later\n",
 				st.Tuples, st.Write.Round(time.Millisecond), float64(st.Tuples)/st.Write.Seconds(), st.Visible.Round(time.Millisecond))
+			c.wrote(cmd, st.Token)
 			fmt.Fprintln(cmd.OutOrStdout(), st.Token)
 			return nil
 		},

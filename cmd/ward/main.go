@@ -21,7 +21,7 @@ func main() {
 	err := newRootCommand(os.Stdout, os.Stderr, os.Environ).ExecuteContext(ctx)
 	stop()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "ward:", oneLine(err))
+		fmt.Fprint(os.Stderr, errorText(err))
 		os.Exit(1)
 	}
 }
@@ -35,12 +35,20 @@ func newRootCommand(stdout, stderr interface{ Write([]byte) (int, error) }, envi
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	c := &client{}
+	c := &client{tokens: newTokenFile(environ)}
 	root.PersistentFlags().StringVar(&c.endpoint, "endpoint", envOr(environ, "WARD_ENDPOINT", "http://127.0.0.1:4466"),
 		"public API of the ward server (WARD_ENDPOINT)")
 	root.PersistentFlags().StringVar(&c.adminEndpoint, "admin-endpoint", envOr(environ, "WARD_ADMIN_ENDPOINT", "http://127.0.0.1:4467"),
 		"admin API of the ward server (WARD_ADMIN_ENDPOINT)")
 	c.creds.addFlags(root, environ)
+	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+		var err error
+		if c.endpoint, err = normalizeEndpoint("endpoint", c.endpoint); err != nil {
+			return err
+		}
+		c.adminEndpoint, err = normalizeEndpoint("admin-endpoint", c.adminEndpoint)
+		return err
+	}
 	root.AddCommand(
 		newServeCommand(environ),
 		newSchemaCommand(c),
@@ -63,6 +71,7 @@ func newRootCommand(stdout, stderr interface{ Write([]byte) (int, error) }, envi
 		newVersionCommand(),
 		newHealthCommand(c, environ),
 	)
+	withUsage(root)
 	// --version prints what `ward version` does.
 	bi := readBuildInfo()
 	var text strings.Builder

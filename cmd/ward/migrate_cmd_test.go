@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -229,7 +230,15 @@ func TestWardProcess(t *testing.T) {
 	os.Exit(0)
 }
 
-func TestMain(m *testing.M) { pgtest.Main(m) }
+func TestMain(m *testing.M) {
+	// The CLI's commands that a test runs without a cache directory of its own remember their
+	// tokens here rather than in the user's cache directory. A child process (TestWardProcess)
+	// has the cache directory its test gave it.
+	if os.Getenv("WARD_TEST_PROCESS") == "" {
+		os.Setenv("XDG_CACHE_HOME", filepath.Join(os.TempDir(), "ward-cmd-test-cache"))
+	}
+	pgtest.Main(m)
+}
 
 // freshTestDatabase creates an empty database on the shared test server and returns its DSN; the
 // database is dropped when the test ends.

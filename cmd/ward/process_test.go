@@ -13,7 +13,8 @@ import (
 
 // wardProcess runs `ward ARGS…` as a process of its own (the test binary, through
 // TestWardProcess) with env added to an environment free of WARD_* variables, and returns what
-// it wrote to standard output and error, and its exit status. No argument may contain white space.
+// it wrote to standard output and error, and its exit status. Its cache directory is the test's
+// (testCacheDir) unless env sets WARD_CACHE_DIR. No argument may contain white space.
 func wardProcess(t *testing.T, env []string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	for _, a := range args {
@@ -24,7 +25,7 @@ func wardProcess(t *testing.T, env []string, args ...string) (stdout, stderr str
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestWardProcess$")
-	cmd.Env = append(processEnv(), "WARD_TEST_PROCESS="+strings.Join(args, " "))
+	cmd.Env = append(processEnv(), "WARD_TEST_PROCESS="+strings.Join(args, " "), "WARD_CACHE_DIR="+testCacheDir(t))
 	cmd.Env = append(cmd.Env, env...)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut

@@ -30,6 +30,7 @@ func newSchemaCommand(c *client) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			c.wrote(cmd, res.Msg.GetWrittenAt())
 			fmt.Fprintln(cmd.OutOrStdout(), res.Msg.GetWrittenAt())
 			return nil
 		},

@@ -203,6 +203,12 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready chan<- 
 	}
 
 	g, gctx := errgroup.WithContext(ctx)
+	// Schema writes made through other nodes raise the floor of this node's minimize_latency
+	// snapshots (a type just added is then known to every node's checks).
+	g.Go(func() error {
+		eng.FollowSchemas(gctx, time.Second)
+		return nil
+	})
 	if provider != nil {
 		// Keeps the introspection cache in step with revocations taken on other nodes.
 		g.Go(func() error {

@@ -63,11 +63,15 @@ func ward(t *testing.T, public, admin string, stdin string, args ...string) (str
 	return out, err
 }
 
+// testCacheDir is the cache directory of the CLI's commands in test t (where they remember the
+// tokens of their writes): one for the whole test, as a person's is, and removed after it.
+func testCacheDir(t *testing.T) string { return filepath.Join(t.ArtifactDir(), "cache") }
+
 // wardStreams is ward that also returns what the CLI wrote to standard error.
 func wardStreams(t *testing.T, public, admin string, stdin string, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	cmd := newRootCommand(&out, &errOut, func() []string { return nil })
+	cmd := newRootCommand(&out, &errOut, func() []string { return []string{"WARD_CACHE_DIR=" + testCacheDir(t)} })
 	cmd.SetArgs(append([]string{"--endpoint", public, "--admin-endpoint", admin}, args...))
 	cmd.SetIn(strings.NewReader(stdin))
 	err = cmd.ExecuteContext(context.Background())
@@ -141,7 +145,7 @@ func TestCLIErrors(t *testing.T) {
 	}{
 		{"", []string{"check", "not a tuple"}, `"not a tuple" has no '@'`},
 		{"", []string{"check", "--consistency", "fully_consistent", "document:x#view@usr:a"}, `subject.type: the schema has no type "usr"`},
-		{"document:x#viewer@folder:y\n", []string{"tuples", "write", "-"}, "invalid_argument: updates[0].relationship.subject: relation document#viewer does not allow subject folder:y"},
+		{"document:x#viewer@folder:y\n", []string{"tuples", "write", "-"}, "invalid_argument: -:1: updates[0].relationship.subject: relation document#viewer does not allow subject folder:y"},
 		{"document:x#viewer@user:a\nbroken\n", []string{"tuples", "write", "-"}, "-:2:"},
 		{"definition doc {\n  relation viewer: usr\n}\n", []string{"schema", "write", "-"}, "line 2, column 20"},
 		{"", []string{"check", "--at-least-as-fresh", "bogus", "document:x#view@user:a"}, "consistency.at_least_as_fresh"},

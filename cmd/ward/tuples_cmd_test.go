@@ -28,11 +28,11 @@ func TestTuplesDeleteValidatedAndCounted(t *testing.T) {
 	before := all()
 	const ban = "document:readme#banned@user:bob\n"
 	for _, tc := range []struct{ stdin, want string }{
-		{"documnet:readme#banned@user:bob\n", `invalid_argument: updates[0].relationship.resource.type: the schema has no type "documnet"`},
-		{ban + "document:readme#baned@user:bob\n", `invalid_argument: updates[1].relationship.relation: type "document" has no relation "baned"`},
-		{ban + "document:readme#banned@usr:bob\n", `invalid_argument: updates[1].relationship.subject.type: the schema has no type "usr"`},
-		{ban + "document:readme#view@user:bob\n", "invalid_argument: updates[1].relationship.relation: document#view is a permission"},
-		{ban + "document:readme#viewer@group:engineering\n", "invalid_argument: updates[1].relationship.subject: relation document#viewer does not allow subject group:engineering"},
+		{"documnet:readme#banned@user:bob\n", `invalid_argument: -:1: updates[0].relationship.resource.type: the schema has no type "documnet"`},
+		{ban + "document:readme#baned@user:bob\n", `invalid_argument: -:2: updates[1].relationship.relation: type "document" has no relation "baned"`},
+		{ban + "document:readme#banned@usr:bob\n", `invalid_argument: -:2: updates[1].relationship.subject.type: the schema has no type "usr"`},
+		{ban + "document:readme#view@user:bob\n", "invalid_argument: -:2: updates[1].relationship.relation: document#view is a permission"},
+		{ban + "document:readme#viewer@group:engineering\n", "invalid_argument: -:2: updates[1].relationship.subject: relation document#viewer does not allow subject group:engineering"},
 	} {
 		out, _, err := wardStreams(t, public, admin, tc.stdin, "tuples", "delete", "-")
 		if err == nil || !strings.Contains(oneLine(err), tc.want) {

@@ -63,7 +63,7 @@ func Lookups(t *testing.T, newStore NewStore) {
 		{"cyclic", []string{"cyril"}, nil},
 	} {
 		got, err := lookupAll(func(p engine.Page) (*engine.LookupResult, error) {
-			return e.LookupSubjects(ctx, fresh, store.ObjectRef{Type: "document", ID: tc.resource}, "view", "user", p)
+			return e.LookupSubjects(ctx, fresh, store.ObjectRef{Type: "document", ID: tc.resource}, "view", "user", "", p)
 		})
 		if err != nil {
 			t.Fatalf("LookupSubjects(%s): %v", tc.resource, err)
@@ -232,9 +232,9 @@ func BadInput(t *testing.T, newStore NewStore) {
 	expectInvalid(t, err, "resource_type")
 	_, err = e.LookupResources(ctx, fresh, "document", "view", store.Subject{Type: "group", ID: "g", Relation: "owner"}, engine.Page{})
 	expectInvalid(t, err, "subject.relation")
-	_, err = e.LookupSubjects(ctx, fresh, readme, "view", "usr", engine.Page{})
+	_, err = e.LookupSubjects(ctx, fresh, readme, "view", "usr", "", engine.Page{})
 	expectInvalid(t, err, "subject_type")
-	_, err = e.LookupSubjects(ctx, fresh, readme, "read", "user", engine.Page{})
+	_, err = e.LookupSubjects(ctx, fresh, readme, "read", "user", "", engine.Page{})
 	expectInvalid(t, err, "permission")
 	_, _, err = e.Expand(ctx, fresh, store.ObjectRef{Type: "document", ID: "bad id"}, "view")
 	expectInvalid(t, err, "resource.id")

@@ -123,8 +123,24 @@ func compareLookups(t *testing.T, ctx context.Context, e *engine.Engine, c engin
 			t.Errorf("LookupResources(%s, %s, %s) = %v (err %v), reference %v", item.Resource.Type, item.Permission, item.Subject, got, err, want)
 		}
 	}
+	if rel := item.Subject.Relation; rel != "" {
+		// The subject sets of the item's type and relation that have the permission.
+		got, err := lookupAll(func(p engine.Page) (*engine.LookupResult, error) {
+			return e.LookupSubjects(ctx, c, item.Resource, item.Permission, item.Subject.Type, rel, p)
+		})
+		var want []string
+		for _, id := range g.ids {
+			if ref.check(item.Resource, item.Permission, store.Subject{Type: item.Subject.Type, ID: id, Relation: rel}) {
+				want = append(want, id)
+			}
+		}
+		if err != nil || !slices.Equal(got.IDs, want) {
+			bad++
+			t.Errorf("LookupSubjects(%s#%s, %s#%s) = %v (err %v), reference %v", item.Resource, item.Permission, item.Subject.Type, rel, got, err, want)
+		}
+	}
 	got, err := lookupAll(func(p engine.Page) (*engine.LookupResult, error) {
-		return e.LookupSubjects(ctx, c, item.Resource, item.Permission, item.Subject.Type, p)
+		return e.LookupSubjects(ctx, c, item.Resource, item.Permission, item.Subject.Type, "", p)
 	})
 	if err != nil {
 		t.Errorf("LookupSubjects(%s#%s, %s): %v", item.Resource, item.Permission, item.Subject.Type, err)

@@ -1,7 +1,8 @@
 // Package enginetest is the engine's acceptance suite, run against every store implementation:
 // the conformance table of checks, a randomized differential test against a simple reference
-// evaluator, lookups and expansion, bad input, validated and counted deletes, and read-your-writes
-// under concurrent writers.
+// evaluator, lookups (of subject sets too) and expansion, bad input, validated and counted
+// deletes, read-your-writes under concurrent writers, and minimize_latency reads after schema
+// writes.
 package enginetest
 
 import (
@@ -31,6 +32,8 @@ func Run(t *testing.T, newStore NewStore) {
 	t.Run("Deletes", func(t *testing.T) { Deletes(t, newStore) })
 	t.Run("DepthLimit", func(t *testing.T) { DepthLimit(t, newStore) })
 	t.Run("ReadYourWrites", func(t *testing.T) { ReadYourWrites(t, newStore) })
+	t.Run("SchemaWrites", func(t *testing.T) { SchemaWrites(t, newStore) })
+	t.Run("SubjectSetLookups", func(t *testing.T) { SubjectSetLookups(t, newStore) })
 }
 
 // newEngine returns an engine over a fresh store.

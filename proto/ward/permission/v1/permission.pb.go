@@ -876,10 +876,14 @@ type LookupSubjectsRequest struct {
 	Permission  string                 `protobuf:"bytes,3,opt,name=permission,proto3" json:"permission,omitempty"`
 	SubjectType string                 `protobuf:"bytes,4,opt,name=subject_type,json=subjectType,proto3" json:"subject_type,omitempty"`
 	// page_size defaults to 100 and is at most 1000.
-	PageSize      uint32 `protobuf:"varint,5,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	PageToken     string `protobuf:"bytes,6,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	PageSize  uint32 `protobuf:"varint,5,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken string `protobuf:"bytes,6,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// subject_relation, when set, asks for subject sets instead of objects: the IDs of the
+	// subject_type:ID#subject_relation sets that have the permission (as OpenFGA's ListUsers
+	// answers a userset filter such as group#member).
+	SubjectRelation string `protobuf:"bytes,7,opt,name=subject_relation,json=subjectRelation,proto3" json:"subject_relation,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *LookupSubjectsRequest) Reset() {
@@ -950,6 +954,13 @@ func (x *LookupSubjectsRequest) GetPageSize() uint32 {
 func (x *LookupSubjectsRequest) GetPageToken() string {
 	if x != nil {
 		return x.PageToken
+	}
+	return ""
+}
+
+func (x *LookupSubjectsRequest) GetSubjectRelation() string {
+	if x != nil {
+		return x.SubjectRelation
 	}
 	return ""
 }
@@ -1096,7 +1107,7 @@ const file_ward_permission_v1_permission_proto_rawDesc = "" +
 	"\fresource_ids\x18\x01 \x03(\tR\vresourceIds\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12 \n" +
 	"\flooked_up_at\x18\x03 \x01(\tR\n" +
-	"lookedUpAt\"\x9e\x02\n" +
+	"lookedUpAt\"\xc9\x02\n" +
 	"\x15LookupSubjectsRequest\x12C\n" +
 	"\vconsistency\x18\x01 \x01(\v2!.ward.relationship.v1.ConsistencyR\vconsistency\x12A\n" +
 	"\bresource\x18\x02 \x01(\v2%.ward.relationship.v1.ObjectReferenceR\bresource\x12\x1e\n" +
@@ -1106,7 +1117,8 @@ const file_ward_permission_v1_permission_proto_rawDesc = "" +
 	"\fsubject_type\x18\x04 \x01(\tR\vsubjectType\x12\x1b\n" +
 	"\tpage_size\x18\x05 \x01(\rR\bpageSize\x12\x1d\n" +
 	"\n" +
-	"page_token\x18\x06 \x01(\tR\tpageToken\"\xb5\x01\n" +
+	"page_token\x18\x06 \x01(\tR\tpageToken\x12)\n" +
+	"\x10subject_relation\x18\a \x01(\tR\x0fsubjectRelation\"\xb5\x01\n" +
 	"\x16LookupSubjectsResponse\x12\x1f\n" +
 	"\vsubject_ids\x18\x01 \x03(\tR\n" +
 	"subjectIds\x12&\n" +
