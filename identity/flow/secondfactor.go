@@ -530,3 +530,7 @@ func (s *Service) submitSecondFactorSettings(ctx context.Context, st *stored[*Se
 	}
 	return settingsOutcome{refused: []fieldMessage{{msg: text.SettingsNoStrategyFound()}}}, nil
 }
+
+// AAL2Required is Kratos's 403 session_aal2_required of whoami for a session that falls short
+// of session.whoami.required_aal: redirect_browser_to is the aal2 login.
+func (s *Service) AAL2Required() *Error { return errAALNotSatisfied(s.aal2LoginURL("")) }
