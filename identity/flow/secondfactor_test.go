@@ -24,7 +24,7 @@ func withSecondFactors(c *flow.Config) {
 
 // totpSecretOf returns the secret a settings form offers to enrol (the totp_secret_key node),
 // having checked that the form carries its QR code as a PNG.
-func totpSecretOf(t *testing.T, c *ui.Container) string {
+func totpSecretOf(t testing.TB, c *ui.Container) string {
 	t.Helper()
 	n := c.Nodes.Find(ui.TOTPSecretKey)
 	if n == nil {
