@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"maps"
+	"slices"
 	"time"
 
 	"github.com/pquerna/otp"
@@ -72,7 +73,8 @@ func hasSecondFactor(creds map[string]Credential) bool {
 
 // SatisfiesAAL says whether the session reaches required: "aal1" (any session), or
 // RequiredAALHighest (aal2, or aal1 when its identity has no second factor), as Kratos's
-// DoesSessionSatisfy decides. Any other value is taken as RequiredAALHighest.
+// DoesSessionSatisfy decides. Any other value is taken as RequiredAALHighest. Whoami's sessions
+// count only the second factors of Config.SecondFactors.
 func (s *Session) SatisfiesAAL(required string) bool {
 	if required == AAL1 || s.AAL == AAL2 {
 		return true
@@ -305,6 +307,18 @@ func (s *Service) UseLookupSecret(ctx context.Context, identityID, code string) 
 	}
 	s.log.DebugContext(ctx, "lookup secret used", "identity_id", identityID)
 	return nil
+}
+
+// enabledAAL is the highest assurance level creds allow with the second factors of
+// Config.SecondFactors only: the level whoami asks of a session with RequiredAALHighest.
+func (s *Service) enabledAAL(creds map[string]Credential) string {
+	usable := make(map[string]Credential, len(creds))
+	for t, c := range creds {
+		if (t != CredentialTOTP && t != CredentialLookupSecret) || slices.Contains(s.cfg.SecondFactors, t) {
+			usable[t] = c
+		}
+	}
+	return availableAAL(usable)
 }
 
 // availableAAL is the highest assurance level the credentials allow: aal1 with a first factor,

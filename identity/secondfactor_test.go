@@ -174,3 +174,32 @@ func TestSessionSatisfiesAAL(t *testing.T) {
 		}
 	}
 }
+
+// TestWhoamiCountsEnabledFactors checks that whoami's sessions count only the second factors
+// Config.SecondFactors enables: a TOTP key of a method turned off does not make an aal1 session
+// fall short.
+func TestWhoamiCountsEnabledFactors(t *testing.T) {
+	for _, enabled := range []bool{false, true} {
+		e := newEnv(t, func(c *identity.Config) {
+			if enabled {
+				c.SecondFactors = []string{identity.CredentialTOTP}
+			}
+		})
+		ctx := context.Background()
+		i := e.create("eve@example.com", "a long and unusual passphrase")
+		if err := e.svc.SetTOTP(ctx, i.ID, newTOTPKey(t).URL()); err != nil {
+			t.Fatal(err)
+		}
+		_, token, err := e.svc.IssueSession(ctx, i.ID, identity.AuthenticationMethod{Method: "password"}, identity.Device{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sess, err := e.svc.Whoami(ctx, token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := sess.SatisfiesAAL(e.svc.WhoamiRequiredAAL()); got == enabled {
+			t.Errorf("TOTP enabled %v: an aal1 session satisfies highest_available: %v", enabled, got)
+		}
+	}
+}

@@ -92,6 +92,10 @@ type Config struct {
 	// default) or "aal1". With RequiredAALHighest, an aal1 session of an identity that has a
 	// second factor is not enough for whoami (see [Session.SatisfiesAAL]).
 	WhoamiRequiredAAL string
+	// SecondFactors are the second factors' credential types the flows offer (CredentialTOTP,
+	// CredentialLookupSecret: Kratos's selfservice.methods.*.enabled). Only these count
+	// towards the level whoami requires, as in Kratos; default none.
+	SecondFactors []string
 
 	// Clock returns the current time; default time.Now.
 	Clock func() time.Time

@@ -132,7 +132,9 @@ func (s *Service) whoami(ctx context.Context, token string) (*Session, *cachedSe
 		return nil, nil, ErrNoActiveSession
 	}
 	sess := sessionFromStore(rec, true)
-	sess.Identity = withoutCredentials(fromStore(irec, s.schemaURL))
+	i := fromStore(irec, s.schemaURL)
+	i.AvailableAAL = s.enabledAAL(i.Credentials)
+	sess.Identity = withoutCredentials(i)
 	var e *cachedSession
 	if useCache {
 		e = s.remember(key, sess, gen, now)

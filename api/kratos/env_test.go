@@ -155,9 +155,13 @@ func newHandler(tb testing.TB, st store.IdentityStore, publicURL string, clock f
 		tb.Fatal(err)
 	}
 	base := cmp.Or(o.publicBaseURL, publicURL)
+	var secondFactors []string
+	if o.secondFactors {
+		secondFactors = []string{identity.CredentialTOTP, identity.CredentialLookupSecret}
+	}
 	ids, err := identity.NewService(ctx, st, reg, hasher, policy, identity.Config{
 		PublicBaseURL: base, Clock: clock, LoginRate: o.loginRate, LoginBurst: cmp.Or(o.loginBurst, 1000),
-		RegistrationBurst: 1000, Logger: log, WhoamiRequiredAAL: o.whoamiAAL,
+		RegistrationBurst: 1000, Logger: log, WhoamiRequiredAAL: o.whoamiAAL, SecondFactors: secondFactors,
 	})
 	if err != nil {
 		tb.Fatal(err)

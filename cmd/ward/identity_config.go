@@ -149,6 +149,18 @@ func addIdentityFlags(fs *pflag.FlagSet) {
 	fs.String(p+"settings-required-aal", d.SettingsRequiredAAL, "the level the settings flow asks of a session: highest_available or aal1 (selfservice.flows.settings.required_aal)")
 }
 
+// secondFactors are the credential types of the second factors enabled.
+func (c identityConfig) secondFactors() []string {
+	var out []string
+	if c.TOTPEnabled {
+		out = append(out, identity.CredentialTOTP)
+	}
+	if c.LookupSecretEnabled {
+		out = append(out, identity.CredentialLookupSecret)
+	}
+	return out
+}
+
 func (c identityConfig) validate() error {
 	switch {
 	case !c.Enabled:

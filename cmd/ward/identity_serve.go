@@ -75,6 +75,7 @@ func newIdentity(ctx context.Context, cfg serveConfig, st store.IdentityStore, c
 		RegistrationRate:  c.RegistrationRate,
 		RegistrationBurst: c.RegistrationBurst,
 		WhoamiRequiredAAL: c.WhoamiRequiredAAL,
+		SecondFactors:     c.secondFactors(),
 		Logger:            log,
 	})
 	if err != nil {
