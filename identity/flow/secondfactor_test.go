@@ -325,3 +325,23 @@ func TestLookupSecrets(t *testing.T) {
 		t.Fatalf("after disable: %v", err)
 	}
 }
+
+// TestParseSecondFactorSubmission reads the TOTP and lookup_secret fields from forms and JSON
+// (booleans as JSON booleans or, as a form followed in JSON, "true"), and refuses a code that is
+// not a string and a flag that is not a boolean.
+func TestParseSecondFactorSubmission(t *testing.T) {
+	for _, tc := range []struct{ contentType, body string }{
+		{"application/x-www-form-urlencoded", "method=totp&totp_code=012345&totp_unlink=true&lookup_secret=ab12&lookup_secret_confirm=true"},
+		{"application/json", `{"method":"totp","totp_code":"012345","totp_unlink":true,"lookup_secret":"ab12","lookup_secret_confirm":"true"}`},
+	} {
+		s, err := flow.ParseSubmission(tc.contentType, []byte(tc.body))
+		if err != nil || s.TOTPCode != "012345" || !s.TOTPUnlink || s.LookupSecret != "ab12" || !s.LookupConfirm || s.LookupReveal {
+			t.Errorf("%s: %+v %v", tc.body, s, err)
+		}
+	}
+	for _, body := range []string{`{"totp_code":123456}`, `{"lookup_secret_reveal":"maybe"}`, `{"totp_unlink":1}`} {
+		if _, err := flow.ParseSubmission("application/json", []byte(body)); err == nil {
+			t.Errorf("%s was accepted", body)
+		}
+	}
+}
