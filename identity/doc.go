@@ -1,7 +1,8 @@
 // Package identity owns ward's identity domain in Ory Kratos's public contract: identities with
 // their traits, credentials and addresses (the admin API's create, batch create, get, list,
-// update, JSON Patch and delete), password authentication and registration, and sessions
-// (issue, whoami, revoke, list, extend).
+// update, JSON Patch and delete), password authentication and registration, TOTP and recovery
+// codes as second factors, and sessions (issue, whoami with its required AAL, revoke, list,
+// extend).
 //
 // A [Service] is built once from its dependencies (a [store.IdentityStore], a [schema.Registry],
 // a [PasswordHasher], a [PasswordPolicy]) and a [Config]; it is safe for concurrent use, and
@@ -20,6 +21,12 @@
 //
 // Session tokens are random (256 bits), and the store keeps only their SHA-256; passwords reach
 // the store only as hashes. Neither a token, a password nor a hash is ever logged.
+//
+// Second factors (secondfactor.go) are Kratos's totp and lookup_secret credentials: a TOTP key
+// is kept as its otpauth:// URL, since checking a code needs the key, and recovery codes as
+// Kratos keeps them, since the settings flow reveals them; both are compared in constant time,
+// a recovery code is spent by a compare-and-set, and wrong codes drain the identity's login
+// bucket. Neither a key nor a code is ever logged.
 //
 // [store.IdentityStore]: https://pkg.go.dev/github.com/wardhq/ward/store#IdentityStore
 package identity

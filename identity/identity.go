@@ -43,6 +43,9 @@ type Identity struct {
 	RecoveryAddresses   []RecoveryAddress
 	// Credentials are by type ("password", "oidc", …).
 	Credentials map[string]Credential
+	// AvailableAAL is the highest assurance level the credentials allow ("aal1", "aal2"), as
+	// the store last recorded it; not part of the JSON.
+	AvailableAAL string
 	// Version counts the identity's writes; an update based on an older Version is refused.
 	Version   int64
 	CreatedAt time.Time
@@ -234,6 +237,7 @@ func fromStore(r *store.Identity, schemaURL func(string) string) *Identity {
 		StateChangedAt: r.StateChangedAt, Traits: json.RawMessage(r.Traits),
 		MetadataPublic: json.RawMessage(r.MetadataPublic), MetadataAdmin: json.RawMessage(r.MetadataAdmin),
 		ExternalID: r.ExternalID, Version: r.Version, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+		AvailableAAL: r.AvailableAAL,
 	}
 	if len(r.Credentials) > 0 {
 		i.Credentials = make(map[string]Credential, len(r.Credentials))
@@ -288,13 +292,4 @@ func (i *Identity) toStore() *store.Identity {
 		})
 	}
 	return r
-}
-
-// availableAAL is the highest assurance level the credentials allow: aal1 with a first factor.
-// ward has no second factors yet.
-func availableAAL(creds map[string]Credential) string {
-	if len(creds) > 0 {
-		return AAL1
-	}
-	return ""
 }

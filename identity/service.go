@@ -88,6 +88,15 @@ type Config struct {
 	RegistrationRate  float64
 	RegistrationBurst int
 
+	// WhoamiRequiredAAL is Kratos's session.whoami.required_aal: RequiredAALHighest (the
+	// default) or "aal1". With RequiredAALHighest, an aal1 session of an identity that has a
+	// second factor is not enough for whoami (see [Session.SatisfiesAAL]).
+	WhoamiRequiredAAL string
+	// SecondFactors are the second factors' credential types the flows offer (CredentialTOTP,
+	// CredentialLookupSecret: Kratos's selfservice.methods.*.enabled). Only these count
+	// towards the level whoami requires, as in Kratos; default none.
+	SecondFactors []string
+
 	// Clock returns the current time; default time.Now.
 	Clock func() time.Time
 	// Logger receives the Service's logs; default slog.Default(). No record holds a token, a
@@ -148,6 +157,13 @@ func NewService(ctx context.Context, st store.IdentityStore, schemas *schema.Reg
 	}
 	if cfg.RegistrationBurst <= 0 {
 		cfg.RegistrationBurst = DefaultRegistrationBurst
+	}
+	switch cfg.WhoamiRequiredAAL {
+	case "":
+		cfg.WhoamiRequiredAAL = RequiredAALHighest
+	case AAL1, RequiredAALHighest:
+	default:
+		return nil, fault.Invalid("session.whoami.required_aal", "want aal1 or highest_available, not %q", cfg.WhoamiRequiredAAL)
 	}
 	cfg.PublicBaseURL = strings.TrimSuffix(cfg.PublicBaseURL, "/")
 	s := &Service{

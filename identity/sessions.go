@@ -132,7 +132,9 @@ func (s *Service) whoami(ctx context.Context, token string) (*Session, *cachedSe
 		return nil, nil, ErrNoActiveSession
 	}
 	sess := sessionFromStore(rec, true)
-	sess.Identity = withoutCredentials(fromStore(irec, s.schemaURL))
+	i := fromStore(irec, s.schemaURL)
+	i.AvailableAAL = s.enabledAAL(i.Credentials)
+	sess.Identity = withoutCredentials(i)
 	var e *cachedSession
 	if useCache {
 		e = s.remember(key, sess, gen, now)
@@ -391,6 +393,24 @@ func (s *Service) ExtendSession(ctx context.Context, id string) (*Session, error
 // new device is recorded. The token stays. NotFound when there is no such session;
 // ErrNoActiveSession when it is no longer valid.
 func (s *Service) RefreshSession(ctx context.Context, id string, m AuthenticationMethod, d Device) (*Session, error) {
+	return s.recordMethod(ctx, id, m, func(rec *store.Session, m AuthenticationMethod, now time.Time) {
+		rec.AuthenticatedAt = m.CompletedAt
+		rec.ExpiresAt = now.Add(s.cfg.SessionLifespan)
+		if d != (Device{}) && !slices.ContainsFunc(rec.Devices, func(x store.SessionDevice) bool {
+			return x.IPAddress == d.IPAddress && x.UserAgent == d.UserAgent
+		}) {
+			rec.Devices = append(rec.Devices, store.SessionDevice{ID: uuid.NewString(), IPAddress: d.IPAddress, UserAgent: d.UserAgent, Location: d.Location})
+			if len(rec.Devices) > maxDevices {
+				rec.Devices = rec.Devices[len(rec.Devices)-maxDevices:]
+			}
+		}
+	})
+}
+
+// recordMethod appends m (normalized) to the valid session with this ID, raises its AAL to m's
+// when higher, applies also, and stores it. NotFound when there is no such session;
+// ErrNoActiveSession when it is no longer valid.
+func (s *Service) recordMethod(ctx context.Context, id string, m AuthenticationMethod, also func(rec *store.Session, m AuthenticationMethod, now time.Time)) (*Session, error) {
 	if _, err := uuid.Parse(id); err != nil {
 		return nil, fault.New(fault.NotFound, "Unable to locate the resource")
 	}
@@ -403,25 +423,16 @@ func (s *Service) RefreshSession(ctx context.Context, id string, m Authenticatio
 		return nil, ErrNoActiveSession
 	}
 	m = normalizeMethod(m, now)
-	rec.AuthenticatedAt = m.CompletedAt
 	rec.AuthenticationMethods = append(rec.AuthenticationMethods, storeMethods([]AuthenticationMethod{m})...)
 	if m.AAL > rec.AAL { // "aal2" > "aal1"
 		rec.AAL = m.AAL
 	}
-	rec.ExpiresAt = now.Add(s.cfg.SessionLifespan)
-	if d != (Device{}) && !slices.ContainsFunc(rec.Devices, func(x store.SessionDevice) bool {
-		return x.IPAddress == d.IPAddress && x.UserAgent == d.UserAgent
-	}) {
-		rec.Devices = append(rec.Devices, store.SessionDevice{ID: uuid.NewString(), IPAddress: d.IPAddress, UserAgent: d.UserAgent, Location: d.Location})
-		if len(rec.Devices) > maxDevices {
-			rec.Devices = rec.Devices[len(rec.Devices)-maxDevices:]
-		}
-	}
+	also(rec, m, now)
 	rec.UpdatedAt = now
 	if err := s.st.UpdateSession(ctx, rec); err != nil {
 		return nil, sessionError(err)
 	}
 	s.forgetSession(id)
-	s.log.DebugContext(ctx, "session refreshed", "session_id", id, "method", m.Method, "aal", rec.AAL)
+	s.log.DebugContext(ctx, "authentication method recorded", "session_id", id, "method", m.Method, "aal", rec.AAL)
 	return s.GetSession(ctx, id)
 }

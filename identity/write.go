@@ -140,6 +140,7 @@ func (s *Service) build(ctx context.Context, prior *Identity, d draft, now time.
 	i.VerifiableAddresses = mergeVerifiable(ex.VerifiableAddresses, priorVerifiable, d.verifiable, now)
 	i.RecoveryAddresses = mergeRecovery(ex.RecoveryAddresses, priorRecovery, now)
 	setPasswordCredential(i, ex.Identifiers[schema.CredentialPassword], newHash, now)
+	i.AvailableAAL = availableAAL(i.Credentials)
 	return i, nil
 }
 

@@ -87,6 +87,10 @@ type envOptions struct {
 	courierBodies bool
 	// verifyCourier, when not nil, enables the verification flow, which queues its emails there.
 	verifyCourier flow.Courier
+	// secondFactors enables the TOTP and lookup_secret methods; whoamiAAL is
+	// session.whoami.required_aal ("" for the default, highest_available).
+	secondFactors bool
+	whoamiAAL     string
 }
 
 func newEnv(t testing.TB, st store.IdentityStore) *env {
@@ -151,9 +155,13 @@ func newHandler(tb testing.TB, st store.IdentityStore, publicURL string, clock f
 		tb.Fatal(err)
 	}
 	base := cmp.Or(o.publicBaseURL, publicURL)
+	var secondFactors []string
+	if o.secondFactors {
+		secondFactors = []string{identity.CredentialTOTP, identity.CredentialLookupSecret}
+	}
 	ids, err := identity.NewService(ctx, st, reg, hasher, policy, identity.Config{
 		PublicBaseURL: base, Clock: clock, LoginRate: o.loginRate, LoginBurst: cmp.Or(o.loginBurst, 1000),
-		RegistrationBurst: 1000, Logger: log,
+		RegistrationBurst: 1000, Logger: log, WhoamiRequiredAAL: o.whoamiAAL, SecondFactors: secondFactors,
 	})
 	if err != nil {
 		tb.Fatal(err)
@@ -161,6 +169,7 @@ func newHandler(tb testing.TB, st store.IdentityStore, publicURL string, clock f
 	flows, err := flow.NewService(st, ids, reg, flow.Config{
 		PublicURL: base, AllowedReturnURLs: []string{"https://app.example.com/"}, Clock: clock,
 		VerificationEnabled: o.verifyCourier != nil, Courier: o.verifyCourier,
+		SecondFactors: flow.SecondFactorConfig{TOTPEnabled: o.secondFactors, LookupSecretEnabled: o.secondFactors},
 	})
 	if err != nil {
 		tb.Fatal(err)

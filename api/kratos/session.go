@@ -78,7 +78,8 @@ func (h *Handler) csrfCookie(r *http.Request) string {
 }
 
 // whoami answers GET /sessions/whoami: the session with its identity, and the identity's ID in
-// X-Kratos-Authenticated-Identity-Id. A warm whoami writes the JSON the session cache keeps.
+// X-Kratos-Authenticated-Identity-Id, or Kratos's 403 session_aal2_required for a session below
+// session.whoami.required_aal. A warm whoami writes the JSON the session cache keeps.
 func (h *Handler) whoami(w http.ResponseWriter, r *http.Request) {
 	if r.URL.RawQuery != "" && r.URL.Query().Get("tokenize_as") != "" {
 		h.writeError(w, r, badRequest("Unable to find the tokenizer template: ward has no session tokenizer templates configured."))
@@ -92,6 +93,11 @@ func (h *Handler) whoami(w http.ResponseWriter, r *http.Request) {
 	s, body, err := h.ids.WhoamiJSON(r.Context(), token)
 	if err != nil {
 		h.writeError(w, r, sessionErr(err))
+		return
+	}
+	if !s.SatisfiesAAL(h.ids.WhoamiRequiredAAL()) {
+		// session.whoami.required_aal: the identity has a second factor this session has not used.
+		h.writeError(w, r, h.flows.AAL2Required())
 		return
 	}
 	hd := w.Header()

@@ -84,15 +84,18 @@ type field struct {
 	Value                       string
 	HasValue, Checked           bool
 	Required, Disabled, Invalid bool
-	Pattern, Autocomplete       string
-	MaxLength                   int
-	DescribedBy                 string
-	Messages                    []message
-	Text, Class                 string
-	Href                        string
-	Src                         any // template.URL or string, see imageURL
-	Width, Height               int
-	group                       ui.Group
+	// NoValidate, on a submit button, skips the browser's checks of required inputs: those of
+	// the form's other methods, which this button does not submit.
+	NoValidate            bool
+	Pattern, Autocomplete string
+	MaxLength             int
+	DescribedBy           string
+	Messages              []message
+	Text, Class           string
+	Href                  string
+	Src                   any // template.URL or string, see imageURL
+	Width, Height         int
+	group                 ui.Group
 }
 
 // message is a message as the templates draw it: its Type styles it, Kind names it in words (so
@@ -197,7 +200,9 @@ func buildForm(p FlowPage) (*form, []string) {
 // sections groups fields into runs of one group. When the form offers two methods or more (two
 // groups other than the default with a visible control), each method's run is a fieldset with
 // the method as its legend, so that two "Save" buttons say what they save; a form of one method
-// stays flat, where a fieldset would only repeat the heading.
+// stays flat, where a fieldset would only repeat the heading. In a form of several methods the
+// submit buttons do not let the browser check required inputs, which belong to one method each
+// (a settings form's new password must not block saving the profile); the server checks them.
 func sections(fields []field) []section {
 	methods := map[ui.Group]bool{}
 	for _, fd := range fields {
@@ -214,6 +219,7 @@ func sections(fields []field) []section {
 			}
 			out = append(out, s)
 		}
+		fd.NoValidate = fd.Kind == "submit" && len(methods) > 1
 		last := &out[len(out)-1]
 		last.Nodes = append(last.Nodes, fd)
 	}

@@ -307,10 +307,22 @@ func TestFlowGroups(t *testing.T) {
 	if secret := byID(p.doc, "text-totp_secret_key"); secret == nil || textOf(secret) != "JBSWY3DPEHPK3PXP" {
 		t.Errorf("the TOTP secret text node is not shown")
 	}
+	// Each method's button submits without the browser checking the other methods' required
+	// inputs (the new password must not block saving the profile or a TOTP code).
+	for _, btn := range byTag(p.doc, "button") {
+		if _, ok := attr(btn, "formnovalidate"); !ok && attrOr(btn, "type") == "submit" {
+			t.Errorf("the settings button %v lets the browser check every method's required inputs", btn.Attr)
+		}
+	}
 
 	p = renderFlow(t, pages.FlowPage{Kind: pages.FlowLogin, UI: loginForm(false)})
 	if n := len(byTag(p.doc, "fieldset")); n != 0 {
 		t.Errorf("the one-method login form has %d fieldsets, want none", n)
+	}
+	for _, btn := range byTag(p.doc, "button") {
+		if _, ok := attr(btn, "formnovalidate"); ok {
+			t.Errorf("the one-method login's button %v skips the browser's checks", btn.Attr)
+		}
 	}
 	if csp := p.resp.Header.Get("Content-Security-Policy"); strings.Contains(csp, "img-src") {
 		t.Errorf("CSP %q allows images on a page without any", csp)

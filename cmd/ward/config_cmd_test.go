@@ -119,7 +119,7 @@ func TestConfigPrint(t *testing.T) {
 var secretKey = regexp.MustCompile(`secret|password|passwd|dsn|api_keys$|connection_ur[il]|credential|private`)
 
 // notSecret are the keys whose names match secretKey and hold no secret.
-var notSecret = map[string]bool{"identity.password_algorithm": true}
+var notSecret = map[string]bool{"identity.password_algorithm": true, "identity.lookup_secret_enabled": true}
 
 // Every configuration key that holds a secret is marked so, and the mark is one ward can mask.
 func TestConfigSecretFieldsTagged(t *testing.T) {

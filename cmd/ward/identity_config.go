@@ -46,6 +46,15 @@ type identityConfig struct {
 	Argon2Parallelism uint8  `koanf:"argon2_parallelism"`
 	// Verification is Kratos's selfservice.flows.verification, as identity.verification.*.
 	Verification verificationConfig `koanf:"verification"`
+
+	// The second factors: Kratos's selfservice.methods.totp.enabled and .config.issuer,
+	// selfservice.methods.lookup_secret.enabled, session.whoami.required_aal and
+	// selfservice.flows.settings.required_aal.
+	TOTPEnabled         bool   `koanf:"totp_enabled"`
+	TOTPIssuer          string `koanf:"totp_issuer"`
+	LookupSecretEnabled bool   `koanf:"lookup_secret_enabled"`
+	WhoamiRequiredAAL   string `koanf:"whoami_required_aal"`
+	SettingsRequiredAAL string `koanf:"settings_required_aal"`
 }
 
 // verificationConfig is the verification flow's section: Kratos's
@@ -65,19 +74,21 @@ type verificationConfig struct {
 func defaultIdentityConfig() identityConfig {
 	a := password.DefaultArgon2Params()
 	return identityConfig{
-		Enabled:           true,
-		SessionLifespan:   identity.DefaultSessionLifespan,
-		CookieName:        kratos.DefaultCookieName,
-		LoginRate:         identity.DefaultLoginRate,
-		LoginBurst:        identity.DefaultLoginBurst,
-		RegistrationRate:  identity.DefaultRegistrationRate,
-		RegistrationBurst: identity.DefaultRegistrationBurst,
-		PasswordAlgorithm: string(password.Argon2id),
-		BcryptCost:        password.DefaultBcryptCost,
-		Argon2Memory:      a.Memory,
-		Argon2Iterations:  a.Iterations,
-		Argon2Parallelism: a.Parallelism,
-		Verification:      verificationConfig{Lifespan: flow.DefaultFlowLifespan},
+		Enabled:             true,
+		SessionLifespan:     identity.DefaultSessionLifespan,
+		CookieName:          kratos.DefaultCookieName,
+		LoginRate:           identity.DefaultLoginRate,
+		LoginBurst:          identity.DefaultLoginBurst,
+		RegistrationRate:    identity.DefaultRegistrationRate,
+		RegistrationBurst:   identity.DefaultRegistrationBurst,
+		PasswordAlgorithm:   string(password.Argon2id),
+		BcryptCost:          password.DefaultBcryptCost,
+		Argon2Memory:        a.Memory,
+		Argon2Iterations:    a.Iterations,
+		Argon2Parallelism:   a.Parallelism,
+		Verification:        verificationConfig{Lifespan: flow.DefaultFlowLifespan},
+		WhoamiRequiredAAL:   identity.RequiredAALHighest,
+		SettingsRequiredAAL: identity.RequiredAALHighest,
 	}
 }
 
@@ -131,6 +142,23 @@ func addIdentityFlags(fs *pflag.FlagSet) {
 	fs.Duration(p+"verification-lifespan", d.Verification.Lifespan, "how long a verification flow, and the code it sends, may be submitted")
 	fs.String(p+"verification-ui-url", "", "the verification page browsers are sent to with ?flow=; empty: Kratos's fallback page")
 	fs.String(p+"verification-after-return-url", "", "where a verified flow without return_to continues; empty: identity_default_return_url")
+	fs.Bool(p+"totp-enabled", false, "offer TOTP authenticator apps as a second factor (Kratos's selfservice.methods.totp.enabled)")
+	fs.String(p+"totp-issuer", "", "the issuer authenticator apps show (selfservice.methods.totp.config.issuer); empty: the public base URL's host")
+	fs.Bool(p+"lookup-secret-enabled", false, "offer backup recovery codes as a second factor (selfservice.methods.lookup_secret.enabled)")
+	fs.String(p+"whoami-required-aal", d.WhoamiRequiredAAL, "the level whoami asks of a session: highest_available (aal2 for an identity with a second factor) or aal1 (session.whoami.required_aal)")
+	fs.String(p+"settings-required-aal", d.SettingsRequiredAAL, "the level the settings flow asks of a session: highest_available or aal1 (selfservice.flows.settings.required_aal)")
+}
+
+// secondFactors are the credential types of the second factors enabled.
+func (c identityConfig) secondFactors() []string {
+	var out []string
+	if c.TOTPEnabled {
+		out = append(out, identity.CredentialTOTP)
+	}
+	if c.LookupSecretEnabled {
+		out = append(out, identity.CredentialLookupSecret)
+	}
+	return out
 }
 
 func (c identityConfig) validate() error {
@@ -147,6 +175,11 @@ func (c identityConfig) validate() error {
 		return fmt.Errorf("identity.password_algorithm must be argon2id or bcrypt, not %q", c.PasswordAlgorithm)
 	case c.Verification.Lifespan < time.Minute:
 		return fmt.Errorf("identity.verification.lifespan must be at least a minute, not %s", c.Verification.Lifespan)
+	}
+	for key, v := range map[string]string{"whoami_required_aal": c.WhoamiRequiredAAL, "settings_required_aal": c.SettingsRequiredAAL} {
+		if v != identity.AAL1 && v != identity.RequiredAALHighest {
+			return fmt.Errorf("identity.%s must be aal1 or highest_available, not %q", key, v)
+		}
 	}
 	for key, u := range map[string]string{"ui_url": c.Verification.UIURL, "after_return_url": c.Verification.AfterReturnURL} {
 		if p, err := url.Parse(u); u != "" && (err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "") {

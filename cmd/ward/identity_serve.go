@@ -74,6 +74,8 @@ func newIdentity(ctx context.Context, cfg serveConfig, st store.IdentityStore, c
 		LoginBurst:        c.LoginBurst,
 		RegistrationRate:  c.RegistrationRate,
 		RegistrationBurst: c.RegistrationBurst,
+		WhoamiRequiredAAL: c.WhoamiRequiredAAL,
+		SecondFactors:     c.secondFactors(),
 		Logger:            log,
 	})
 	if err != nil {
@@ -102,6 +104,10 @@ func newIdentity(ctx context.Context, cfg serveConfig, st store.IdentityStore, c
 		Registration:             flow.FlowConfig{UIURL: ui.registration},
 		Settings:                 flow.FlowConfig{UIURL: ui.settings},
 		SessionAfterRegistration: c.SessionAfterRegistration,
+		SecondFactors: flow.SecondFactorConfig{
+			TOTPEnabled: c.TOTPEnabled, TOTPIssuer: c.TOTPIssuer, LookupSecretEnabled: c.LookupSecretEnabled,
+			SettingsRequiredAAL: c.SettingsRequiredAAL,
+		},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("the identity flows' configuration: %w", err)

@@ -38,6 +38,8 @@ type Accounts interface {
 	MarkAddressSent(ctx context.Context, identityID, addressID string) error
 	// MarkAddressVerified marks identityID's verifiable address addressID verified.
 	MarkAddressVerified(ctx context.Context, identityID, addressID string) error
+	// SecondFactors are the TOTP and lookup_secret methods'.
+	SecondFactors
 }
 
 var _ Accounts = (*identity.Service)(nil)

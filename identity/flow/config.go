@@ -63,6 +63,9 @@ type Config struct {
 	// DefaultPrivilegedSessionMaxAge.
 	PrivilegedSessionMaxAge time.Duration
 
+	// SecondFactors are the TOTP and lookup_secret methods' settings.
+	SecondFactors SecondFactorConfig
+
 	// Clock returns the current time; default time.Now.
 	Clock func() time.Time
 }
@@ -94,6 +97,7 @@ type settings struct {
 	returns                  *returnPolicy
 	sessionAfterRegistration bool
 	privilegedMaxAge         time.Duration
+	secondFactors            secondFactorSettings
 	now                      func() time.Time
 }
 
@@ -164,6 +168,9 @@ func (c Config) check() (*settings, error) {
 		}
 	}
 	if err := s.checkVerification(c); err != nil {
+		return nil, err
+	}
+	if s.secondFactors, err = c.SecondFactors.check(public); err != nil {
 		return nil, err
 	}
 	if s.returns, err = newReturnPolicy(public, s.defaultReturn, c.AllowedReturnURLs); err != nil {

@@ -19,8 +19,14 @@
 //   - The logout token of a session is derived from its token (a hash, domain-separated), so it
 //     is bound to the session without being stored, and stops working once the session is
 //     revoked.
-//   - ward has no second factor yet: aal=aal2 without a session is Kratos's session_aal1_required,
-//     with a session Kratos's session_aal2_required, pointing at the settings UI.
+//   - Second factors (selfservice.methods.totp and lookup_secret, see [SecondFactorConfig]): a
+//     login with aal=aal2 steps the session the request carries up with a TOTP code or a
+//     recovery code; without a session it is Kratos's session_aal1_required, for an identity
+//     without a second factor session_aal2_required, pointing at the settings UI. A password
+//     login of an identity with one goes on to the aal2 login when whoami requires
+//     highest_available. Recovery codes are kept as Kratos keeps them (the settings flow can
+//     reveal them), and a TOTP key as its otpauth:// URL; wrong codes drain the identity's login
+//     bucket.
 //   - Kratos fills oauth2_login_request from Hydra when a flow is fetched; ward records the
 //     login_challenge (oauth2_login_challenge) and hands it back on success
 //     ([LoginResult.LoginChallenge]) for the transport to complete with the OAuth2 provider.

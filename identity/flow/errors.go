@@ -248,8 +248,8 @@ func errSessionRequiredForHigherAAL() *Error {
 		"You can not requested a higher AAL (AAL2/AAL3) without an active session.").withID(ErrIDSessionRequiredForAAL)
 }
 
-// errAALNotSatisfied refuses aal2 to a session whose identity has no second factor: ward has none
-// yet, so every aal2 request ends here.
+// errAALNotSatisfied is Kratos's session_aal2_required: the session must reach aal2 first, at
+// redirect (the aal2 login, or the settings UI for an identity without a second factor).
 func errAALNotSatisfied(redirect string) *Error {
 	e := &Error{
 		ID: ErrIDHigherAALRequired, Code: http.StatusForbidden, Message: errorMessageAALNotSatisfied,

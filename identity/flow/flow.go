@@ -139,6 +139,10 @@ type record[F any] struct {
 	// CodeAttempts counts the codes submitted to a verification flow, whichever code was sent:
 	// a flow allows maxCodeAttempts, so that a 6-digit code cannot be guessed.
 	CodeAttempts int `json:"code_attempts,omitempty"`
+	// TOTPURL is the key a settings flow offers to enrol (its QR code), until a code of it is
+	// submitted; LookupCodes the recovery codes it generated, until confirmed.
+	TOTPURL     string   `json:"totp_url,omitempty"`
+	LookupCodes []string `json:"lookup_codes,omitempty"`
 }
 
 // stored is a record read from the store, with the version it was read at.

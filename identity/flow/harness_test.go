@@ -65,7 +65,7 @@ func newEnv(t testing.TB, tweak ...func(*flow.Config)) *env {
 	}
 	e.ids, err = identity.NewService(ctx, e.st, reg, hasher, policy, identity.Config{
 		PublicBaseURL: publicURL, Clock: e.clock, CacheSize: -1, LoginBurst: 1000, RegistrationBurst: 1000,
-		Logger: slog.New(slog.DiscardHandler),
+		Logger: slog.New(slog.DiscardHandler), SecondFactors: []string{identity.CredentialTOTP, identity.CredentialLookupSecret},
 	})
 	if err != nil {
 		t.Fatal(err)

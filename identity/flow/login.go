@@ -44,7 +44,7 @@ type LoginFlow struct {
 	UpdatedAt  time.Time     `json:"updated_at"`
 	// Refresh says the flow re-authenticates the session the request carried.
 	Refresh bool `json:"refresh"`
-	// RequestedAAL is the level the flow must reach: "aal1" (ward has no second factor yet).
+	// RequestedAAL is the level the flow must reach: "aal1", or "aal2" for a second factor.
 	RequestedAAL string `json:"requested_aal"`
 	// OAuth2LoginChallenge is the login_challenge of the OAuth2 login that sent the user here;
 	// the transport completes that login after the flow.
@@ -99,9 +99,9 @@ func parseAAL(raw string) (string, error) {
 //
 // The query may hold return_to (checked against the allow-list), refresh=true (re-authenticate
 // the session the request carries; without a session the flow is an ordinary login, as in
-// Kratos), aal (only aal1 can be reached) and login_challenge. A request with a session and no
-// refresh is Kratos's session_already_available; a browser that did not ask for JSON goes to the
-// return_to URL instead.
+// Kratos), aal (aal1, or aal2 to step a session up) and login_challenge. A request with a session and no
+// refresh is Kratos's session_already_available (a browser that did not ask for JSON goes to the
+// return_to URL instead), unless it asks for aal2 at aal1: the flow then asks for a second factor.
 func (s *Service) InitLogin(ctx context.Context, t Type, r *Request) (*FlowInit[*LoginFlow], error) {
 	if _, err := parseType(t); err != nil {
 		return nil, err
@@ -125,8 +125,12 @@ func (s *Service) InitLogin(ctx context.Context, t Type, r *Request) (*FlowInit[
 		return nil, errSessionRequiredForHigherAAL()
 	case sess == nil:
 		refresh = false
+	case aal == AAL2 && sess.AAL == AAL2 && !refresh:
+		e := errAlreadyLoggedIn("A valid session was detected and thus login is not possible. Did you forget to set `?refresh=true`?")
+		e.Redirect = target.String()
+		return nil, e
 	case aal == AAL2:
-		return nil, errAALNotSatisfied(s.cfg.settings.ui.String())
+		// The second factor steps the session up; buildAAL2LoginForm checks the identity has one.
 	case !refresh:
 		e := errAlreadyLoggedIn("A valid session was detected and thus login is not possible. Did you forget to set `?refresh=true`?")
 		e.Redirect = target.String()
@@ -156,6 +160,9 @@ func (s *Service) InitLogin(ctx context.Context, t Type, r *Request) (*FlowInit[
 // buildLoginForm sets the password method's form: the identifier and the password, or, when
 // refreshing sess, the session identity's identifier as a hidden input.
 func (s *Service) buildLoginForm(ctx context.Context, f *LoginFlow, sess *identity.Session, csrf string) error {
+	if f.RequestedAAL == AAL2 {
+		return s.buildAAL2LoginForm(ctx, f, sess, csrf)
+	}
 	c := s.cfg.container(RouteLoginSubmit, f.ID)
 	setCSRF(c, csrf)
 	if f.Refresh && sess != nil {
@@ -253,7 +260,7 @@ func (s *Service) SubmitLogin(ctx context.Context, r *Request, id string) (_ *Lo
 		return nil, err
 	}
 	switch {
-	case sess != nil && !f.Refresh:
+	case sess != nil && !f.Refresh && f.RequestedAAL != AAL2:
 		e := errAlreadyLoggedIn("A valid session was detected and thus login is not possible. Did you forget to set `?refresh=true`?")
 		e.Redirect = s.cfg.defaultReturn.String()
 		return nil, e
@@ -281,6 +288,9 @@ func (s *Service) SubmitLogin(ctx context.Context, r *Request, id string) (_ *Lo
 	}
 	if f.State == StatePassedChallenge {
 		return refuse(fieldMessage{msg: text.LoginRetrySuccess()})
+	}
+	if f.RequestedAAL == AAL2 {
+		return s.submitAAL2Login(ctx, r, st, sess, sub, refuse, now)
 	}
 	if sub.Method != methodPassword {
 		return refuse(fieldMessage{msg: text.LoginNoStrategyFound()})
@@ -328,13 +338,27 @@ func (s *Service) SubmitLogin(ctx context.Context, r *Request, id string) (_ *Lo
 	if err != nil {
 		return nil, err
 	}
+	return s.finishLogin(f, res, who)
+}
+
+// finishLogin sets where a login that started or stepped up res.Session goes: the flow's
+// return_to or after URL, or, when who (nil after a second factor) has a second factor whoami
+// requires, the aal2 login, as Kratos's login hook does; an app then gets the session without
+// its identity.
+func (s *Service) finishLogin(f *LoginFlow, res *LoginResult, who *identity.Identity) (*LoginResult, error) {
 	target, err := s.successTarget(f.ReturnTo, s.cfg.login.afterReturn)
 	if err != nil {
 		return nil, err
 	}
 	res.Redirect = target
+	if who != nil && res.Session.AAL != AAL2 && s.needsAAL2(who) {
+		res.Redirect = s.aal2LoginURL(f.ReturnTo)
+		c := *res.Session
+		c.Identity = nil
+		res.Session = &c
+	}
 	if f.Type == TypeBrowser {
-		res.ContinueWith = []ContinueWith{continueWithRedirect(target)}
+		res.ContinueWith = []ContinueWith{continueWithRedirect(res.Redirect)}
 	}
 	return res, nil
 }
@@ -365,7 +389,14 @@ func (s *Service) replaceExpiredLogin(ctx context.Context, r *Request, old *Logi
 	if f.Type == TypeBrowser && ValidCSRFSecret(r.CSRFCookie) {
 		token = maskCSRF(r.CSRFCookie)
 	}
-	if err := s.buildLoginForm(ctx, f, nil, token); err != nil {
+	var sess *identity.Session
+	if f.RequestedAAL == AAL2 {
+		var err error
+		if sess, err = s.session(ctx, r.SessionToken); err != nil {
+			return err
+		}
+	}
+	if err := s.buildLoginForm(ctx, f, sess, token); err != nil {
 		return err
 	}
 	f.UI.AddMessage(text.LoginFlowExpired(old.ExpiresAt, now))

@@ -64,6 +64,9 @@ func (s *Service) InitSettings(ctx context.Context, t Type, r *Request) (*FlowIn
 	if err != nil {
 		return nil, err
 	}
+	if err := s.checkSettingsAAL(ctx, sess, r.requestURL()); err != nil {
+		return nil, err
+	}
 	who, err := s.accounts.GetIdentity(ctx, sess.IdentityID)
 	if err != nil {
 		return nil, err
@@ -77,8 +80,12 @@ func (s *Service) InitSettings(ctx context.Context, t Type, r *Request) (*FlowIn
 	if err := s.buildSettingsForm(f, who, token); err != nil {
 		return nil, err
 	}
+	totpURL, err := s.addSecondFactorSettings(ctx, f, who, nil, false)
+	if err != nil {
+		return nil, err
+	}
 	st, err := createRecord(ctx, s.st, store.SettingsFlow, f.ID, who.ID, f.ExpiresAt,
-		record[*SettingsFlow]{Flow: f, CSRFToken: token, SchemaID: who.SchemaID})
+		record[*SettingsFlow]{Flow: f, CSRFToken: token, SchemaID: who.SchemaID, TOTPURL: totpURL})
 	if err != nil {
 		return nil, err
 	}
@@ -140,6 +147,9 @@ func (s *Service) loadSettings(ctx context.Context, r *Request, id string) (*sto
 	if sess.IdentityID != st.owner {
 		return nil, nil, errIdentityMismatch()
 	}
+	if err := s.checkSettingsAAL(ctx, sess, st.rec.Flow.RequestURL); err != nil {
+		return nil, nil, err
+	}
 	return st, sess, nil
 }
 
@@ -192,7 +202,7 @@ func (s *Service) SubmitSettings(ctx context.Context, r *Request, id string) (_ 
 		}
 		return &SettingsResult{Flow: f, Refused: true, Redirect: flowURL(s.cfg.settings.ui, f.ID)}, nil
 	}
-	if sub.Method != methodPassword && sub.Method != methodProfile {
+	if sub.Method != methodPassword && sub.Method != methodProfile && !s.isSecondFactorSettings(sub) {
 		return refuse(fieldMessage{msg: text.SettingsNoStrategyFound()})
 	}
 	privileged := !sess.AuthenticatedAt.Add(s.cfg.privilegedMaxAge).Before(now)
@@ -201,6 +211,26 @@ func (s *Service) SubmitSettings(ctx context.Context, r *Request, id string) (_ 
 		"return_to": {s.cfg.publicPath(RouteSettingsSubmit, url.Values{"flow": {f.ID}})},
 	}))
 
+	if s.isSecondFactorSettings(sub) {
+		if !privileged {
+			return nil, reauth
+		}
+		if err := st.save(ctx, s.st, now); err != nil {
+			return nil, err
+		}
+		out, err := s.submitSecondFactorSettings(ctx, st, sess, sub)
+		if err != nil {
+			return nil, err
+		}
+		if len(out.refused) > 0 {
+			return refuse(out.refused...)
+		}
+		who, err := s.accounts.GetIdentity(ctx, st.owner)
+		if err != nil {
+			return nil, err
+		}
+		return s.completeSettings(ctx, r, st, who, sub, out, now)
+	}
 	var who *identity.Identity
 	switch sub.Method {
 	case methodPassword:
@@ -249,12 +279,32 @@ func (s *Service) SubmitSettings(ctx context.Context, r *Request, id string) (_ 
 		}
 	}
 
+	return s.completeSettings(ctx, r, st, who, sub, settingsOutcome{}, now)
+}
+
+// completeSettings answers an accepted settings submission: the form rebuilt for who, in state
+// success with Kratos's "changes saved" message, or, when out.showOnly, still in show_form with
+// the codes out asks to show.
+func (s *Service) completeSettings(ctx context.Context, r *Request, st *stored[*SettingsFlow], who *identity.Identity,
+	sub *Submission, out settingsOutcome, now time.Time) (_ *SettingsResult, err error) {
+	f := st.rec.Flow
 	token := ""
 	if f.Type == TypeBrowser {
 		token = maskCSRF(r.CSRFCookie)
 	}
 	if err := s.buildSettingsForm(f, who, token); err != nil {
 		return nil, err
+	}
+	if st.rec.TOTPURL, err = s.addSecondFactorSettings(ctx, f, who, out.pending, out.revealed); err != nil {
+		return nil, err
+	}
+	f.ContinueWith = nil
+	if out.showOnly {
+		f.Active, f.TransientPayload = sub.Method, sub.TransientPayload
+		if err := st.save(ctx, s.st, now); err != nil {
+			return nil, err
+		}
+		return &SettingsResult{Flow: f, Redirect: flowURL(s.cfg.settings.ui, f.ID)}, nil
 	}
 	f.State, f.Active, f.TransientPayload = StateSuccess, sub.Method, sub.TransientPayload
 	f.UI.AddMessage(text.SettingsUpdateSuccess())
@@ -333,9 +383,13 @@ func (s *Service) replaceExpiredSettings(ctx context.Context, r *Request, old *s
 	if err := s.buildSettingsForm(f, who, token); err != nil {
 		return err
 	}
+	totpURL, err := s.addSecondFactorSettings(ctx, f, who, nil, false)
+	if err != nil {
+		return err
+	}
 	f.UI.AddMessage(text.SettingsFlowExpired(o.ExpiresAt, now))
 	if _, err := createRecord(ctx, s.st, store.SettingsFlow, f.ID, old.owner, f.ExpiresAt,
-		record[*SettingsFlow]{Flow: f, CSRFToken: token, SchemaID: who.SchemaID}); err != nil {
+		record[*SettingsFlow]{Flow: f, CSRFToken: token, SchemaID: who.SchemaID, TOTPURL: totpURL}); err != nil {
 		return err
 	}
 	return errFlowExpiredOnSubmit(o.ExpiresAt, now, f.ID, flowURL(s.cfg.settings.ui, f.ID))

@@ -31,6 +31,8 @@ type Submission struct {
 	Code  string
 	// TransientPayload is the transient_payload object, nil when none was sent.
 	TransientPayload json.RawMessage
+	// SecondFactorFields are the TOTP and lookup_secret methods' fields.
+	SecondFactorFields
 
 	// traits holds the traits as decoded: JSON values from a JSON body, strings (one per value)
 	// from a form, to be typed by the schema (see Traits).
@@ -96,6 +98,7 @@ func parseFormSubmission(body []byte) (*Submission, error) {
 			if err := s.setTransientPayload([]byte(v[0])); err != nil {
 				return nil, err
 			}
+		case s.setSecondFactorForm(k, v[0]):
 		case strings.HasPrefix(k, "traits."):
 			vals := make([]any, len(v))
 			for i, x := range v {
@@ -151,6 +154,10 @@ func parseJSONSubmission(body []byte) (*Submission, error) {
 			}
 		case k == "transient_payload":
 			if err := s.setTransientPayload(raw); err != nil {
+				return nil, err
+			}
+		case isSecondFactorField(k):
+			if err := s.setSecondFactorJSON(k, raw); err != nil {
 				return nil, err
 			}
 		case k == "traits":

@@ -71,6 +71,8 @@ func TestParseSubmission(t *testing.T) {
 func FuzzSubmitBody(f *testing.F) {
 	f.Add("application/x-www-form-urlencoded", []byte("method=password&identifier=a%40b.c&password=x&csrf_token=t"))
 	f.Add("application/json", []byte(`{"method":"password","traits":{"email":"a@b.c"},"password":"x"}`))
+	f.Add("application/json", []byte(`{"method":"totp","totp_code":"123456","totp_unlink":"true","lookup_secret_reveal":true}`))
+	f.Add("application/x-www-form-urlencoded", []byte("method=lookup_secret&lookup_secret=abcd1234&lookup_secret_confirm=true"))
 	fields := []schema.Field{{Name: "traits.age", JSONType: "number"}, {Name: "traits.ok", JSONType: "boolean"}, {Name: "traits.l", JSONType: "array"}}
 	f.Fuzz(func(t *testing.T, contentType string, body []byte) {
 		s, err := flow.ParseSubmission(contentType, body)

@@ -35,6 +35,7 @@ func TestIdentity(t *testing.T, newStore func(t *testing.T) store.IdentityStore)
 		{"UpdateIdentityConflicts", testUpdateIdentityConflicts},
 		{"UpdateIdentityConcurrent", testUpdateIdentityConcurrent},
 		{"UpdateCredentialConfig", testUpdateCredentialConfig},
+		{"SecondFactorCredentials", testSecondFactorCredentials},
 		{"UpdateCredentialConfigConcurrent", testUpdateCredentialConfigConcurrent},
 		{"DeleteCredential", testDeleteCredential},
 		{"MarkAddressVerified", testMarkAddressVerified},
