@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/binary"
 	"fmt"
+	"log/slog"
 )
 
 // Revision identifies a snapshot of the store. Revisions are totally ordered, comparable with ==, and
@@ -27,6 +28,10 @@ func (r Revision) String() string {
 	}
 	return fmt.Sprintf("%d.%d", r.Major, r.Minor)
 }
+
+// LogValue logs r as its String, "major[.minor]": a JSON number would lose CockroachDB's
+// revisions (near 2^61) to float64 rounding in the readers of the logs.
+func (r Revision) LogValue() slog.Value { return slog.StringValue(r.String()) }
 
 // AppendBinary appends a compact encoding of r to b.
 func (r Revision) AppendBinary(b []byte) ([]byte, error) {

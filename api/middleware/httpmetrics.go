@@ -1,6 +1,7 @@
 package middleware
 
 import (
+	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
@@ -34,7 +35,11 @@ func (o *Observer) WrapHTTP(route string, next http.Handler) http.Handler {
 			}
 			span.End()
 		}
-		o.httpDuration.WithLabelValues(o.listener, route, httpStatus(sw.status)).Observe(time.Since(start).Seconds())
+		elapsed := time.Since(start)
+		o.httpDuration.WithLabelValues(o.listener, route, httpStatus(sw.status)).Observe(elapsed.Seconds())
+		if o.log.Enabled(ctx, slog.LevelDebug) {
+			o.log.DebugContext(ctx, "http", "listener", o.listener, "method", r.Method, "route", route, "status", sw.status, "duration", elapsed)
+		}
 	})
 }
 

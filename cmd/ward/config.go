@@ -295,7 +295,7 @@ func parseLevel(s string) (slog.Level, error) {
 
 func newLogger(c serveConfig) *slog.Logger {
 	level, _ := parseLevel(c.LogLevel) // validated
-	opts := &slog.HandlerOptions{Level: level}
+	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: logAttr}
 	if c.LogFormat == "json" {
 		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
 	}
