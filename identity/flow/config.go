@@ -21,6 +21,10 @@ const (
 	DefaultRegistrationUIURL = "https://www.ory.sh/kratos/docs/fallback/registration"
 	DefaultSettingsUIURL     = "https://www.ory.sh/kratos/docs/fallback/settings"
 	DefaultVerificationUIURL = "https://www.ory.sh/kratos/docs/fallback/verification"
+	DefaultRecoveryUIURL     = "https://www.ory.sh/kratos/docs/fallback/recovery"
+	// DefaultRecoveryCodeLifespan is selfservice.methods.code.config.lifespan: how long a
+	// recovery code is accepted after it was sent, within its flow's lifespan.
+	DefaultRecoveryCodeLifespan = 15 * time.Minute
 )
 
 // Config holds the self-service settings Kratos users know, under Kratos's names.
@@ -49,7 +53,17 @@ type Config struct {
 	// VerificationEnabled is selfservice.flows.verification.enabled: default false, as in Kratos;
 	// the verification routes then answer 400.
 	VerificationEnabled bool
-	// Courier sends the verification codes; required when VerificationEnabled.
+	// Recovery is selfservice.flows.recovery: its ui_url and lifespan (of the flow; its codes
+	// live RecoveryCodeLifespan).
+	Recovery FlowConfig
+	// RecoveryEnabled is selfservice.flows.recovery.enabled: default false, as in Kratos; the
+	// recovery routes then answer 400 and POST /admin/recovery/code 404.
+	RecoveryEnabled bool
+	// RecoveryCodeLifespan is selfservice.methods.code.config.lifespan: how long a recovery code
+	// is accepted after it was sent; default DefaultRecoveryCodeLifespan.
+	RecoveryCodeLifespan time.Duration
+	// Courier sends the verification and recovery codes; required when VerificationEnabled or
+	// RecoveryEnabled.
 	Courier Courier
 	// CodeKeys are the HMAC keys codes are stored under: the first hashes new codes, every one is
 	// tried on a submitted code, so that a key can be rotated without voiding codes in flight.
@@ -89,6 +103,9 @@ type settings struct {
 	settings                 flowSettings
 	verification             flowSettings
 	verificationEnabled      bool
+	recovery                 flowSettings
+	recoveryEnabled          bool
+	recoveryCodeLifespan     time.Duration
 	courier                  Courier
 	codeKeys                 [][]byte
 	returns                  *returnPolicy
@@ -143,6 +160,7 @@ func (c Config) check() (*settings, error) {
 		{"registration", c.Registration, DefaultRegistrationUIURL, &s.registration},
 		{"settings", c.Settings, DefaultSettingsUIURL, &s.settings},
 		{"verification", c.Verification, DefaultVerificationUIURL, &s.verification},
+		{"recovery", c.Recovery, DefaultRecoveryUIURL, &s.recovery},
 	} {
 		key := "selfservice.flows." + f.name
 		ui := f.in.UIURL
@@ -206,11 +224,18 @@ func withQuery(u *url.URL, q url.Values) string {
 	return c.String()
 }
 
-// checkVerification takes the verification flow's courier and code keys.
+// checkVerification takes the verification and recovery flows' courier and code keys.
 func (s *settings) checkVerification(c Config) error {
 	s.verificationEnabled, s.courier = c.VerificationEnabled, c.Courier
 	if s.verificationEnabled && s.courier == nil {
 		return fault.Invalid("courier", "selfservice.flows.verification.enabled needs a courier to send its codes")
+	}
+	s.recoveryEnabled, s.recoveryCodeLifespan = c.RecoveryEnabled, c.RecoveryCodeLifespan
+	if s.recoveryEnabled && s.courier == nil {
+		return fault.Invalid("courier", "selfservice.flows.recovery.enabled needs a courier to send its codes")
+	}
+	if s.recoveryCodeLifespan <= 0 {
+		s.recoveryCodeLifespan = DefaultRecoveryCodeLifespan
 	}
 	for i, k := range c.CodeKeys {
 		if len(k) < minCodeKeyBytes {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/mail"
 	"net/url"
 	"strings"
 	"time"
@@ -107,7 +106,13 @@ func (s *Service) InitVerification(ctx context.Context, t Type, r *Request) (*Fl
 
 // chooseMethodForm sets the form that asks for the address (Kratos's choose_method state).
 func (s *Service) chooseMethodForm(f *VerificationFlow, csrf, email string) {
-	c := s.cfg.container(RouteVerificationSubmit, f.ID)
+	f.UI = s.emailForm(RouteVerificationSubmit, f.ID, csrf, email)
+}
+
+// emailForm is the code method's form that asks for an address, posting to route: the
+// choose_method state of the verification and recovery flows.
+func (s *Service) emailForm(route, id, csrf, email string) *ui.Container {
+	c := s.cfg.container(route, id)
 	setCSRF(c, csrf)
 	var v any
 	if email != "" {
@@ -115,7 +120,7 @@ func (s *Service) chooseMethodForm(f *VerificationFlow, csrf, email string) {
 	}
 	c.Nodes.Append(emailNode(v))
 	c.Nodes.Append(submitNode(methodCode, ui.GroupCode, text.LabelContinue()))
-	f.UI = c
+	return c
 }
 
 func emailNode(value any) *ui.Node {
@@ -127,16 +132,23 @@ func emailNode(value any) *ui.Node {
 // sentEmailForm sets the form that asks for the code (Kratos's sent_email state): the code, and
 // a button that sends a new code to email.
 func (s *Service) sentEmailForm(f *VerificationFlow, csrf, email string) {
-	c := s.cfg.container(RouteVerificationSubmit, f.ID)
+	f.UI = s.codeForm(RouteVerificationSubmit, f.ID, csrf, email, text.LabelVerificationCode(), text.VerificationEmailWithCodeSent())
+}
+
+// codeForm is the code method's form that asks for the code sent to email, posting to route,
+// with the code's label and the message that says it was sent; its resend button sends a new
+// code to email. The sent_email state of the verification and recovery flows.
+func (s *Service) codeForm(route, id, csrf, email string, label, sent text.Message) *ui.Container {
+	c := s.cfg.container(route, id)
 	setCSRF(c, csrf)
 	c.Nodes.Upsert(ui.NewInput(nodeMethod, methodCode, ui.GroupCode, ui.InputTypeHidden))
-	code := ui.NewInput(nodeCode, nil, ui.GroupCode, ui.InputTypeText).WithLabel(text.LabelVerificationCode())
+	code := ui.NewInput(nodeCode, nil, ui.GroupCode, ui.InputTypeText).WithLabel(label)
 	code.Input().Required = true
 	c.Nodes.Upsert(code)
 	c.Nodes.Append(submitNode(methodCode, ui.GroupCode, text.LabelContinue()))
 	c.Nodes.Append(ui.NewInput(nodeEmail, email, ui.GroupCode, ui.InputTypeSubmit).WithLabel(text.LabelResendOTP()))
-	c.AddMessage(text.VerificationEmailWithCodeSent())
-	f.UI = c
+	c.AddMessage(sent)
+	return c
 }
 
 // loadVerification reads the verification flow id; 400 while verification is disabled.
@@ -191,11 +203,7 @@ func (s *Service) SubmitVerification(ctx context.Context, r *Request, id string)
 	if f.State == StatePassedChallenge {
 		return refuse(text.VerificationRetrySuccess(), "")
 	}
-	method := sub.Method
-	if method == "" && sub.Code != "" {
-		method = methodCode
-	}
-	if method != methodCode {
+	if codeMethod(sub) != methodCode {
 		return refuse(text.VerificationNoStrategyFound(), "")
 	}
 	if sub.TransientPayload != nil {
@@ -204,7 +212,7 @@ func (s *Service) SubmitVerification(ctx context.Context, r *Request, id string)
 	if sub.Code != "" {
 		return s.useCode(ctx, st, sub.Code, now, redirect)
 	}
-	email := identity.FoldIdentifier(sub.Email)
+	email, bare := bareEmail(sub.Email)
 	if email == "" {
 		if f.State == StateChooseMethod {
 			s.chooseMethodForm(f, st.rec.CSRFToken, "")
@@ -214,8 +222,7 @@ func (s *Service) SubmitVerification(ctx context.Context, r *Request, id string)
 		}
 		return refuse(text.Required(nodeEmail), nodeEmail)
 	}
-	if addr, err := mail.ParseAddress(email); err != nil || addr.Name != "" || addr.Address != email {
-		// The courier takes only a bare address; Kratos's schema says format: email.
+	if !bare {
 		if f.State == StateChooseMethod {
 			s.chooseMethodForm(f, st.rec.CSRFToken, sub.Email)
 		}
@@ -282,7 +289,7 @@ func (s *Service) useCode(ctx context.Context, st *stored[*VerificationFlow], su
 	f := st.rec.Flow
 	st.rec.CodeAttempts++
 	cs := st.rec.Code
-	ok := st.rec.CodeAttempts <= maxCodeAttempts && cs != nil && cs.MAC != "" && s.codeMatches(f.ID, strings.TrimSpace(submitted), cs.MAC)
+	ok := s.codeAccepted(f.ID, cs, st.rec.CodeAttempts, submitted, now)
 	sent := f.UI
 	if ok {
 		target, err := s.successTarget(f.ReturnTo, s.cfg.verification.afterReturn)

@@ -10,29 +10,53 @@ import (
 	"github.com/wardhq/ward/store"
 )
 
-// outbox is a Courier that keeps the codes it is asked to send.
+// outbox is a Courier that keeps every message it is asked to send.
 type outbox struct {
-	mu    sync.Mutex
-	codes []string
+	mu   sync.Mutex
+	sent []sentMail
 }
 
-func (o *outbox) Enqueue(_ context.Context, template, _ string, data map[string]any) (string, error) {
+type sentMail struct {
+	template, to string
+	data         map[string]any
+}
+
+func (o *outbox) Enqueue(_ context.Context, template, to string, data map[string]any) (string, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if c, ok := data["VerificationCode"].(string); ok && template == "verification_code_valid" {
-		o.codes = append(o.codes, c)
-	}
+	o.sent = append(o.sent, sentMail{template, to, data})
 	return "m", nil
 }
 
-func (o *outbox) last(t *testing.T) string {
+// lastMail is the last message queued.
+func (o *outbox) lastMail(t *testing.T) sentMail {
 	t.Helper()
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if len(o.codes) == 0 {
-		t.Fatal("no code was sent")
+	if len(o.sent) == 0 {
+		t.Fatal("nothing was sent")
 	}
-	return o.codes[len(o.codes)-1]
+	return o.sent[len(o.sent)-1]
+}
+
+// last is the code of the last message, a verification code.
+func (o *outbox) last(t *testing.T) string {
+	return o.lastCode(t, "verification_code_valid", "VerificationCode")
+}
+
+// code is the code of the last message, a recovery code.
+func (o *outbox) code(t *testing.T) string {
+	return o.lastCode(t, "recovery_code_valid", "RecoveryCode")
+}
+
+func (o *outbox) lastCode(t *testing.T, template, field string) string {
+	t.Helper()
+	m := o.lastMail(t)
+	c, ok := m.data[field].(string)
+	if !ok || m.template != template {
+		t.Fatalf("the last message is %s to %s, not a %s", m.template, m.to, template)
+	}
+	return c
 }
 
 // TestVerificationCodeKeys: the store holds a code's HMAC, never the code; a code sent under one
