@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"slices"
 
+	"github.com/google/uuid"
+
 	"github.com/wardhq/ward/identity"
 )
 
@@ -284,4 +286,34 @@ func (h *Handler) extendSession(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, s)
+}
+
+// maxRecoveryCodeBodyBytes bounds the body of POST /admin/recovery/code.
+const maxRecoveryCodeBodyBytes = 64 << 10
+
+// createRecoveryCodeBody is Kratos's createRecoveryCodeForIdentityBody.
+type createRecoveryCodeBody struct {
+	IdentityID string `json:"identity_id"`
+	ExpiresIn  string `json:"expires_in"`
+	FlowType   string `json:"flow_type"`
+}
+
+// createRecoveryCode answers POST /admin/recovery/code: 201 with a recovery flow's link and its
+// code for the identity, 404 while recovery is disabled.
+func (h *Handler) createRecoveryCode(w http.ResponseWriter, r *http.Request) {
+	var body createRecoveryCodeBody
+	if err := decodeJSON(w, r, maxRecoveryCodeBodyBytes, false, &body); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	if _, err := uuid.Parse(body.IdentityID); err != nil {
+		h.writeError(w, r, badRequest("identity_id must be the UUID of an identity."))
+		return
+	}
+	rc, err := h.flows.CreateRecoveryCode(r.Context(), h.flowRequest(r, nil), body.IdentityID, body.ExpiresIn, body.FlowType)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, rc)
 }

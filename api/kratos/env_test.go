@@ -87,6 +87,8 @@ type envOptions struct {
 	courierBodies bool
 	// verifyCourier, when not nil, enables the verification flow, which queues its emails there.
 	verifyCourier flow.Courier
+	// recovery enables the recovery flow, whose emails go to verifyCourier.
+	recovery bool
 }
 
 func newEnv(t testing.TB, st store.IdentityStore) *env {
@@ -160,7 +162,7 @@ func newHandler(tb testing.TB, st store.IdentityStore, publicURL string, clock f
 	}
 	flows, err := flow.NewService(st, ids, reg, flow.Config{
 		PublicURL: base, AllowedReturnURLs: []string{"https://app.example.com/"}, Clock: clock,
-		VerificationEnabled: o.verifyCourier != nil, Courier: o.verifyCourier,
+		VerificationEnabled: o.verifyCourier != nil, Courier: o.verifyCourier, RecoveryEnabled: o.recovery,
 	})
 	if err != nil {
 		tb.Fatal(err)

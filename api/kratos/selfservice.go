@@ -261,6 +261,32 @@ func (h *Handler) submitVerification(w http.ResponseWriter, r *http.Request) {
 	answerFlow(w, r, res.Flow.Type == flow.TypeBrowser, res.Refused, res.Redirect, res.Flow)
 }
 
+// submitRecovery answers POST /self-service/recovery?flow=: the flow, 200 whether a code was
+// sent, refused as wrong, or accepted, 400 for a malformed submission. A recovered browser gets
+// its session cookie and goes to the settings flow (JSON clients read it from continue_with,
+// with an API flow's session token); a browser that did not ask for JSON otherwise goes to the
+// flow's UI.
+func (h *Handler) submitRecovery(w http.ResponseWriter, r *http.Request) {
+	id, req, err := h.submission(w, r)
+	if err != nil {
+		h.flowError(w, r, err)
+		return
+	}
+	res, err := h.flows.SubmitRecovery(r.Context(), req, id)
+	if err != nil {
+		h.flowError(w, r, err)
+		return
+	}
+	browser := res.Flow.Type == flow.TypeBrowser
+	if browser && res.Session != nil {
+		h.setSessionCookie(w, res.SessionToken, res.Session.ExpiresAt)
+	}
+	if browser && res.SetCSRFCookie != "" {
+		h.setCSRFCookie(w, res.SetCSRFCookie)
+	}
+	answerFlow(w, r, browser, res.Refused, res.Redirect, res.Flow)
+}
+
 // openVerificationLink answers the link of a verification email, GET
 // /self-service/verification?flow=&code=: 303 to the flow's UI with the code filled in (JSON
 // clients get the flow), whatever the flow's type, as Kratos does.

@@ -371,20 +371,34 @@ func (s *Service) verifyRecoveredAddress(ctx context.Context, cs *codeState) err
 	return nil
 }
 
-// CreateRecoveryCode makes a recovery flow of type t for identityID and a code for it that
-// expires with the flow, after expiresIn, as POST /admin/recovery/code: the admin hands the link
-// and the code to the user out of band. The flow takes the code from any browser (no browser
-// holds its CSRF secret), with the usual attempts limit; the code recovers nothing in another
-// flow. NotFound (Kratos's 404) when there is no such identity.
-func (s *Service) CreateRecoveryCode(ctx context.Context, r *Request, identityID string, expiresIn time.Duration, t Type) (*RecoveryCode, error) {
+// CreateRecoveryCode makes a recovery flow for identityID and a code for it that expires with the
+// flow, as POST /admin/recovery/code: the admin hands the link and the code to the user out of
+// band. expiresIn is Kratos's expires_in, a Go duration ("" for the code lifespan); flowType is
+// flow_type, "browser" when "". The flow takes the code from any browser (no browser holds its
+// CSRF secret), with the usual attempts limit; the code recovers nothing in another flow.
+// Kratos's 404 when recovery is off or there is no such identity, 400 for a bad expires_in or
+// flow_type.
+func (s *Service) CreateRecoveryCode(ctx context.Context, r *Request, identityID, expiresIn, flowType string) (*RecoveryCode, error) {
 	if !s.cfg.recoveryEnabled {
 		return nil, errNotFound("This endpoint was disabled by system administrator. Please check your url or contact the system administrator to enable it.")
 	}
-	if expiresIn <= 0 {
-		return nil, errBadRequest("Value from \"expires_in\" must result to a future time: %s", expiresIn)
+	lifespan := s.cfg.recoveryCodeLifespan
+	if expiresIn != "" {
+		d, err := time.ParseDuration(expiresIn)
+		if err != nil {
+			return nil, errBadRequest("Unable to parse \"expires_in\" whose format should match \"[0-9]+(ns|us|ms|s|m|h)\" but did not: %s", expiresIn)
+		}
+		lifespan = d
+	}
+	if lifespan <= 0 {
+		return nil, errBadRequest("Value from \"expires_in\" must result to a future time: %s", lifespan)
+	}
+	t := TypeBrowser
+	if flowType != "" {
+		t = Type(flowType)
 	}
 	if _, err := parseType(t); err != nil {
-		return nil, errBadRequest("Value from \"flow_type\" is not valid: %q", t)
+		return nil, errBadRequest("Value from \"flow_type\" is not valid: %q", flowType)
 	}
 	who, err := s.accounts.GetIdentity(ctx, identityID)
 	if fault.CodeOf(err) == fault.NotFound {
@@ -395,7 +409,7 @@ func (s *Service) CreateRecoveryCode(ctx context.Context, r *Request, identityID
 	}
 	now := s.cfg.now().UTC()
 	f := &RecoveryFlow{
-		ID: newFlowID(), Type: t, IssuedAt: now, ExpiresAt: now.Add(expiresIn),
+		ID: newFlowID(), Type: t, IssuedAt: now, ExpiresAt: now.Add(lifespan),
 		RequestURL: r.requestURL(), State: StateSentEmail, Active: methodCode,
 	}
 	code := newVerificationCode()

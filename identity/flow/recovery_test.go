@@ -254,14 +254,14 @@ func TestRecoveryBrowser(t *testing.T) {
 func TestRecoveryAdminCode(t *testing.T) {
 	e, _ := recoveryEnv(t)
 	who := e.register("ada@example.com", "correct horse battery")
-	rc, err := e.svc.CreateRecoveryCode(e.ctx, request(nil, flow.RouteAdminRecoveryCode, ""), who.ID, time.Hour, flow.TypeBrowser)
+	rc, err := e.svc.CreateRecoveryCode(e.ctx, request(nil, flow.RouteAdminRecoveryCode, ""), who.ID, "1h", "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(rc.RecoveryCode) != 6 || !rc.ExpiresAt.Equal(e.clock().Add(time.Hour)) {
 		t.Fatalf("code %+v", rc)
 	}
-	other, err := e.svc.CreateRecoveryCode(e.ctx, request(nil, flow.RouteAdminRecoveryCode, ""), who.ID, time.Hour, flow.TypeBrowser)
+	other, err := e.svc.CreateRecoveryCode(e.ctx, request(nil, flow.RouteAdminRecoveryCode, ""), who.ID, "1h", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -288,10 +288,18 @@ func TestRecoveryAdminCode(t *testing.T) {
 	if got.VerifiableAddresses[0].Verified {
 		t.Fatal("an admin code verified the address")
 	}
-	_, err = e.svc.CreateRecoveryCode(e.ctx, request(nil, flow.RouteAdminRecoveryCode, ""), "6a0c2f6e-8b0e-4bb8-9d0b-8a9a3c1d2e3f", time.Hour, flow.TypeBrowser)
+	_, err = e.svc.CreateRecoveryCode(e.ctx, request(nil, flow.RouteAdminRecoveryCode, ""), "6a0c2f6e-8b0e-4bb8-9d0b-8a9a3c1d2e3f", "1h", "browser")
 	wantError(t, err, http.StatusNotFound, "")
-	_, err = e.svc.CreateRecoveryCode(e.ctx, request(nil, flow.RouteAdminRecoveryCode, ""), who.ID, -time.Second, flow.TypeBrowser)
+	_, err = e.svc.CreateRecoveryCode(e.ctx, request(nil, flow.RouteAdminRecoveryCode, ""), who.ID, "-1s", "")
 	wantError(t, err, http.StatusBadRequest, "")
+	for _, bad := range [][2]string{{"soon", ""}, {"0s", ""}, {"", "desktop"}} {
+		_, err = e.svc.CreateRecoveryCode(e.ctx, request(nil, flow.RouteAdminRecoveryCode, ""), who.ID, bad[0], bad[1])
+		wantError(t, err, http.StatusBadRequest, "")
+	}
+	def, err := e.svc.CreateRecoveryCode(e.ctx, request(nil, flow.RouteAdminRecoveryCode, ""), who.ID, "", "api")
+	if err != nil || !def.ExpiresAt.Equal(e.clock().Add(flow.DefaultRecoveryCodeLifespan)) {
+		t.Fatalf("the default lifespan: %+v %v", def, err)
+	}
 }
 
 // TestRecoveryDisabled: with recovery off (Kratos's default), its routes answer 400 and the
@@ -300,7 +308,7 @@ func TestRecoveryDisabled(t *testing.T) {
 	e := newEnv(t)
 	_, err := e.svc.InitRecovery(e.ctx, flow.TypeAPI, request(nil, flow.RouteRecoveryInitAPI, ""))
 	wantError(t, err, http.StatusBadRequest, "")
-	_, err = e.svc.CreateRecoveryCode(e.ctx, request(nil, flow.RouteAdminRecoveryCode, ""), "6a0c2f6e-8b0e-4bb8-9d0b-8a9a3c1d2e3f", time.Hour, flow.TypeAPI)
+	_, err = e.svc.CreateRecoveryCode(e.ctx, request(nil, flow.RouteAdminRecoveryCode, ""), "6a0c2f6e-8b0e-4bb8-9d0b-8a9a3c1d2e3f", "", "api")
 	wantError(t, err, http.StatusNotFound, "")
 	if _, err := flow.NewService(e.st, e.ids, schemaRegistry(t), flow.Config{PublicURL: publicURL, RecoveryEnabled: true}); err == nil {
 		t.Fatal("recovery without a courier was accepted")

@@ -1,0 +1,319 @@
+package kratos_test
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	ory "github.com/ory/client-go"
+
+	"github.com/wardhq/ward/identity/courier/smtptest"
+	"github.com/wardhq/ward/identity/flow"
+	"github.com/wardhq/ward/identity/text"
+	"github.com/wardhq/ward/store"
+)
+
+func newRecoveryEnv(t *testing.T, st store.IdentityStore) *verifyEnv {
+	t.Helper()
+	return newMailEnv(t, st, envOptions{recovery: true})
+}
+
+func recoveryEmailBody(addr string, csrf *string) ory.UpdateRecoveryFlowBody {
+	return ory.UpdateRecoveryFlowWithCodeMethodAsUpdateRecoveryFlowBody(&ory.UpdateRecoveryFlowWithCodeMethod{
+		Method: "code", Email: &addr, CsrfToken: csrf,
+	})
+}
+
+func recoveryCodeBody(code string, csrf *string) ory.UpdateRecoveryFlowBody {
+	return ory.UpdateRecoveryFlowWithCodeMethodAsUpdateRecoveryFlowBody(&ory.UpdateRecoveryFlowWithCodeMethod{
+		Method: "code", Code: &code, CsrfToken: csrf,
+	})
+}
+
+// recoverySent starts an app's recovery flow and has it send a code to addr; the mailbox's n-th
+// message is that code's.
+func (v *verifyEnv) recoverySent(app *ory.APIClient, addr string, n int) (*ory.RecoveryFlow, smtptest.Message) {
+	v.t.Helper()
+	f, _, err := app.FrontendAPI.CreateNativeRecoveryFlow(v.ctx).Execute()
+	if err != nil {
+		v.t.Fatal(err)
+	}
+	sent, _, err := app.FrontendAPI.UpdateRecoveryFlow(v.ctx).Flow(f.Id).UpdateRecoveryFlowBody(recoveryEmailBody(addr, nil)).Execute()
+	if err != nil {
+		v.t.Fatalf("send the recovery code: %v", err)
+	}
+	return sent, v.deliver(n)
+}
+
+// continueWith splits a passed recovery flow's continue_with into its session token and its
+// settings flow; "" for what it lacks.
+func continueWith(f *ory.RecoveryFlow) (token, settingsID, settingsURL string) {
+	for _, c := range f.ContinueWith {
+		if s := c.ContinueWithSetOrySessionToken; s != nil {
+			token = s.OrySessionToken
+		}
+		if s := c.ContinueWithSettingsUi; s != nil {
+			settingsID, settingsURL = s.Flow.Id, s.Flow.GetUrl()
+		}
+	}
+	return token, settingsID, settingsURL
+}
+
+// TestRecoveryByCode runs Kratos's recovery by code through client-go, over each store: the code
+// arrives over SMTP, a wrong one is refused, the right one gives the app a session and a
+// settings flow that sets a new password at once (the session is privileged), and the code
+// works once.
+func TestRecoveryByCode(t *testing.T) {
+	eachStore(t, func(t *testing.T, st store.IdentityStore) {
+		v := newRecoveryEnv(t, st)
+		id := v.register(email, password1)
+		app := v.app()
+		f, _, err := app.FrontendAPI.CreateNativeRecoveryFlow(v.ctx).Execute()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.State != ory.RECOVERYFLOWSTATE_CHOOSE_METHOD || f.Type != "api" || !strings.HasSuffix(f.Ui.Action, "/self-service/recovery?flow="+f.Id) {
+			t.Fatalf("new flow %s", toJSON(f))
+		}
+		if n := findNode(f.Ui, "email"); n == nil || n.Group != "code" || n.Attributes.UiNodeInputAttributes.Type != "email" {
+			t.Fatalf("the form has no email input in the code group: %s", toJSON(f.Ui))
+		}
+		if got, _, err := app.FrontendAPI.GetRecoveryFlow(v.ctx).Id(f.Id).Execute(); err != nil || got.Id != f.Id {
+			t.Fatalf("get the flow: %+v %v", got, err)
+		}
+		sent, _, err := app.FrontendAPI.UpdateRecoveryFlow(v.ctx).Flow(f.Id).UpdateRecoveryFlowBody(recoveryEmailBody(" ADA@example.com", nil)).Execute()
+		if err != nil {
+			t.Fatalf("send the code: %v", err)
+		}
+		if sent.State != ory.RECOVERYFLOWSTATE_SENT_EMAIL || !hasMessage(sent.Ui, text.InfoSelfServiceRecoveryEmailWithCodeSent) || findNode(sent.Ui, "code") == nil {
+			t.Fatalf("after the email: %s", toJSON(sent))
+		}
+		m := v.deliver(1)
+		if !slices.Equal(m.EnvelopeTo, []string{email}) || m.Subject != "Recover access to your account" {
+			t.Fatalf("delivered %+v", m)
+		}
+		code := codeOf(t, m)
+
+		wrong := "000000"
+		if code == wrong {
+			wrong = "111111"
+		}
+		bad, _, err := app.FrontendAPI.UpdateRecoveryFlow(v.ctx).Flow(f.Id).UpdateRecoveryFlowBody(recoveryCodeBody(wrong, nil)).Execute()
+		if err != nil || bad.State != ory.RECOVERYFLOWSTATE_SENT_EMAIL || !hasMessage(bad.Ui, text.ErrorValidationRecoveryCodeInvalidOrAlreadyUsed) {
+			t.Fatalf("a wrong code: %s %v", toJSON(bad), err)
+		}
+
+		done, _, err := app.FrontendAPI.UpdateRecoveryFlow(v.ctx).Flow(f.Id).UpdateRecoveryFlowBody(recoveryCodeBody(code, nil)).Execute()
+		if err != nil || done.State != ory.RECOVERYFLOWSTATE_PASSED_CHALLENGE {
+			t.Fatalf("the code: %s %v", toJSON(done), err)
+		}
+		token, settingsID, settingsURL := continueWith(done)
+		if token == "" || settingsID == "" || !strings.Contains(settingsURL, "flow="+settingsID) {
+			t.Fatalf("continue_with %s", toJSON(done.ContinueWith))
+		}
+		sess, _, err := app.FrontendAPI.ToSession(v.ctx).XSessionToken(token).Execute()
+		if err != nil || sess.Identity.Id != id || sess.AuthenticationMethods[0].GetMethod() != "code_recovery" {
+			t.Fatalf("the recovered session: %s %v", toJSON(sess), err)
+		}
+
+		sf, _, err := app.FrontendAPI.GetSettingsFlow(v.ctx).Id(settingsID).XSessionToken(token).Execute()
+		if err != nil || !hasMessage(sf.Ui, text.InfoSelfServiceRecoverySuccessful) {
+			t.Fatalf("the settings flow: %s %v", toJSON(sf), err)
+		}
+		v.advance(30 * time.Minute)
+		pw := ory.UpdateSettingsFlowWithPasswordMethodAsUpdateSettingsFlowBody(&ory.UpdateSettingsFlowWithPasswordMethod{Method: "password", Password: password2})
+		set, _, err := app.FrontendAPI.UpdateSettingsFlow(v.ctx).Flow(settingsID).XSessionToken(token).UpdateSettingsFlowBody(pw).Execute()
+		if err != nil || set.State != "success" {
+			t.Fatalf("set the new password: %s %v", toJSON(set), err)
+		}
+		if res := v.apiLogin(email, password2, nil); res.status != http.StatusOK {
+			t.Fatalf("log in with the new password: %d %s", res.status, res.body)
+		}
+		if res := v.apiLogin(email, password1, nil); res.status != http.StatusBadRequest {
+			t.Fatalf("the old password still logs in: %d", res.status)
+		}
+
+		_, res, err := app.FrontendAPI.UpdateRecoveryFlow(v.ctx).Flow(f.Id).UpdateRecoveryFlowBody(recoveryCodeBody(code, nil)).Execute()
+		wantRefusedWith(t, "the code again", res, err, text.ErrorValidationRecoveryRetrySuccess)
+	})
+}
+
+// TestRecoveryAttempts: after five codes a flow refuses the right one too, and must be started
+// again; a code past its fifteen minutes is refused; a second email voids the first code.
+func TestRecoveryAttempts(t *testing.T) {
+	v := newRecoveryEnv(t, nil)
+	v.register(email, password1)
+	app := v.app()
+	invalid := func(what string, f *ory.RecoveryFlow, err error) {
+		t.Helper()
+		if err != nil || f.State != ory.RECOVERYFLOWSTATE_SENT_EMAIL || !hasMessage(f.Ui, text.ErrorValidationRecoveryCodeInvalidOrAlreadyUsed) {
+			t.Fatalf("%s: %s %v", what, toJSON(f), err)
+		}
+	}
+	f, m := v.recoverySent(app, email, 1)
+	code := codeOf(t, m)
+	for i := range 5 {
+		guess := strconv.Itoa(100000 + i)
+		if guess == code {
+			guess = "999999"
+		}
+		got, _, err := app.FrontendAPI.UpdateRecoveryFlow(v.ctx).Flow(f.Id).UpdateRecoveryFlowBody(recoveryCodeBody(guess, nil)).Execute()
+		invalid("guess "+guess, got, err)
+	}
+	got, _, err := app.FrontendAPI.UpdateRecoveryFlow(v.ctx).Flow(f.Id).UpdateRecoveryFlowBody(recoveryCodeBody(code, nil)).Execute()
+	invalid("the right code after five guesses", got, err)
+
+	// A new flow and a new code; this one waits too long.
+	f, m = v.recoverySent(app, email, 2)
+	code = codeOf(t, m)
+	v.advance(flow.DefaultRecoveryCodeLifespan + time.Second)
+	got, _, err = app.FrontendAPI.UpdateRecoveryFlow(v.ctx).Flow(f.Id).UpdateRecoveryFlowBody(recoveryCodeBody(code, nil)).Execute()
+	invalid("an expired code", got, err)
+
+	// Sending again voids the code before; the new one works.
+	f, m = v.recoverySent(app, email, 3)
+	first := codeOf(t, m)
+	if _, _, err := app.FrontendAPI.UpdateRecoveryFlow(v.ctx).Flow(f.Id).UpdateRecoveryFlowBody(recoveryEmailBody(email, nil)).Execute(); err != nil {
+		t.Fatal(err)
+	}
+	second := codeOf(t, v.deliver(4))
+	if first != second {
+		got, _, err = app.FrontendAPI.UpdateRecoveryFlow(v.ctx).Flow(f.Id).UpdateRecoveryFlowBody(recoveryCodeBody(first, nil)).Execute()
+		invalid("the voided code", got, err)
+	}
+	got, _, err = app.FrontendAPI.UpdateRecoveryFlow(v.ctx).Flow(f.Id).UpdateRecoveryFlowBody(recoveryCodeBody(second, nil)).Execute()
+	if err != nil || got.State != ory.RECOVERYFLOWSTATE_PASSED_CHALLENGE {
+		t.Fatalf("the new code: %s %v", toJSON(got), err)
+	}
+}
+
+// TestRecoveryEnumeration: the answers for a known and an unknown address are the same byte for
+// byte, over both stores; the unknown address is told someone tried (recovery_code_invalid).
+func TestRecoveryEnumeration(t *testing.T) {
+	eachStore(t, func(t *testing.T, st store.IdentityStore) {
+		v := newRecoveryEnv(t, st)
+		v.register(email, password1)
+		v.sameAnswers(t, "recovery")
+		m := v.deliver(2)
+		if !slices.Equal(m.EnvelopeTo, []string{"nobody0@example.com"}) || m.Subject != "Account access attempted" || codeLine.MatchString(m.Plain) {
+			t.Fatalf("the unknown address got %+v", m)
+		}
+	})
+}
+
+// TestRecoveryBrowser: a browser's flow checks CSRF and, recovered, holds the session cookie
+// and its settings flow; a signed-in browser cannot start another recovery; a form POST goes to
+// the settings UI.
+func TestRecoveryBrowser(t *testing.T) {
+	v := newRecoveryEnv(t, nil)
+	v.register(email, password1)
+	b := v.browser()
+	f, _, err := b.FrontendAPI.CreateBrowserRecoveryFlow(v.ctx).Execute()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := csrfToken(t, f.Ui)
+	_, res, err := v.browser().FrontendAPI.UpdateRecoveryFlow(v.ctx).Flow(f.Id).UpdateRecoveryFlowBody(recoveryEmailBody(email, &tok)).Execute()
+	wantError(t, "another browser", res, err, http.StatusForbidden, "security_csrf_violation")
+	if _, _, err := b.FrontendAPI.UpdateRecoveryFlow(v.ctx).Flow(f.Id).UpdateRecoveryFlowBody(recoveryEmailBody(email, &tok)).Execute(); err != nil {
+		t.Fatal(err)
+	}
+	code := codeOf(t, v.deliver(1))
+	done, _, err := b.FrontendAPI.UpdateRecoveryFlow(v.ctx).Flow(f.Id).UpdateRecoveryFlowBody(recoveryCodeBody(code, &tok)).Execute()
+	if err != nil || done.State != ory.RECOVERYFLOWSTATE_PASSED_CHALLENGE {
+		t.Fatalf("the browser's code: %s %v", toJSON(done), err)
+	}
+	token, settingsID, _ := continueWith(done)
+	if token != "" || settingsID == "" {
+		t.Fatalf("a browser's continue_with: %s", toJSON(done.ContinueWith))
+	}
+	if _, _, err := b.FrontendAPI.ToSession(v.ctx).Execute(); err != nil {
+		t.Fatalf("the browser holds no session: %v", err)
+	}
+	if _, _, err := b.FrontendAPI.GetSettingsFlow(v.ctx).Id(settingsID).Execute(); err != nil {
+		t.Fatalf("the browser's settings flow: %v", err)
+	}
+	_, res, err = b.FrontendAPI.CreateBrowserRecoveryFlow(v.ctx).Execute()
+	wantError(t, "a signed-in browser", res, err, http.StatusBadRequest, "session_already_available")
+
+	// A browser without JavaScript: form posts, 303s, cookies.
+	bs := &browserSession{cookies: map[string]string{}}
+	id, csrf, sent := v.browserForm(bs, "recovery", url.Values{"method": {"code"}, "email": {email}})
+	if sent.status != http.StatusSeeOther || !strings.HasPrefix(sent.header.Get("Location"), flow.DefaultRecoveryUIURL+"?flow="+id) {
+		t.Fatalf("the form's email: %d to %q", sent.status, sent.header.Get("Location"))
+	}
+	code = codeOf(t, v.deliver(2))
+	h := bs.header()
+	h.Set("Accept", "text/html")
+	form := url.Values{"method": {"code"}, "code": {code}, "csrf_token": {csrf}}.Encode()
+	to := v.send("POST", v.publicURL+"/self-service/recovery?flow="+id, "application/x-www-form-urlencoded", form, h)
+	loc := to.header.Get("Location")
+	if to.status != http.StatusSeeOther || !strings.HasPrefix(loc, flow.DefaultSettingsUIURL+"?flow=") {
+		t.Fatalf("the form's code: %d to %q", to.status, loc)
+	}
+	bs.keep(to)
+	if bs.cookies["ward_session"] == "" {
+		t.Fatalf("no session cookie: %v", to.header.Values("Set-Cookie"))
+	}
+}
+
+// TestRecoveryAdminCode: POST /admin/recovery/code through client-go: the link and the code
+// recover the identity in that flow, from any browser; unknown identities are 404, bad
+// durations 400.
+func TestRecoveryAdminCode(t *testing.T) {
+	v := newRecoveryEnv(t, nil)
+	id := v.register(email, password1)
+	expires := "2h"
+	rc, res, err := v.adminClient.IdentityAPI.CreateRecoveryCodeForIdentity(v.ctx).
+		CreateRecoveryCodeForIdentityBody(ory.CreateRecoveryCodeForIdentityBody{IdentityId: id, ExpiresIn: &expires}).Execute()
+	if err != nil || res.StatusCode != http.StatusCreated || len(rc.RecoveryCode) != 6 {
+		t.Fatalf("create a recovery code: %+v %v", rc, err)
+	}
+	if got := rc.GetExpiresAt(); got.Sub(v.clock()) != 2*time.Hour {
+		t.Fatalf("expires_at %v, now %v", got, v.clock())
+	}
+	link, err := url.Parse(rc.RecoveryLink)
+	if err != nil || !strings.HasPrefix(rc.RecoveryLink, flow.DefaultRecoveryUIURL+"?flow=") {
+		t.Fatalf("recovery_link %q", rc.RecoveryLink)
+	}
+	flowID := link.Query().Get("flow")
+	b := v.browser()
+	f, _, err := b.FrontendAPI.GetRecoveryFlow(v.ctx).Id(flowID).Execute()
+	if err != nil || f.State != ory.RECOVERYFLOWSTATE_SENT_EMAIL || findNode(f.Ui, "code") == nil {
+		t.Fatalf("the admin's flow in a browser: %s %v", toJSON(f), err)
+	}
+	done, _, err := b.FrontendAPI.UpdateRecoveryFlow(v.ctx).Flow(flowID).UpdateRecoveryFlowBody(recoveryCodeBody(rc.RecoveryCode, nil)).Execute()
+	if err != nil || done.State != ory.RECOVERYFLOWSTATE_PASSED_CHALLENGE {
+		t.Fatalf("the admin's code: %s %v", toJSON(done), err)
+	}
+	if sess, _, err := b.FrontendAPI.ToSession(v.ctx).Execute(); err != nil || sess.Identity.Id != id {
+		t.Fatalf("the recovered browser's session: %v", err)
+	}
+
+	_, res, err = v.adminClient.IdentityAPI.CreateRecoveryCodeForIdentity(v.ctx).
+		CreateRecoveryCodeForIdentityBody(ory.CreateRecoveryCodeForIdentityBody{IdentityId: "6a0c2f6e-8b0e-4bb8-9d0b-8a9a3c1d2e3f"}).Execute()
+	wantError(t, "an unknown identity", res, err, http.StatusNotFound, "")
+	zero := "0s"
+	_, res, err = v.adminClient.IdentityAPI.CreateRecoveryCodeForIdentity(v.ctx).
+		CreateRecoveryCodeForIdentityBody(ory.CreateRecoveryCodeForIdentityBody{IdentityId: id, ExpiresIn: &zero}).Execute()
+	wantError(t, "expires_in 0s", res, err, http.StatusBadRequest, "")
+	bad := v.send("POST", v.adminURL+flow.RouteAdminRecoveryCode, "", `{"identity_id":"not-a-uuid"}`, nil)
+	if bad.status != http.StatusBadRequest {
+		t.Fatalf("a malformed identity_id: %d %s", bad.status, bad.body)
+	}
+}
+
+// TestRecoveryDisabled: without selfservice.flows.recovery.enabled the public routes answer 400
+// and the admin route 404.
+func TestRecoveryDisabled(t *testing.T) {
+	e := newEnv(t, nil)
+	_, res, err := e.app().FrontendAPI.CreateNativeRecoveryFlow(e.ctx).Execute()
+	wantError(t, "disabled", res, err, http.StatusBadRequest, "")
+	_, res, err = e.adminClient.IdentityAPI.CreateRecoveryCodeForIdentity(e.ctx).
+		CreateRecoveryCodeForIdentityBody(ory.CreateRecoveryCodeForIdentityBody{IdentityId: "6a0c2f6e-8b0e-4bb8-9d0b-8a9a3c1d2e3f"}).Execute()
+	wantError(t, "disabled admin route", res, err, http.StatusNotFound, "")
+}
