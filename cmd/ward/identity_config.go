@@ -46,6 +46,24 @@ type identityConfig struct {
 	Argon2Parallelism uint8  `koanf:"argon2_parallelism"`
 	// Verification is Kratos's selfservice.flows.verification, as identity.verification.*.
 	Verification verificationConfig `koanf:"verification"`
+	// Recovery is Kratos's selfservice.flows.recovery, as identity.recovery.*.
+	Recovery recoveryConfig `koanf:"recovery"`
+}
+
+// recoveryConfig is the recovery flow's section: Kratos's selfservice.flows.recovery.enabled,
+// lifespan and ui_url, and selfservice.methods.code.config.lifespan as code_lifespan, under
+// identity.recovery.
+type recoveryConfig struct {
+	// Enabled serves the recovery flow by code and POST /admin/recovery/code; off by default,
+	// as in Kratos.
+	Enabled bool `koanf:"enabled"`
+	// Lifespan is how long a flow may be submitted.
+	Lifespan time.Duration `koanf:"lifespan"`
+	// CodeLifespan is how long a code is accepted after it was sent (within its flow's lifespan),
+	// and how long an admin code lives when its request names no expires_in.
+	CodeLifespan time.Duration `koanf:"code_lifespan"`
+	// UIURL is the page browsers are sent to with ?flow=; default ward's built-in page.
+	UIURL string `koanf:"ui_url"`
 }
 
 // verificationConfig is the verification flow's section: Kratos's
@@ -78,6 +96,7 @@ func defaultIdentityConfig() identityConfig {
 		Argon2Iterations:  a.Iterations,
 		Argon2Parallelism: a.Parallelism,
 		Verification:      verificationConfig{Lifespan: flow.DefaultFlowLifespan},
+		Recovery:          recoveryConfig{Lifespan: flow.DefaultFlowLifespan, CodeLifespan: flow.DefaultRecoveryCodeLifespan},
 	}
 }
 
@@ -93,6 +112,9 @@ func configKey(name string) string {
 	if rest, ok := strings.CutPrefix(key, "identity_"); ok {
 		if v, ok := strings.CutPrefix(rest, "verification_"); ok {
 			return "identity.verification." + v
+		}
+		if v, ok := strings.CutPrefix(rest, "recovery_"); ok {
+			return "identity.recovery." + v
 		}
 		return "identity." + rest
 	}
@@ -131,6 +153,10 @@ func addIdentityFlags(fs *pflag.FlagSet) {
 	fs.Duration(p+"verification-lifespan", d.Verification.Lifespan, "how long a verification flow, and the code it sends, may be submitted")
 	fs.String(p+"verification-ui-url", "", "the verification page browsers are sent to with ?flow=; empty: Kratos's fallback page")
 	fs.String(p+"verification-after-return-url", "", "where a verified flow without return_to continues; empty: identity_default_return_url")
+	fs.Bool(p+"recovery-enabled", false, "serve the recovery flow by code and POST /admin/recovery/code (Kratos's selfservice.flows.recovery.enabled); its emails go through the courier")
+	fs.Duration(p+"recovery-lifespan", d.Recovery.Lifespan, "how long a recovery flow may be submitted")
+	fs.Duration(p+"recovery-code-lifespan", d.Recovery.CodeLifespan, "how long a recovery code is accepted after it was sent (Kratos's selfservice.methods.code.config.lifespan)")
+	fs.String(p+"recovery-ui-url", "", "the recovery page browsers are sent to with ?flow=; empty: ward's built-in page, /ui/recovery")
 }
 
 func (c identityConfig) validate() error {
@@ -147,10 +173,17 @@ func (c identityConfig) validate() error {
 		return fmt.Errorf("identity.password_algorithm must be argon2id or bcrypt, not %q", c.PasswordAlgorithm)
 	case c.Verification.Lifespan < time.Minute:
 		return fmt.Errorf("identity.verification.lifespan must be at least a minute, not %s", c.Verification.Lifespan)
+	case c.Recovery.Lifespan < time.Minute:
+		return fmt.Errorf("identity.recovery.lifespan must be at least a minute, not %s", c.Recovery.Lifespan)
+	case c.Recovery.CodeLifespan < time.Minute || c.Recovery.CodeLifespan > c.Recovery.Lifespan:
+		return fmt.Errorf("identity.recovery.code_lifespan must be at least a minute and at most identity.recovery.lifespan (%s), not %s", c.Recovery.Lifespan, c.Recovery.CodeLifespan)
 	}
-	for key, u := range map[string]string{"ui_url": c.Verification.UIURL, "after_return_url": c.Verification.AfterReturnURL} {
+	for key, u := range map[string]string{
+		"verification.ui_url": c.Verification.UIURL, "verification.after_return_url": c.Verification.AfterReturnURL,
+		"recovery.ui_url": c.Recovery.UIURL,
+	} {
 		if p, err := url.Parse(u); u != "" && (err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "") {
-			return fmt.Errorf("identity.verification.%s must be an absolute http or https URL, not %q", key, u)
+			return fmt.Errorf("identity.%s must be an absolute http or https URL, not %q", key, u)
 		}
 	}
 	for i, s := range c.Schemas {
