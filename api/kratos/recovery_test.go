@@ -1,11 +1,14 @@
 package kratos_test
 
 import (
+	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,7 +20,7 @@ import (
 	"github.com/wardhq/ward/store"
 )
 
-func newRecoveryEnv(t *testing.T, st store.IdentityStore) *verifyEnv {
+func newRecoveryEnv(t testing.TB, st store.IdentityStore) *verifyEnv {
 	t.Helper()
 	return newMailEnv(t, st, envOptions{recovery: true})
 }
@@ -316,4 +319,115 @@ func TestRecoveryDisabled(t *testing.T) {
 	_, res, err = e.adminClient.IdentityAPI.CreateRecoveryCodeForIdentity(e.ctx).
 		CreateRecoveryCodeForIdentityBody(ory.CreateRecoveryCodeForIdentityBody{IdentityId: "6a0c2f6e-8b0e-4bb8-9d0b-8a9a3c1d2e3f"}).Execute()
 	wantError(t, "disabled admin route", res, err, http.StatusNotFound, "")
+}
+
+// TestRecoveryCodeRace: the right code submitted ten times at once recovers the identity once:
+// one answer passes the flow with a session, the others are 409, or come after and find the flow
+// passed; the identity has one session.
+func TestRecoveryCodeRace(t *testing.T) {
+	eachStore(t, func(t *testing.T, st store.IdentityStore) {
+		v := newRecoveryEnv(t, st)
+		id := v.register(email, password1)
+		app := v.app()
+		f, m := v.recoverySent(app, email, 1)
+		code := codeOf(t, m)
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		statuses, passed := map[int]int{}, 0
+		for range 10 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				got, res, _ := app.FrontendAPI.UpdateRecoveryFlow(v.ctx).Flow(f.Id).UpdateRecoveryFlowBody(recoveryCodeBody(code, nil)).Execute()
+				mu.Lock()
+				defer mu.Unlock()
+				statuses[res.StatusCode]++
+				if res.StatusCode == http.StatusOK && got.State == ory.RECOVERYFLOWSTATE_PASSED_CHALLENGE {
+					if token, _, _ := continueWith(got); token != "" {
+						passed++
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		if passed != 1 || statuses[http.StatusOK]+statuses[http.StatusConflict]+statuses[http.StatusBadRequest] != 10 {
+			t.Fatalf("answers %v, %d passed with a session; want one", statuses, passed)
+		}
+		sessions, _, err := v.adminClient.IdentityAPI.ListIdentitySessions(v.ctx, id).Execute()
+		if err != nil || len(sessions) != 1 {
+			t.Fatalf("the identity's sessions: %d %v", len(sessions), err)
+		}
+	})
+}
+
+// TestRecoveryDisabledIdentity: a disabled identity's address is answered as any other (the code
+// is sent), and its code starts no session.
+func TestRecoveryDisabledIdentity(t *testing.T) {
+	v := newRecoveryEnv(t, nil)
+	id := v.register(email, password1)
+	patch := []ory.JsonPatch{{Op: "replace", Path: "/state", Value: "inactive"}}
+	if _, _, err := v.adminClient.IdentityAPI.PatchIdentity(v.ctx, id).JsonPatch(patch).Execute(); err != nil {
+		t.Fatal(err)
+	}
+	app := v.app()
+	f, m := v.recoverySent(app, email, 1)
+	if f.State != ory.RECOVERYFLOWSTATE_SENT_EMAIL {
+		t.Fatalf("the disabled identity's flow: %s", toJSON(f))
+	}
+	got, res, err := app.FrontendAPI.UpdateRecoveryFlow(v.ctx).Flow(f.Id).UpdateRecoveryFlowBody(recoveryCodeBody(codeOf(t, m), nil)).Execute()
+	if err == nil {
+		t.Fatalf("a disabled identity recovered: %s", toJSON(got))
+	}
+	wantError(t, "a disabled identity's code", res, err, http.StatusUnauthorized, "")
+	sessions, _, err := v.adminClient.IdentityAPI.ListIdentitySessions(v.ctx, id).Execute()
+	if err != nil || len(sessions) != 0 {
+		t.Fatalf("the disabled identity's sessions: %d %v", len(sessions), err)
+	}
+}
+
+// FuzzRecoveryCodeBody posts any body to POST /admin/recovery/code, where "{id}" stands for an
+// identity's ID: the answer is 201 with a code and a link, or Kratos's 400 or 404 error, never
+// anything else; 201 only for that identity, and no other identity gets a flow.
+func FuzzRecoveryCodeBody(f *testing.F) {
+	v := newRecoveryEnv(f, nil)
+	id := v.register(email, password1)
+	f.Add(`{"identity_id":"{id}"}`)
+	f.Add(`{"identity_id":"{id}","expires_in":"1h30m","flow_type":"api"}`)
+	f.Add(`{"identity_id":"{id}","expires_in":"-5m"}`)
+	f.Add(`{"identity_id":"{id}","expires_in":"9999999999h"}`)
+	f.Add(`{"identity_id":"{id}","flow_type":"native"}`)
+	f.Add(`{"identity_id":"6a0c2f6e-8b0e-4bb8-9d0b-8a9a3c1d2e3f"}`)
+	f.Add(`{"identity_id":12}`)
+	f.Add(`[]`)
+	f.Add(`{"identity_id":"{id}"} {}`)
+	f.Fuzz(func(t *testing.T, body string) {
+		body = strings.ReplaceAll(body, "{id}", id)
+		res, err := noRedirects.Post(v.adminURL+flow.RouteAdminRecoveryCode, "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(res.Body)
+		res.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := raw{status: res.StatusCode, body: b}
+		switch w.status {
+		case http.StatusCreated:
+			var rc ory.RecoveryCodeForIdentity
+			if err := json.Unmarshal(w.body, &rc); err != nil || len(rc.RecoveryCode) != 6 || !strings.Contains(rc.RecoveryLink, "flow=") {
+				t.Fatalf("201 to %q: %s", body, w.body)
+			}
+			if !strings.Contains(body, id) {
+				t.Fatalf("201 to %q, which names no identity", body)
+			}
+		case http.StatusBadRequest, http.StatusNotFound:
+			var e kratosErr
+			if json.Unmarshal(w.body, &e) != nil || e.Error.Code != w.status || e.Error.Reason == "" && e.Error.Message == "" {
+				t.Fatalf("%d to %q: %s, want Kratos's error", w.status, body, w.body)
+			}
+		default:
+			t.Fatalf("%d to %q: %s", w.status, body, w.body)
+		}
+	})
 }

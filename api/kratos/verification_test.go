@@ -52,7 +52,7 @@ func newVerifyEnv(t *testing.T, st store.IdentityStore) *verifyEnv {
 }
 
 // newMailEnv is newVerifyEnv with o's other options (the recovery flow, say).
-func newMailEnv(t *testing.T, st store.IdentityStore, o envOptions) *verifyEnv {
+func newMailEnv(t testing.TB, st store.IdentityStore, o envOptions) *verifyEnv {
 	t.Helper()
 	cst := memory.NewCourierStore()
 	c, err := courier.New(cst, courier.Config{})
