@@ -87,8 +87,10 @@ type envOptions struct {
 	courierBodies bool
 	// verifyCourier, when not nil, enables the verification flow, which queues its emails there.
 	verifyCourier flow.Courier
-	// recovery enables the recovery flow, whose emails go to verifyCourier.
-	recovery bool
+	// recovery enables the recovery flow, whose emails go to verifyCourier, by recoveryUse
+	// (code when "").
+	recovery    bool
+	recoveryUse string
 }
 
 func newEnv(t testing.TB, st store.IdentityStore) *env {
@@ -163,6 +165,7 @@ func newHandler(tb testing.TB, st store.IdentityStore, publicURL string, clock f
 	flows, err := flow.NewService(st, ids, reg, flow.Config{
 		PublicURL: base, AllowedReturnURLs: []string{"https://app.example.com/"}, Clock: clock,
 		VerificationEnabled: o.verifyCourier != nil, Courier: o.verifyCourier, RecoveryEnabled: o.recovery,
+		RecoveryUse: o.recoveryUse,
 	})
 	if err != nil {
 		tb.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -430,4 +431,61 @@ func FuzzRecoveryCodeBody(f *testing.F) {
 			t.Fatalf("%d to %q: %s", w.status, body, w.body)
 		}
 	})
+}
+
+var recoveryLinkLine = regexp.MustCompile(`https?://[^\s"<>]+/self-service/recovery\?[^\s"<>]+`)
+
+// TestRecoveryByLink runs Kratos's link method (selfservice.flows.recovery.use: link) through
+// client-go and a browser without JavaScript: the emailed link, opened in another browser than
+// the one that asked, signs it in (a link_recovery session cookie) and sends it to the settings
+// flow; opened again it sends the browser to a new flow that says the link is spent. The admin
+// API's link works the same way.
+func TestRecoveryByLink(t *testing.T) {
+	v := newMailEnv(t, nil, envOptions{recovery: true, recoveryUse: flow.RecoveryUseLink})
+	id := v.register(email, password1)
+	app := v.app()
+	f, _, err := app.FrontendAPI.CreateNativeRecoveryFlow(v.ctx).Execute()
+	if err != nil {
+		t.Fatal(err)
+	}
+	link := ory.UpdateRecoveryFlowWithLinkMethodAsUpdateRecoveryFlowBody(&ory.UpdateRecoveryFlowWithLinkMethod{Method: "link", Email: email})
+	sent, _, err := app.FrontendAPI.UpdateRecoveryFlow(v.ctx).Flow(f.Id).UpdateRecoveryFlowBody(link).Execute()
+	if err != nil || sent.State != ory.RECOVERYFLOWSTATE_SENT_EMAIL || !hasMessage(sent.Ui, text.InfoSelfServiceRecoveryEmailSent) {
+		t.Fatalf("send the link: %s %v", toJSON(sent), err)
+	}
+	_, res, err := app.FrontendAPI.UpdateRecoveryFlow(v.ctx).Flow(f.Id).UpdateRecoveryFlowBody(recoveryCodeBody("123456", nil)).Execute()
+	wantRefusedWith(t, "a code in link mode", res, err, text.ErrorValidationRecoveryNoStrategyFound)
+	m := v.deliver(1)
+	target := recoveryLinkLine.FindString(m.Plain)
+	if m.Subject != "Recover access to your account" || !strings.Contains(target, "flow="+f.Id) || !strings.Contains(target, "token=") {
+		t.Fatalf("the email %q %q", m.Subject, m.Plain)
+	}
+	open := func(link string) raw {
+		t.Helper()
+		h := http.Header{"Accept": {"text/html"}}
+		return v.send("GET", link, "", "", h)
+	}
+	got := open(target)
+	if loc := got.header.Get("Location"); got.status != http.StatusSeeOther || !strings.HasPrefix(loc, flow.DefaultSettingsUIURL+"?flow=") {
+		t.Fatalf("the link: %d to %q", got.status, loc)
+	}
+	bs := &browserSession{cookies: map[string]string{}}
+	bs.keep(got)
+	sess, _, err := app.FrontendAPI.ToSession(v.ctx).XSessionToken(bs.cookies["ward_session"]).Execute()
+	if err != nil || sess.Identity.Id != id || sess.AuthenticationMethods[0].GetMethod() != "link_recovery" {
+		t.Fatalf("the link's session: %v", err)
+	}
+	again := open(target)
+	if loc := again.header.Get("Location"); again.status != http.StatusSeeOther || !strings.HasPrefix(loc, flow.DefaultRecoveryUIURL+"?flow=") || strings.Contains(loc, f.Id) {
+		t.Fatalf("the link again: %d to %q", again.status, loc)
+	}
+
+	rl, res, err := v.adminClient.IdentityAPI.CreateRecoveryLinkForIdentity(v.ctx).
+		CreateRecoveryLinkForIdentityBody(ory.CreateRecoveryLinkForIdentityBody{IdentityId: id}).Execute()
+	if err != nil || res.StatusCode != http.StatusCreated {
+		t.Fatalf("the admin link: %+v %v", rl, err)
+	}
+	if got := open(rl.RecoveryLink); got.status != http.StatusSeeOther || !strings.HasPrefix(got.header.Get("Location"), flow.DefaultSettingsUIURL+"?flow=") {
+		t.Fatalf("the admin link: %d to %q", got.status, got.header.Get("Location"))
+	}
 }

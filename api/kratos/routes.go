@@ -40,6 +40,7 @@ func (h *Handler) routePublic() {
 	m.HandleFunc("GET "+flow.RouteRecoveryInitAPI, initFlow(h, flow.TypeAPI, h.flows.InitRecovery))
 	m.HandleFunc("GET "+flow.RouteRecoveryGet, getFlow(h, h.flows.GetRecovery))
 	m.HandleFunc("POST "+flow.RouteRecoverySubmit, h.submitRecovery)
+	m.HandleFunc("GET "+flow.RouteRecoverySubmit, h.openRecoveryLink)
 
 	m.HandleFunc("GET "+flow.RouteLogoutBrowser, h.createBrowserLogout)
 	m.HandleFunc("GET "+flow.RouteLogoutSubmit, h.completeBrowserLogout)
@@ -68,6 +69,7 @@ func (h *Handler) routeAdmin() {
 	m.HandleFunc("DELETE /admin/sessions/{id}", h.disableSession)
 	m.HandleFunc("PATCH /admin/sessions/{id}/extend", h.extendSession)
 	m.HandleFunc("POST "+flow.RouteAdminRecoveryCode, h.createRecoveryCode)
+	m.HandleFunc("POST "+flow.RouteAdminRecoveryLink, h.createRecoveryLink)
 	if h.courier != nil {
 		m.HandleFunc("GET /admin/courier/messages", h.listCourierMessages)
 		m.HandleFunc("GET /admin/courier/messages/{id}", h.getCourierMessage)

@@ -277,7 +277,13 @@ func (h *Handler) submitRecovery(w http.ResponseWriter, r *http.Request) {
 		h.flowError(w, r, err)
 		return
 	}
-	browser := res.Flow.Type == flow.TypeBrowser
+	h.answerRecovery(w, r, res, res.Flow.Type == flow.TypeBrowser)
+}
+
+// answerRecovery answers a recovery submission or link: a recovered browser gets its session
+// cookie, any browser the CSRF cookie the flows set, and the flow or a redirect as answerFlow
+// writes them.
+func (h *Handler) answerRecovery(w http.ResponseWriter, r *http.Request, res *flow.RecoveryResult, browser bool) {
 	if browser && res.Session != nil {
 		h.setSessionCookie(w, res.SessionToken, res.Session.ExpiresAt)
 	}
@@ -285,6 +291,23 @@ func (h *Handler) submitRecovery(w http.ResponseWriter, r *http.Request) {
 		h.setCSRFCookie(w, res.SetCSRFCookie)
 	}
 	answerFlow(w, r, browser, res.Refused, res.Redirect, res.Flow)
+}
+
+// openRecoveryLink answers the link of a recovery email, GET /self-service/recovery?flow=&token=:
+// the browser that opens it is signed in and sent to the settings flow (303; JSON clients get
+// the flow), or sent to a new recovery flow that says the link is invalid.
+func (h *Handler) openRecoveryLink(w http.ResponseWriter, r *http.Request) {
+	id, err := flow.ParseFlowID(r.URL.Query().Get("flow"))
+	if err != nil {
+		h.flowError(w, r, err)
+		return
+	}
+	res, err := h.flows.OpenRecoveryLink(r.Context(), h.flowRequest(r, nil), id, r.URL.Query().Get("token"))
+	if err != nil {
+		h.flowError(w, r, err)
+		return
+	}
+	h.answerRecovery(w, r, res, true)
 }
 
 // openVerificationLink answers the link of a verification email, GET

@@ -51,8 +51,8 @@ type identityConfig struct {
 }
 
 // recoveryConfig is the recovery flow's section: Kratos's selfservice.flows.recovery.enabled,
-// lifespan and ui_url, and selfservice.methods.code.config.lifespan as code_lifespan, under
-// identity.recovery.
+// lifespan, ui_url and use, and selfservice.methods.{code,link}.config.lifespan as code_lifespan
+// and link_lifespan, under identity.recovery.
 type recoveryConfig struct {
 	// Enabled serves the recovery flow by code and POST /admin/recovery/code; off by default,
 	// as in Kratos.
@@ -64,6 +64,11 @@ type recoveryConfig struct {
 	CodeLifespan time.Duration `koanf:"code_lifespan"`
 	// UIURL is the page browsers are sent to with ?flow=; default ward's built-in page.
 	UIURL string `koanf:"ui_url"`
+	// Use is Kratos's selfservice.flows.recovery.use: code (the default) or link.
+	Use string `koanf:"use"`
+	// LinkLifespan is Kratos's selfservice.methods.link.config.lifespan: how long a link is
+	// accepted after it was sent, and an admin link's default life.
+	LinkLifespan time.Duration `koanf:"link_lifespan"`
 }
 
 // verificationConfig is the verification flow's section: Kratos's
@@ -96,7 +101,10 @@ func defaultIdentityConfig() identityConfig {
 		Argon2Iterations:  a.Iterations,
 		Argon2Parallelism: a.Parallelism,
 		Verification:      verificationConfig{Lifespan: flow.DefaultFlowLifespan},
-		Recovery:          recoveryConfig{Lifespan: flow.DefaultFlowLifespan, CodeLifespan: flow.DefaultRecoveryCodeLifespan},
+		Recovery: recoveryConfig{
+			Lifespan: flow.DefaultFlowLifespan, CodeLifespan: flow.DefaultRecoveryCodeLifespan,
+			Use: flow.RecoveryUseCode, LinkLifespan: flow.DefaultRecoveryLinkLifespan,
+		},
 	}
 }
 
@@ -157,6 +165,8 @@ func addIdentityFlags(fs *pflag.FlagSet) {
 	fs.Duration(p+"recovery-lifespan", d.Recovery.Lifespan, "how long a recovery flow may be submitted")
 	fs.Duration(p+"recovery-code-lifespan", d.Recovery.CodeLifespan, "how long a recovery code is accepted after it was sent (Kratos's selfservice.methods.code.config.lifespan)")
 	fs.String(p+"recovery-ui-url", "", "the recovery page browsers are sent to with ?flow=; empty: ward's built-in page, /ui/recovery")
+	fs.String(p+"recovery-use", d.Recovery.Use, "what a recovery email carries: code (a 6-digit code typed into the flow) or link (a link that recovers the browser that opens it)")
+	fs.Duration(p+"recovery-link-lifespan", d.Recovery.LinkLifespan, "how long a recovery link is accepted after it was sent (Kratos's selfservice.methods.link.config.lifespan)")
 }
 
 func (c identityConfig) validate() error {
@@ -175,8 +185,11 @@ func (c identityConfig) validate() error {
 		return fmt.Errorf("identity.verification.lifespan must be at least a minute, not %s", c.Verification.Lifespan)
 	case c.Recovery.Lifespan < time.Minute:
 		return fmt.Errorf("identity.recovery.lifespan must be at least a minute, not %s", c.Recovery.Lifespan)
-	case c.Recovery.CodeLifespan < time.Minute || c.Recovery.CodeLifespan > c.Recovery.Lifespan:
-		return fmt.Errorf("identity.recovery.code_lifespan must be at least a minute and at most identity.recovery.lifespan (%s), not %s", c.Recovery.Lifespan, c.Recovery.CodeLifespan)
+	case c.Recovery.CodeLifespan < time.Minute || c.Recovery.LinkLifespan < time.Minute:
+		// Either may exceed the flow's lifespan, which then bounds it, as in Kratos.
+		return fmt.Errorf("identity.recovery.code_lifespan and link_lifespan must be at least a minute, not %s and %s", c.Recovery.CodeLifespan, c.Recovery.LinkLifespan)
+	case c.Recovery.Use != flow.RecoveryUseCode && c.Recovery.Use != flow.RecoveryUseLink:
+		return fmt.Errorf("identity.recovery.use must be code or link, not %q", c.Recovery.Use)
 	}
 	for key, u := range map[string]string{
 		"verification.ui_url": c.Verification.UIURL, "verification.after_return_url": c.Verification.AfterReturnURL,

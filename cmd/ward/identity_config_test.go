@@ -42,8 +42,10 @@ func TestIdentityConfig(t *testing.T) {
 		{"--identity-verification-ui-url", "ftp://files.example/verify"},
 		{"--identity-verification-after-return-url", "/relative"},
 		{"--identity-recovery-lifespan", "30s"},
-		{"--identity-recovery-code-lifespan", "2h"},
+		{"--identity-recovery-code-lifespan", "30s"},
 		{"--identity-recovery-ui-url", "/ui/mine"},
+		{"--identity-recovery-use", "sms"},
+		{"--identity-recovery-link-lifespan", "1s"},
 	} {
 		cmd := newServeCommand(func() []string { return nil })
 		if err := cmd.ParseFlags(bad); err != nil {
@@ -97,12 +99,14 @@ func TestVerificationConfig(t *testing.T) {
 // selfservice.methods.code.config.lifespan) from YAML, WARD_IDENTITY_RECOVERY_* and
 // --identity-recovery-*; it is off by default with Kratos's hour and fifteen minutes.
 func TestRecoveryConfig(t *testing.T) {
-	if r := loadIdentityConfig(t, "", nil).Identity.Recovery; r.Enabled || r.Lifespan != time.Hour || r.CodeLifespan != 15*time.Minute || r.UIURL != "" {
+	if r := loadIdentityConfig(t, "", nil).Identity.Recovery; r.Enabled || r.Lifespan != time.Hour || r.CodeLifespan != 15*time.Minute || r.UIURL != "" ||
+		r.Use != "code" || r.LinkLifespan != time.Hour {
 		t.Errorf("default recovery config = %+v", r)
 	}
-	cfg := loadIdentityConfig(t, "identity:\n  recovery:\n    ui_url: https://app.example/recover\n    lifespan: 2h\n    code_lifespan: 10m\n",
-		[]string{"WARD_IDENTITY_RECOVERY_CODE_LIFESPAN=20m"}, "--identity-recovery-enabled")
-	if r := cfg.Identity.Recovery; !r.Enabled || r.Lifespan != 2*time.Hour || r.CodeLifespan != 20*time.Minute || r.UIURL != "https://app.example/recover" {
+	cfg := loadIdentityConfig(t, "identity:\n  recovery:\n    ui_url: https://app.example/recover\n    lifespan: 2h\n    code_lifespan: 10m\n    use: link\n",
+		[]string{"WARD_IDENTITY_RECOVERY_CODE_LIFESPAN=20m", "WARD_IDENTITY_RECOVERY_LINK_LIFESPAN=90m"}, "--identity-recovery-enabled")
+	if r := cfg.Identity.Recovery; !r.Enabled || r.Lifespan != 2*time.Hour || r.CodeLifespan != 20*time.Minute || r.UIURL != "https://app.example/recover" ||
+		r.Use != "link" || r.LinkLifespan != 90*time.Minute {
 		t.Errorf("recovery config = %+v", r)
 	}
 }

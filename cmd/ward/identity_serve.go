@@ -95,6 +95,8 @@ func newIdentity(ctx context.Context, cfg serveConfig, st store.IdentityStore, c
 		Recovery:                 flow.FlowConfig{UIURL: ui.recovery, Lifespan: c.Recovery.Lifespan},
 		RecoveryEnabled:          c.Recovery.Enabled,
 		RecoveryCodeLifespan:     c.Recovery.CodeLifespan,
+		RecoveryUse:              c.Recovery.Use,
+		RecoveryLinkLifespan:     c.Recovery.LinkLifespan,
 		Courier:                  queue,
 		CodeKeys:                 codeKeys,
 		PublicURL:                base,

@@ -25,6 +25,15 @@ const (
 	// DefaultRecoveryCodeLifespan is selfservice.methods.code.config.lifespan: how long a
 	// recovery code is accepted after it was sent, within its flow's lifespan.
 	DefaultRecoveryCodeLifespan = 15 * time.Minute
+	// DefaultRecoveryLinkLifespan is selfservice.methods.link.config.lifespan: how long a
+	// recovery link is accepted after it was sent, within its flow's lifespan.
+	DefaultRecoveryLinkLifespan = time.Hour
+)
+
+// The recovery methods selfservice.flows.recovery.use chooses between.
+const (
+	RecoveryUseCode = "code"
+	RecoveryUseLink = "link"
 )
 
 // Config holds the self-service settings Kratos users know, under Kratos's names.
@@ -62,6 +71,13 @@ type Config struct {
 	// RecoveryCodeLifespan is selfservice.methods.code.config.lifespan: how long a recovery code
 	// is accepted after it was sent; default DefaultRecoveryCodeLifespan.
 	RecoveryCodeLifespan time.Duration
+	// RecoveryUse is selfservice.flows.recovery.use: RecoveryUseCode (the default, as in
+	// Kratos) sends codes, RecoveryUseLink sends links that recover in the browser that opens
+	// them.
+	RecoveryUse string
+	// RecoveryLinkLifespan is selfservice.methods.link.config.lifespan: how long a recovery
+	// link is accepted after it was sent; default DefaultRecoveryLinkLifespan.
+	RecoveryLinkLifespan time.Duration
 	// Courier sends the verification and recovery codes; required when VerificationEnabled or
 	// RecoveryEnabled.
 	Courier Courier
@@ -106,6 +122,8 @@ type settings struct {
 	recovery                 flowSettings
 	recoveryEnabled          bool
 	recoveryCodeLifespan     time.Duration
+	recoveryUse              string
+	recoveryLinkLifespan     time.Duration
 	courier                  Courier
 	codeKeys                 [][]byte
 	returns                  *returnPolicy
@@ -236,6 +254,16 @@ func (s *settings) checkVerification(c Config) error {
 	}
 	if s.recoveryCodeLifespan <= 0 {
 		s.recoveryCodeLifespan = DefaultRecoveryCodeLifespan
+	}
+	switch s.recoveryUse = c.RecoveryUse; s.recoveryUse {
+	case "":
+		s.recoveryUse = RecoveryUseCode
+	case RecoveryUseCode, RecoveryUseLink:
+	default:
+		return fault.Invalid("selfservice.flows.recovery.use", "want %q or %q, not %q", RecoveryUseCode, RecoveryUseLink, c.RecoveryUse)
+	}
+	if s.recoveryLinkLifespan = c.RecoveryLinkLifespan; s.recoveryLinkLifespan <= 0 {
+		s.recoveryLinkLifespan = DefaultRecoveryLinkLifespan
 	}
 	for i, k := range c.CodeKeys {
 		if len(k) < minCodeKeyBytes {

@@ -148,6 +148,9 @@ type record[F any] struct {
 	// CodeAttempts counts the codes submitted to a verification or recovery flow, whichever
 	// code was sent: a flow allows maxCodeAttempts, so that a 6-digit code cannot be guessed.
 	CodeAttempts int `json:"code_attempts,omitempty"`
+	// Link is the link method's state of a recovery flow: the token its link carries, hashed.
+	// It is kept apart from Code so that a token is never taken as a code, nor a code as a token.
+	Link *codeState `json:"link,omitempty"`
 	// SkipCSRF marks a recovery flow the admin API made for a code it handed out (Kratos's
 	// DangerousSkipCSRFCheck): no browser holds its CSRF secret, so the code alone, with its
 	// attempts limit, protects it.

@@ -2,9 +2,12 @@ package flow
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"time"
 
 	"github.com/wardhq/ward/fault"
@@ -14,25 +17,36 @@ import (
 	"github.com/wardhq/ward/store"
 )
 
-// The public routes of the recovery flow, as Kratos serves them, and the admin route that makes
-// a recovery code for an identity.
+// The public routes of the recovery flow, as Kratos serves them, and the admin routes that make
+// a recovery code or link for an identity.
 const (
 	RouteRecoveryInitBrowser = "/self-service/recovery/browser"
 	RouteRecoveryInitAPI     = "/self-service/recovery/api"
 	RouteRecoveryGet         = "/self-service/recovery/flows"
 	RouteRecoverySubmit      = "/self-service/recovery"
 	RouteAdminRecoveryCode   = "/admin/recovery/code"
+	RouteAdminRecoveryLink   = "/admin/recovery/link"
 )
 
 // The courier's template types the recovery flow sends.
 const (
 	templateRecoveryCodeValid   = "recovery_code_valid"
 	templateRecoveryCodeInvalid = "recovery_code_invalid"
+	templateRecoveryLinkValid   = "recovery_valid"
+	templateRecoveryLinkInvalid = "recovery_invalid"
 )
 
-// methodCodeRecovery is the authentication method a session started by a recovery code records
-// (Kratos's credentials type code_recovery).
-const methodCodeRecovery = "code_recovery"
+// The authentication methods a session started by a recovery code or link records (Kratos's
+// credentials types code_recovery and link_recovery), and the link method's name.
+const (
+	methodCodeRecovery = "code_recovery"
+	methodLinkRecovery = "link_recovery"
+	methodLink         = "link"
+)
+
+// linkTokenBytes is the size of a recovery link's token: 256 random bits, which no attempts
+// limit needs to protect.
+const linkTokenBytes = 32
 
 // RecoveryFlow is a recovery flow, encoded as Kratos's recoveryFlow.
 type RecoveryFlow struct {
@@ -82,6 +96,15 @@ type RecoveryCode struct {
 	ExpiresAt time.Time `json:"expires_at"`
 }
 
+// RecoveryLink is the admin API's recovery link for an identity, encoded as Kratos's
+// recoveryLinkForIdentity.
+type RecoveryLink struct {
+	// RecoveryLink recovers the identity in the browser that opens it, once.
+	RecoveryLink string `json:"recovery_link"`
+	// ExpiresAt is when the flow, and with it the link, expires.
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
 func errRecoveryDisabled() *Error {
 	return errBadRequest("Recovery is not allowed because it was disabled.")
 }
@@ -113,7 +136,7 @@ func (s *Service) InitRecovery(ctx context.Context, t Type, r *Request) (*FlowIn
 		RequestURL: r.requestURL(), ReturnTo: returnTo, State: StateChooseMethod,
 	}
 	token, cookie := csrfFor(r, t)
-	f.UI = s.emailForm(RouteRecoverySubmit, f.ID, token, "")
+	f.UI = s.recoveryEmailForm(f.ID, token, "")
 	st, err := createRecord(ctx, s.st, store.RecoveryFlow, f.ID, "", f.ExpiresAt,
 		record[*RecoveryFlow]{Flow: f, CSRFToken: token})
 	if err != nil {
@@ -135,6 +158,25 @@ func (s *Service) refuseSignedIn(ctx context.Context, r *Request, redirect strin
 		return e
 	}
 	return nil
+}
+
+// recoveryEmailForm is the form that asks for the address (Kratos's choose_method state), for
+// the method selfservice.flows.recovery.use names.
+func (s *Service) recoveryEmailForm(id, csrf, email string) *ui.Container {
+	if s.cfg.recoveryUse != RecoveryUseLink {
+		return s.emailForm(RouteRecoverySubmit, id, csrf, email)
+	}
+	c := s.cfg.container(RouteRecoverySubmit, id)
+	setCSRF(c, csrf)
+	var v any
+	if email != "" {
+		v = email
+	}
+	n := ui.NewInput(nodeEmail, v, ui.GroupLink, ui.InputTypeEmail).WithLabel(text.LabelEmail())
+	n.Input().Required = true
+	c.Nodes.Append(n)
+	c.Nodes.Append(submitNode(methodLink, ui.GroupLink, text.LabelSubmit()))
+	return c
 }
 
 // recoveryCodeForm sets the form that asks for the recovery code sent to email (Kratos's
@@ -214,14 +256,15 @@ func (s *Service) SubmitRecovery(ctx context.Context, r *Request, id string) (_ 
 	if f.State == StatePassedChallenge {
 		return refuse(text.RecoveryRetrySuccess(), "")
 	}
-	if codeMethod(sub) != methodCode {
+	link := s.cfg.recoveryUse == RecoveryUseLink && !st.rec.SkipCSRF
+	if m := codeMethod(sub); link && m != methodLink || !link && m != methodCode {
 		return refuse(text.RecoveryNoStrategyFound(), "")
 	}
 	if sub.TransientPayload != nil {
 		f.TransientPayload = sub.TransientPayload
 	}
 	// As Kratos: a code without an email is a code; an email sends a new code.
-	if sub.Email == "" && (sub.Code != "" || f.State == StateSentEmail) {
+	if !link && sub.Email == "" && (sub.Code != "" || f.State == StateSentEmail) {
 		return s.useRecoveryCode(ctx, r, st, sub.Code, now)
 	}
 	if err := s.refuseSignedIn(ctx, r, s.cfg.defaultReturn.String()); err != nil {
@@ -229,22 +272,22 @@ func (s *Service) SubmitRecovery(ctx context.Context, r *Request, id string) (_ 
 	}
 	email, bare := bareEmail(sub.Email)
 	if email == "" {
-		f.UI = s.emailForm(RouteRecoverySubmit, f.ID, st.rec.CSRFToken, "")
+		f.UI = s.recoveryEmailForm(f.ID, st.rec.CSRFToken, "")
 		return refuse(text.Required(nodeEmail), nodeEmail)
 	}
 	if !bare {
-		f.UI = s.emailForm(RouteRecoverySubmit, f.ID, st.rec.CSRFToken, sub.Email)
+		f.UI = s.recoveryEmailForm(f.ID, st.rec.CSRFToken, sub.Email)
 		return refuse(text.ValidationGeneric(fmt.Sprintf("%q is not valid %q", sub.Email, "email")), nodeEmail)
 	}
-	return s.sendRecoveryCode(ctx, st, email, now, redirect)
+	return s.sendRecovery(ctx, st, email, link, now, redirect)
 }
 
-// sendRecoveryCode sends a new recovery code to email and moves the flow to sent_email; the
-// code before it stops being valid. For an address no identity has, the owner is told that
-// someone tried to recover an account with it (Kratos's recovery_code_invalid), and the flow
-// answers exactly as for a known address. The flow is saved before the email is queued, so that
-// a code that went out is always the one stored.
-func (s *Service) sendRecoveryCode(ctx context.Context, st *stored[*RecoveryFlow], email string, now time.Time, redirect string) (*RecoveryResult, error) {
+// sendRecovery sends a new recovery code, or a link when link, to email and moves the flow to
+// sent_email; the code or link before it stops being valid. For an address no identity has, the
+// owner is told that someone tried to recover an account with it (Kratos's recovery_code_invalid,
+// recovery_invalid), and the flow answers exactly as for a known address. The flow is saved
+// before the email is queued, so that a code that went out is always the one stored.
+func (s *Service) sendRecovery(ctx context.Context, st *stored[*RecoveryFlow], email string, link bool, now time.Time, redirect string) (*RecoveryResult, error) {
 	f := st.rec.Flow
 	who, addr, err := s.accounts.FindRecoveryAddress(ctx, viaEmail, email)
 	if err != nil && fault.CodeOf(err) != fault.NotFound {
@@ -252,23 +295,38 @@ func (s *Service) sendRecoveryCode(ctx context.Context, st *stored[*RecoveryFlow
 	}
 	data := map[string]any{"To": email, "RequestURL": f.RequestURL, "TransientPayload": transientPayload(f.TransientPayload)}
 	template := templateRecoveryCodeInvalid
-	st.rec.Code = nil
+	if link {
+		template = templateRecoveryLinkInvalid
+	}
+	st.rec.Code, st.rec.Link = nil, nil
 	if err == nil {
 		identityData, err := identityMap(who)
 		if err != nil {
 			return nil, err
 		}
-		code := newVerificationCode()
-		st.rec.Code = &codeState{
-			Address: addr.Value, IdentityID: who.ID, AddressID: addr.ID, MAC: s.codeMAC(f.ID, code, s.cfg.codeKeys[0]),
-			ExpiresAt: now.Add(s.cfg.recoveryCodeLifespan),
-		}
-		template = templateRecoveryCodeValid
-		data["RecoveryCode"] = code
 		data["Identity"] = identityData
+		sent := &codeState{Address: addr.Value, IdentityID: who.ID, AddressID: addr.ID}
+		if link {
+			token := newLinkToken()
+			sent.MAC, sent.ExpiresAt = s.codeMAC(f.ID, token, s.cfg.codeKeys[0]), now.Add(s.cfg.recoveryLinkLifespan)
+			st.rec.Link, template = sent, templateRecoveryLinkValid
+			data["RecoveryURL"] = s.recoveryURL(f.ID, token)
+		} else {
+			code := newVerificationCode()
+			sent.MAC, sent.ExpiresAt = s.codeMAC(f.ID, code, s.cfg.codeKeys[0]), now.Add(s.cfg.recoveryCodeLifespan)
+			st.rec.Code, template = sent, templateRecoveryCodeValid
+			data["RecoveryCode"] = code
+		}
 	}
-	f.State, f.Active = StateSentEmail, methodCode
-	s.recoveryCodeForm(f, st.rec.CSRFToken, email)
+	f.State = StateSentEmail
+	if link {
+		f.Active = methodLink
+		f.UI = s.recoveryEmailForm(f.ID, st.rec.CSRFToken, email)
+		f.UI.AddMessage(text.RecoveryEmailSent())
+	} else {
+		f.Active = methodCode
+		s.recoveryCodeForm(f, st.rec.CSRFToken, email)
+	}
 	if err := st.save(ctx, s.st, now); err != nil {
 		return nil, err
 	}
@@ -276,6 +334,18 @@ func (s *Service) sendRecoveryCode(ctx context.Context, st *stored[*RecoveryFlow
 		return nil, err
 	}
 	return &RecoveryResult{Flow: f, Redirect: redirect}, nil
+}
+
+// newLinkToken returns a random link token, URL-safe.
+func newLinkToken() string {
+	b := make([]byte, linkTokenBytes)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// recoveryURL is the link of a recovery email: GET /self-service/recovery?flow=&token=.
+func (s *Service) recoveryURL(id, token string) string {
+	return s.cfg.publicPath(RouteRecoverySubmit, url.Values{"flow": {id}, "token": {token}})
 }
 
 // useRecoveryCode checks a submitted code, as useCode does for verification: each submission
@@ -296,14 +366,23 @@ func (s *Service) useRecoveryCode(ctx context.Context, r *Request, st *stored[*R
 		}
 		return res, nil
 	}
-	st.rec.Code, f.State = nil, StatePassedChallenge
+	st.rec.Code = nil
+	return s.passRecovery(ctx, r, st, f.Type, methodCodeRecovery, cs, res, now, text.RecoveryCodeInvalidOrAlreadyUsed())
+}
+
+// passRecovery passes the flow of st, whose code or link cs was just taken out of it, in one
+// write that must find the flow at the version it was read at, and then recovers the identity
+// (see recovered). When that fails the flow goes back to sent_email with failed: the code or
+// link is spent, and a new one must be sent.
+func (s *Service) passRecovery(ctx context.Context, r *Request, st *stored[*RecoveryFlow], t Type, method string, cs *codeState, res *RecoveryResult, now time.Time, failed text.Message) (*RecoveryResult, error) {
+	f := st.rec.Flow
+	f.State = StatePassedChallenge
 	if err := st.save(ctx, s.st, now); err != nil {
 		return nil, err
 	}
-	if err := s.recovered(ctx, r, f, cs, res, now); err != nil {
-		// The code is spent; the flow goes back to waiting for one, and a new one must be sent.
+	if err := s.recovered(ctx, r, f, t, method, cs, res, now); err != nil {
 		f.State = StateSentEmail
-		f.UI.AddMessage(text.RecoveryCodeInvalidOrAlreadyUsed())
+		f.UI.AddMessage(failed)
 		if serr := st.save(ctx, s.st, now); serr != nil {
 			return nil, fmt.Errorf("%w (and the flow could not be reset: %v)", err, serr)
 		}
@@ -319,13 +398,57 @@ func (s *Service) useRecoveryCode(ctx context.Context, r *Request, st *stored[*R
 	return res, nil
 }
 
-// recovered signs in the identity a code recovered: its session, the address verified (a code
+// OpenRecoveryLink answers the link of a recovery email, GET /self-service/recovery?flow=&token=,
+// in the browser that opens it, as Kratos's link method does: the right token, unspent and within
+// its lifespan, passes the flow and signs that browser in (a link_recovery session and its
+// settings flow: Redirect, with the cookies to set); any other is Kratos's 4060004 on a new
+// browser flow that Redirect shows. The token is spent by its first use; 256 random bits need no
+// attempts limit.
+func (s *Service) OpenRecoveryLink(ctx context.Context, r *Request, id, token string) (_ *RecoveryResult, err error) {
+	defer func() { err = inFlow(TypeBrowser, err) }()
+	st, err := s.loadRecovery(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	f := st.rec.Flow
+	now := s.cfg.now().UTC()
+	if f.ExpiresAt.Before(now) {
+		return nil, s.replaceExpiredRecovery(ctx, r, st, now)
+	}
+	cs := st.rec.Link
+	if f.State != StateSentEmail || !s.codeAccepted(f.ID, cs, 1, token, now) {
+		return s.retryRecovery(ctx, r, f, now, text.RecoveryTokenInvalidOrAlreadyUsed())
+	}
+	st.rec.Link = nil
+	f.UI.ResetMessages()
+	res := &RecoveryResult{Flow: f}
+	return s.passRecovery(ctx, r, st, TypeBrowser, methodLinkRecovery, cs, res, now, text.RecoveryTokenInvalidOrAlreadyUsed())
+}
+
+// retryRecovery starts a new browser flow in place of old with msg, as Kratos's
+// retryRecoveryFlow: the browser is sent to it.
+func (s *Service) retryRecovery(ctx context.Context, r *Request, old *RecoveryFlow, now time.Time, msg text.Message) (*RecoveryResult, error) {
+	f := &RecoveryFlow{
+		ID: newFlowID(), Type: TypeBrowser, IssuedAt: now, ExpiresAt: now.Add(s.cfg.recovery.lifespan),
+		RequestURL: old.RequestURL, ReturnTo: old.ReturnTo, State: StateChooseMethod,
+	}
+	token, cookie := csrfFor(r, TypeBrowser)
+	f.UI = s.recoveryEmailForm(f.ID, token, "")
+	f.UI.AddMessage(msg)
+	if _, err := createRecord(ctx, s.st, store.RecoveryFlow, f.ID, "", f.ExpiresAt,
+		record[*RecoveryFlow]{Flow: f, CSRFToken: token}); err != nil {
+		return nil, err
+	}
+	return &RecoveryResult{Flow: f, Refused: true, Redirect: flowURL(s.cfg.recovery.ui, f.ID), SetCSRFCookie: cookie}, nil
+}
+
+// recovered signs in the identity a code or link recovered, as a flow of type t: its session, the address verified (a code
 // that reached it proves it, unless the admin API made the code), and the settings flow that
 // sets a new password. The flow's continue_with (not stored: it holds an API flow's session
 // token) and res say where the client goes.
-func (s *Service) recovered(ctx context.Context, r *Request, f *RecoveryFlow, cs *codeState, res *RecoveryResult, now time.Time) error {
+func (s *Service) recovered(ctx context.Context, r *Request, f *RecoveryFlow, t Type, method string, cs *codeState, res *RecoveryResult, now time.Time) error {
 	sess, token, err := s.accounts.IssueSession(ctx, cs.IdentityID,
-		identity.AuthenticationMethod{Method: methodCodeRecovery, AAL: identity.AAL1, CompletedAt: now}, r.device())
+		identity.AuthenticationMethod{Method: method, AAL: identity.AAL1, CompletedAt: now}, r.device())
 	if err != nil {
 		return err
 	}
@@ -339,14 +462,14 @@ func (s *Service) recovered(ctx context.Context, r *Request, f *RecoveryFlow, cs
 		return err
 	}
 	msg := text.RecoverySuccessful(now.Add(s.cfg.privilegedMaxAge), now)
-	sf, err := s.startSettings(ctx, f.Type, r, who, f.ReturnTo, &msg)
+	sf, err := s.startSettings(ctx, t, r, who, f.ReturnTo, &msg)
 	if err != nil {
 		return err
 	}
 	res.Redirect, res.SetCSRFCookie = sf.Redirect, sf.SetCSRFCookie
 	res.Session, res.SessionToken = sess, token
 	f.ContinueWith = nil
-	if f.Type == TypeAPI {
+	if t == TypeAPI {
 		f.ContinueWith = append(f.ContinueWith, continueWithToken(token))
 	}
 	f.ContinueWith = append(f.ContinueWith, ContinueWith{Action: ActionShowSettingsUI, Flow: &ContinueWithFlow{ID: sf.Flow.ID, URL: sf.Redirect}})
@@ -379,40 +502,12 @@ func (s *Service) verifyRecoveredAddress(ctx context.Context, cs *codeState) err
 // Kratos's 404 when recovery is off or there is no such identity, 400 for a bad expires_in or
 // flow_type.
 func (s *Service) CreateRecoveryCode(ctx context.Context, r *Request, identityID, expiresIn, flowType string) (*RecoveryCode, error) {
-	if !s.cfg.recoveryEnabled {
-		return nil, errNotFound("This endpoint was disabled by system administrator. Please check your url or contact the system administrator to enable it.")
-	}
-	lifespan := s.cfg.recoveryCodeLifespan
-	if expiresIn != "" {
-		d, err := time.ParseDuration(expiresIn)
-		if err != nil {
-			return nil, errBadRequest("Unable to parse \"expires_in\" whose format should match \"[0-9]+(ns|us|ms|s|m|h)\" but did not: %s", expiresIn)
-		}
-		lifespan = d
-	}
-	if lifespan <= 0 {
-		return nil, errBadRequest("Value from \"expires_in\" must result to a future time: %s", lifespan)
-	}
-	t := TypeBrowser
-	if flowType != "" {
-		t = Type(flowType)
-	}
-	if _, err := parseType(t); err != nil {
-		return nil, errBadRequest("Value from \"flow_type\" is not valid: %q", flowType)
-	}
-	who, err := s.accounts.GetIdentity(ctx, identityID)
-	if fault.CodeOf(err) == fault.NotFound {
-		return nil, errNotFound("could not find identity").withCause(err)
-	}
+	f, who, err := s.adminRecoveryFlow(ctx, r, identityID, expiresIn, flowType, s.cfg.recoveryCodeLifespan)
 	if err != nil {
 		return nil, err
 	}
-	now := s.cfg.now().UTC()
-	f := &RecoveryFlow{
-		ID: newFlowID(), Type: t, IssuedAt: now, ExpiresAt: now.Add(lifespan),
-		RequestURL: r.requestURL(), State: StateSentEmail, Active: methodCode,
-	}
 	code := newVerificationCode()
+	f.Active = methodCode
 	s.recoveryCodeForm(f, "", "")
 	_, err = createRecord(ctx, s.st, store.RecoveryFlow, f.ID, "", f.ExpiresAt, record[*RecoveryFlow]{
 		Flow: f, SkipCSRF: true,
@@ -422,6 +517,63 @@ func (s *Service) CreateRecoveryCode(ctx context.Context, r *Request, identityID
 		return nil, err
 	}
 	return &RecoveryCode{RecoveryLink: flowURL(s.cfg.recovery.ui, f.ID), RecoveryCode: code, ExpiresAt: f.ExpiresAt}, nil
+}
+
+// CreateRecoveryLink makes a browser recovery flow for identityID and a link that recovers it in
+// the browser that opens it, once, until the flow expires, as POST /admin/recovery/link;
+// expiresIn defaults to the link lifespan. Errors as CreateRecoveryCode's.
+func (s *Service) CreateRecoveryLink(ctx context.Context, r *Request, identityID, expiresIn string) (*RecoveryLink, error) {
+	f, who, err := s.adminRecoveryFlow(ctx, r, identityID, expiresIn, string(TypeBrowser), s.cfg.recoveryLinkLifespan)
+	if err != nil {
+		return nil, err
+	}
+	token := newLinkToken()
+	f.Active, f.UI = methodLink, s.recoveryEmailForm(f.ID, "", "")
+	_, err = createRecord(ctx, s.st, store.RecoveryFlow, f.ID, "", f.ExpiresAt, record[*RecoveryFlow]{
+		Flow: f,
+		Link: &codeState{IdentityID: who.ID, MAC: s.codeMAC(f.ID, token, s.cfg.codeKeys[0]), ExpiresAt: f.ExpiresAt, Admin: true},
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &RecoveryLink{RecoveryLink: s.recoveryURL(f.ID, token), ExpiresAt: f.ExpiresAt}, nil
+}
+
+// adminRecoveryFlow checks an admin request for a recovery code or link and returns its flow, in
+// state sent_email, not stored yet, and the identity.
+func (s *Service) adminRecoveryFlow(ctx context.Context, r *Request, identityID, expiresIn, flowType string, lifespan time.Duration) (*RecoveryFlow, *identity.Identity, error) {
+	if !s.cfg.recoveryEnabled {
+		return nil, nil, errNotFound("This endpoint was disabled by system administrator. Please check your url or contact the system administrator to enable it.")
+	}
+	if expiresIn != "" {
+		d, err := time.ParseDuration(expiresIn)
+		if err != nil {
+			return nil, nil, errBadRequest("Unable to parse \"expires_in\" whose format should match \"[0-9]+(ns|us|ms|s|m|h)\" but did not: %s", expiresIn)
+		}
+		lifespan = d
+	}
+	if lifespan <= 0 {
+		return nil, nil, errBadRequest("Value from \"expires_in\" must result to a future time: %s", lifespan)
+	}
+	t := TypeBrowser
+	if flowType != "" {
+		t = Type(flowType)
+	}
+	if _, err := parseType(t); err != nil {
+		return nil, nil, errBadRequest("Value from \"flow_type\" is not valid: %q", flowType)
+	}
+	who, err := s.accounts.GetIdentity(ctx, identityID)
+	if fault.CodeOf(err) == fault.NotFound {
+		return nil, nil, errNotFound("could not find identity").withCause(err)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	now := s.cfg.now().UTC()
+	return &RecoveryFlow{
+		ID: newFlowID(), Type: t, IssuedAt: now, ExpiresAt: now.Add(lifespan),
+		RequestURL: r.requestURL(), State: StateSentEmail,
+	}, who, nil
 }
 
 // replaceExpiredRecovery starts the flow that replaces an expired one and returns Kratos's 410
@@ -436,7 +588,7 @@ func (s *Service) replaceExpiredRecovery(ctx context.Context, r *Request, old *s
 	if f.Type == TypeBrowser && ValidCSRFSecret(r.CSRFCookie) {
 		token = maskCSRF(r.CSRFCookie)
 	}
-	f.UI = s.emailForm(RouteRecoverySubmit, f.ID, token, "")
+	f.UI = s.recoveryEmailForm(f.ID, token, "")
 	f.UI.AddMessage(text.RecoveryFlowExpired(o.ExpiresAt, now))
 	if _, err := createRecord(ctx, s.st, store.RecoveryFlow, f.ID, "", f.ExpiresAt,
 		record[*RecoveryFlow]{Flow: f, CSRFToken: token}); err != nil {
