@@ -224,6 +224,8 @@ func (s *Service) GetRecovery(ctx context.Context, r *Request, id string) (*Reco
 // the one before void), a code recovers the identity it was sent for: the flow passes, a
 // session of the identity starts, and a settings flow of that session, privileged since it was
 // just authenticated, lets the user set a new password. See [RecoveryResult] for the outcomes.
+// With selfservice.flows.recovery.use: link the method is link and the email carries a link
+// instead (see [Service.OpenRecoveryLink]); a flow of the admin API takes its code either way.
 func (s *Service) SubmitRecovery(ctx context.Context, r *Request, id string) (_ *RecoveryResult, err error) {
 	st, err := s.loadRecovery(ctx, id)
 	if err != nil {
