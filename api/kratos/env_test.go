@@ -91,6 +91,8 @@ type envOptions struct {
 	// (code when "").
 	recovery    bool
 	recoveryUse string
+	// verificationUse is the verification flow's method, code when "".
+	verificationUse string
 }
 
 func newEnv(t testing.TB, st store.IdentityStore) *env {
@@ -165,7 +167,7 @@ func newHandler(tb testing.TB, st store.IdentityStore, publicURL string, clock f
 	flows, err := flow.NewService(st, ids, reg, flow.Config{
 		PublicURL: base, AllowedReturnURLs: []string{"https://app.example.com/"}, Clock: clock,
 		VerificationEnabled: o.verifyCourier != nil, Courier: o.verifyCourier, RecoveryEnabled: o.recovery,
-		RecoveryUse: o.recoveryUse,
+		RecoveryUse: o.recoveryUse, VerificationUse: o.verificationUse,
 	})
 	if err != nil {
 		tb.Fatal(err)

@@ -441,7 +441,7 @@ var recoveryLinkLine = regexp.MustCompile(`https?://[^\s"<>]+/self-service/recov
 // flow; opened again it sends the browser to a new flow that says the link is spent. The admin
 // API's link works the same way.
 func TestRecoveryByLink(t *testing.T) {
-	v := newMailEnv(t, nil, envOptions{recovery: true, recoveryUse: flow.RecoveryUseLink})
+	v := newMailEnv(t, nil, envOptions{recovery: true, recoveryUse: flow.UseLink})
 	id := v.register(email, password1)
 	app := v.app()
 	f, _, err := app.FrontendAPI.CreateNativeRecoveryFlow(v.ctx).Execute()

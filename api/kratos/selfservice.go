@@ -312,7 +312,8 @@ func (h *Handler) openRecoveryLink(w http.ResponseWriter, r *http.Request) {
 
 // openVerificationLink answers the link of a verification email, GET
 // /self-service/verification?flow=&code=: 303 to the flow's UI with the code filled in (JSON
-// clients get the flow), whatever the flow's type, as Kratos does.
+// clients get the flow), whatever the flow's type, as Kratos does; with &token= instead (the
+// link method) the address is verified first.
 func (h *Handler) openVerificationLink(w http.ResponseWriter, r *http.Request) {
 	fail := func(err error) {
 		if wantsJSON(r) {
@@ -324,6 +325,16 @@ func (h *Handler) openVerificationLink(w http.ResponseWriter, r *http.Request) {
 	id, err := flow.ParseFlowID(r.URL.Query().Get("flow"))
 	if err != nil {
 		fail(err)
+		return
+	}
+	if r.URL.Query().Has("token") {
+		// The link method's link: it verifies when opened, as Kratos's does.
+		res, err := h.flows.VerifyLink(r.Context(), h.flowRequest(r, nil), id, r.URL.Query().Get("token"))
+		if err != nil {
+			fail(err)
+			return
+		}
+		answerFlow(w, r, true, res.Refused, res.Redirect, res.Flow)
 		return
 	}
 	res, err := h.flows.OpenVerificationLink(r.Context(), h.flowRequest(r, nil), id, r.URL.Query().Get("code"))

@@ -20,6 +20,7 @@ import (
 
 	"github.com/wardhq/ward/identity/courier"
 	"github.com/wardhq/ward/identity/courier/smtptest"
+	"github.com/wardhq/ward/identity/flow"
 	"github.com/wardhq/ward/identity/text"
 	"github.com/wardhq/ward/store"
 	"github.com/wardhq/ward/store/memory"
@@ -688,5 +689,45 @@ func TestVerificationReturnTo(t *testing.T) {
 	done, _, err := app.FrontendAPI.UpdateVerificationFlow(v.ctx).Flow(f.Id).UpdateVerificationFlowBody(codeBody(codeOf(t, v.deliver(1)), nil)).Execute()
 	if err != nil || done.State != "passed_challenge" || done.Ui.Action != "https://app.example.com/after" {
 		t.Fatalf("verified with return_to: %+v %v", done, err)
+	}
+}
+
+// TestVerificationByLink runs Kratos's link method (selfservice.flows.verification.use: link)
+// through client-go: the emailed link verifies the address when opened (303 to the flow's UI,
+// the flow passed); opened again it changes nothing.
+func TestVerificationByLink(t *testing.T) {
+	v := newMailEnv(t, nil, envOptions{verificationUse: flow.UseLink})
+	id := v.register(email, password1)
+	app := v.app()
+	f, _, err := app.FrontendAPI.CreateNativeVerificationFlow(v.ctx).Execute()
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := ory.UpdateVerificationFlowWithLinkMethodAsUpdateVerificationFlowBody(&ory.UpdateVerificationFlowWithLinkMethod{Method: "link", Email: email})
+	sent, _, err := app.FrontendAPI.UpdateVerificationFlow(v.ctx).Flow(f.Id).UpdateVerificationFlowBody(body).Execute()
+	if err != nil || sent.State != "sent_email" || !hasMessage(sent.Ui, text.InfoSelfServiceVerificationEmailSent) {
+		t.Fatalf("send the link: %s %v", toJSON(sent), err)
+	}
+	m := v.deliver(1)
+	target := linkLine.FindString(m.Plain)
+	if !strings.Contains(target, "token=") || strings.Contains(target, "code=") {
+		t.Fatalf("the email's link %q in %q", target, m.Plain)
+	}
+	if a := v.addressOf(id); a.Verified {
+		t.Fatal("sending the link verified the address")
+	}
+	got := v.send("GET", target, "", "", http.Header{"Accept": {"text/html"}})
+	if loc := got.header.Get("Location"); got.status != http.StatusSeeOther || !strings.Contains(loc, "flow="+f.Id) {
+		t.Fatalf("the link: %d to %q", got.status, loc)
+	}
+	if a := v.addressOf(id); !a.Verified || a.Status != "completed" {
+		t.Fatalf("the address after the link: %+v", a)
+	}
+	done, _, err := app.FrontendAPI.GetVerificationFlow(v.ctx).Id(f.Id).Execute()
+	if err != nil || done.State != "passed_challenge" {
+		t.Fatalf("the flow after the link: %s %v", toJSON(done), err)
+	}
+	if again := v.send("GET", target, "", "", http.Header{"Accept": {"text/html"}}); again.status != http.StatusSeeOther {
+		t.Fatalf("the link again: %d", again.status)
 	}
 }

@@ -83,6 +83,8 @@ type verificationConfig struct {
 	// AfterReturnURL is Kratos's after.default_browser_return_url: the continue link of a
 	// verified flow without return_to; default identity.default_return_url.
 	AfterReturnURL string `koanf:"after_return_url"`
+	// Use is Kratos's selfservice.flows.verification.use: code (the default) or link.
+	Use string `koanf:"use"`
 }
 
 func defaultIdentityConfig() identityConfig {
@@ -100,10 +102,10 @@ func defaultIdentityConfig() identityConfig {
 		Argon2Memory:      a.Memory,
 		Argon2Iterations:  a.Iterations,
 		Argon2Parallelism: a.Parallelism,
-		Verification:      verificationConfig{Lifespan: flow.DefaultFlowLifespan},
+		Verification:      verificationConfig{Lifespan: flow.DefaultFlowLifespan, Use: flow.UseCode},
 		Recovery: recoveryConfig{
 			Lifespan: flow.DefaultFlowLifespan, CodeLifespan: flow.DefaultRecoveryCodeLifespan,
-			Use: flow.RecoveryUseCode, LinkLifespan: flow.DefaultRecoveryLinkLifespan,
+			Use: flow.UseCode, LinkLifespan: flow.DefaultRecoveryLinkLifespan,
 		},
 	}
 }
@@ -161,6 +163,7 @@ func addIdentityFlags(fs *pflag.FlagSet) {
 	fs.Duration(p+"verification-lifespan", d.Verification.Lifespan, "how long a verification flow, and the code it sends, may be submitted")
 	fs.String(p+"verification-ui-url", "", "the verification page browsers are sent to with ?flow=; empty: Kratos's fallback page")
 	fs.String(p+"verification-after-return-url", "", "where a verified flow without return_to continues; empty: identity_default_return_url")
+	fs.String(p+"verification-use", d.Verification.Use, "what a verification email carries: code (a 6-digit code, and a link that fills it in) or link (a link that verifies when opened)")
 	fs.Bool(p+"recovery-enabled", false, "serve the recovery flow by code and POST /admin/recovery/code (Kratos's selfservice.flows.recovery.enabled); its emails go through the courier")
 	fs.Duration(p+"recovery-lifespan", d.Recovery.Lifespan, "how long a recovery flow may be submitted")
 	fs.Duration(p+"recovery-code-lifespan", d.Recovery.CodeLifespan, "how long a recovery code is accepted after it was sent (Kratos's selfservice.methods.code.config.lifespan)")
@@ -188,8 +191,10 @@ func (c identityConfig) validate() error {
 	case c.Recovery.CodeLifespan < time.Minute || c.Recovery.LinkLifespan < time.Minute:
 		// Either may exceed the flow's lifespan, which then bounds it, as in Kratos.
 		return fmt.Errorf("identity.recovery.code_lifespan and link_lifespan must be at least a minute, not %s and %s", c.Recovery.CodeLifespan, c.Recovery.LinkLifespan)
-	case c.Recovery.Use != flow.RecoveryUseCode && c.Recovery.Use != flow.RecoveryUseLink:
+	case c.Recovery.Use != flow.UseCode && c.Recovery.Use != flow.UseLink:
 		return fmt.Errorf("identity.recovery.use must be code or link, not %q", c.Recovery.Use)
+	case c.Verification.Use != flow.UseCode && c.Verification.Use != flow.UseLink:
+		return fmt.Errorf("identity.verification.use must be code or link, not %q", c.Verification.Use)
 	}
 	for key, u := range map[string]string{
 		"verification.ui_url": c.Verification.UIURL, "verification.after_return_url": c.Verification.AfterReturnURL,

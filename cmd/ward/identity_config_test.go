@@ -45,6 +45,7 @@ func TestIdentityConfig(t *testing.T) {
 		{"--identity-recovery-code-lifespan", "30s"},
 		{"--identity-recovery-ui-url", "/ui/mine"},
 		{"--identity-recovery-use", "sms"},
+		{"--identity-verification-use", "carrier-pigeon"},
 		{"--identity-recovery-link-lifespan", "1s"},
 	} {
 		cmd := newServeCommand(func() []string { return nil })
@@ -84,13 +85,13 @@ func loadIdentityConfig(t *testing.T, yaml string, env []string, flags ...string
 // from YAML, WARD_IDENTITY_VERIFICATION_* and --identity-verification-*; it is off by default with
 // Kratos's hour.
 func TestVerificationConfig(t *testing.T) {
-	if v := loadIdentityConfig(t, "", nil).Identity.Verification; v.Enabled || v.Lifespan != time.Hour || v.UIURL != "" {
+	if v := loadIdentityConfig(t, "", nil).Identity.Verification; v.Enabled || v.Lifespan != time.Hour || v.UIURL != "" || v.Use != "code" {
 		t.Errorf("default verification config = %+v", v)
 	}
 	cfg := loadIdentityConfig(t, "identity:\n  verification:\n    ui_url: https://app.example/verify\n    lifespan: 2h\n    after_return_url: https://app.example/welcome\n",
-		[]string{"WARD_IDENTITY_VERIFICATION_LIFESPAN=30m"}, "--identity-verification-enabled")
+		[]string{"WARD_IDENTITY_VERIFICATION_LIFESPAN=30m", "WARD_IDENTITY_VERIFICATION_USE=link"}, "--identity-verification-enabled")
 	if v := cfg.Identity.Verification; !v.Enabled || v.Lifespan != 30*time.Minute || v.UIURL != "https://app.example/verify" ||
-		v.AfterReturnURL != "https://app.example/welcome" {
+		v.AfterReturnURL != "https://app.example/welcome" || v.Use != "link" {
 		t.Errorf("verification config = %+v", v)
 	}
 }

@@ -92,6 +92,7 @@ func newIdentity(ctx context.Context, cfg serveConfig, st store.IdentityStore, c
 	flows, err := flow.NewService(st, svc, schemas, flow.Config{
 		Verification:             flow.FlowConfig{UIURL: v.UIURL, Lifespan: v.Lifespan, AfterReturnURL: v.AfterReturnURL},
 		VerificationEnabled:      v.Enabled,
+		VerificationUse:          v.Use,
 		Recovery:                 flow.FlowConfig{UIURL: ui.recovery, Lifespan: c.Recovery.Lifespan},
 		RecoveryEnabled:          c.Recovery.Enabled,
 		RecoveryCodeLifespan:     c.Recovery.CodeLifespan,

@@ -30,10 +30,10 @@ const (
 	DefaultRecoveryLinkLifespan = time.Hour
 )
 
-// The recovery methods selfservice.flows.recovery.use chooses between.
+// The methods selfservice.flows.{recovery,verification}.use choose between.
 const (
-	RecoveryUseCode = "code"
-	RecoveryUseLink = "link"
+	UseCode = "code"
+	UseLink = "link"
 )
 
 // Config holds the self-service settings Kratos users know, under Kratos's names.
@@ -62,6 +62,10 @@ type Config struct {
 	// VerificationEnabled is selfservice.flows.verification.enabled: default false, as in Kratos;
 	// the verification routes then answer 400.
 	VerificationEnabled bool
+	// VerificationUse is selfservice.flows.verification.use: UseCode (the default, as in
+	// Kratos) sends codes, UseLink links that verify when opened; either lives as long as
+	// its flow.
+	VerificationUse string
 	// Recovery is selfservice.flows.recovery: its ui_url and lifespan (of the flow; its codes
 	// live RecoveryCodeLifespan).
 	Recovery FlowConfig
@@ -71,8 +75,8 @@ type Config struct {
 	// RecoveryCodeLifespan is selfservice.methods.code.config.lifespan: how long a recovery code
 	// is accepted after it was sent; default DefaultRecoveryCodeLifespan.
 	RecoveryCodeLifespan time.Duration
-	// RecoveryUse is selfservice.flows.recovery.use: RecoveryUseCode (the default, as in
-	// Kratos) sends codes, RecoveryUseLink sends links that recover in the browser that opens
+	// RecoveryUse is selfservice.flows.recovery.use: UseCode (the default, as in
+	// Kratos) sends codes, UseLink sends links that recover in the browser that opens
 	// them.
 	RecoveryUse string
 	// RecoveryLinkLifespan is selfservice.methods.link.config.lifespan: how long a recovery
@@ -119,6 +123,7 @@ type settings struct {
 	settings                 flowSettings
 	verification             flowSettings
 	verificationEnabled      bool
+	verificationUse          string
 	recovery                 flowSettings
 	recoveryEnabled          bool
 	recoveryCodeLifespan     time.Duration
@@ -255,12 +260,12 @@ func (s *settings) checkVerification(c Config) error {
 	if s.recoveryCodeLifespan <= 0 {
 		s.recoveryCodeLifespan = DefaultRecoveryCodeLifespan
 	}
-	switch s.recoveryUse = c.RecoveryUse; s.recoveryUse {
-	case "":
-		s.recoveryUse = RecoveryUseCode
-	case RecoveryUseCode, RecoveryUseLink:
-	default:
-		return fault.Invalid("selfservice.flows.recovery.use", "want %q or %q, not %q", RecoveryUseCode, RecoveryUseLink, c.RecoveryUse)
+	var err error
+	if s.recoveryUse, err = useMethod("selfservice.flows.recovery.use", c.RecoveryUse); err != nil {
+		return err
+	}
+	if s.verificationUse, err = useMethod("selfservice.flows.verification.use", c.VerificationUse); err != nil {
+		return err
 	}
 	if s.recoveryLinkLifespan = c.RecoveryLinkLifespan; s.recoveryLinkLifespan <= 0 {
 		s.recoveryLinkLifespan = DefaultRecoveryLinkLifespan
@@ -277,4 +282,15 @@ func (s *settings) checkVerification(c Config) error {
 		s.codeKeys = [][]byte{k}
 	}
 	return nil
+}
+
+// useMethod checks a flow's use key: code ("" too) or link.
+func useMethod(key, use string) (string, error) {
+	switch use {
+	case "", UseCode:
+		return UseCode, nil
+	case UseLink:
+		return use, nil
+	}
+	return "", fault.Invalid(key, "want %q or %q, not %q", UseCode, UseLink, use)
 }

@@ -163,10 +163,16 @@ func (s *Service) refuseSignedIn(ctx context.Context, r *Request, redirect strin
 // recoveryEmailForm is the form that asks for the address (Kratos's choose_method state), for
 // the method selfservice.flows.recovery.use names.
 func (s *Service) recoveryEmailForm(id, csrf, email string) *ui.Container {
-	if s.cfg.recoveryUse != RecoveryUseLink {
+	if s.cfg.recoveryUse != UseLink {
 		return s.emailForm(RouteRecoverySubmit, id, csrf, email)
 	}
-	c := s.cfg.container(RouteRecoverySubmit, id)
+	return s.linkEmailForm(RouteRecoverySubmit, id, csrf, email)
+}
+
+// linkEmailForm is the link method's form that asks for an address, posting to route: the
+// verification and recovery flows' with use: link, before and after a link was sent.
+func (s *Service) linkEmailForm(route, id, csrf, email string) *ui.Container {
+	c := s.cfg.container(route, id)
 	setCSRF(c, csrf)
 	var v any
 	if email != "" {
@@ -258,7 +264,7 @@ func (s *Service) SubmitRecovery(ctx context.Context, r *Request, id string) (_ 
 	if f.State == StatePassedChallenge {
 		return refuse(text.RecoveryRetrySuccess(), "")
 	}
-	link := s.cfg.recoveryUse == RecoveryUseLink && !st.rec.SkipCSRF
+	link := s.cfg.recoveryUse == UseLink && !st.rec.SkipCSRF
 	if m := codeMethod(sub); link && m != methodLink || !link && m != methodCode {
 		return refuse(text.RecoveryNoStrategyFound(), "")
 	}

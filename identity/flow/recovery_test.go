@@ -331,7 +331,7 @@ func linkEnv(t *testing.T) (*env, *outbox) {
 	t.Helper()
 	box := &outbox{}
 	e := newEnv(t, func(c *flow.Config) {
-		c.RecoveryEnabled, c.Courier, c.RecoveryUse = true, box, flow.RecoveryUseLink
+		c.RecoveryEnabled, c.Courier, c.RecoveryUse = true, box, flow.UseLink
 		c.Recovery = flow.FlowConfig{UIURL: "https://app.example.com/recovery", Lifespan: 2 * time.Hour}
 	})
 	return e, box
