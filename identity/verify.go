@@ -74,3 +74,20 @@ func (s *Service) MarkAddressSent(ctx context.Context, identityID, addressID str
 	})
 	return err
 }
+
+// FindRecoveryAddress returns the identity that has the recovery address via:value (value is
+// folded as identifiers are), and that address. NotFound when no identity has it: a recovery
+// flow then tells the address's owner, and tells the caller nothing (no enumeration).
+func (s *Service) FindRecoveryAddress(ctx context.Context, via, value string) (*Identity, *RecoveryAddress, error) {
+	r, a, err := s.st.FindRecoveryAddress(ctx, via, FoldIdentifier(value))
+	if err != nil {
+		return nil, nil, identityError(err)
+	}
+	i := fromStore(r, s.schemaURL)
+	for k := range i.RecoveryAddresses {
+		if i.RecoveryAddresses[k].ID == a.ID {
+			return i, &i.RecoveryAddresses[k], nil
+		}
+	}
+	return nil, nil, notFoundIdentity()
+}

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"slices"
 
+	"github.com/google/uuid"
+
 	"github.com/wardhq/ward/identity"
 )
 
@@ -284,4 +286,50 @@ func (h *Handler) extendSession(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, s)
+}
+
+// maxRecoveryCodeBodyBytes bounds the body of POST /admin/recovery/code.
+const maxRecoveryCodeBodyBytes = 64 << 10
+
+// createRecoveryCodeBody is Kratos's createRecoveryCodeForIdentityBody, and without flow_type
+// its createRecoveryLinkForIdentityBody.
+type createRecoveryCodeBody struct {
+	IdentityID string `json:"identity_id"`
+	ExpiresIn  string `json:"expires_in"`
+	FlowType   string `json:"flow_type"`
+}
+
+// createRecoveryCode answers POST /admin/recovery/code: 201 with a recovery flow's link and its
+// code for the identity, 404 while recovery is disabled.
+func (h *Handler) createRecoveryCode(w http.ResponseWriter, r *http.Request) {
+	h.createRecovery(w, r, func(b createRecoveryCodeBody) (any, error) {
+		return h.flows.CreateRecoveryCode(r.Context(), h.flowRequest(r, nil), b.IdentityID, b.ExpiresIn, b.FlowType)
+	})
+}
+
+// createRecoveryLink answers POST /admin/recovery/link: 201 with a link that recovers the
+// identity, 404 while recovery is disabled.
+func (h *Handler) createRecoveryLink(w http.ResponseWriter, r *http.Request) {
+	h.createRecovery(w, r, func(b createRecoveryCodeBody) (any, error) {
+		return h.flows.CreateRecoveryLink(r.Context(), h.flowRequest(r, nil), b.IdentityID, b.ExpiresIn)
+	})
+}
+
+// createRecovery reads an admin recovery body and answers 201 with what create makes of it.
+func (h *Handler) createRecovery(w http.ResponseWriter, r *http.Request, create func(createRecoveryCodeBody) (any, error)) {
+	var body createRecoveryCodeBody
+	if err := decodeJSON(w, r, maxRecoveryCodeBodyBytes, false, &body); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	if _, err := uuid.Parse(body.IdentityID); err != nil {
+		h.writeError(w, r, badRequest("identity_id must be the UUID of an identity."))
+		return
+	}
+	out, err := create(body)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, out)
 }

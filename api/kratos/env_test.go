@@ -91,6 +91,12 @@ type envOptions struct {
 	// session.whoami.required_aal ("" for the default, highest_available).
 	secondFactors bool
 	whoamiAAL     string
+	// recovery enables the recovery flow, whose emails go to verifyCourier, by recoveryUse
+	// (code when "").
+	recovery    bool
+	recoveryUse string
+	// verificationUse is the verification flow's method, code when "".
+	verificationUse string
 }
 
 func newEnv(t testing.TB, st store.IdentityStore) *env {
@@ -168,7 +174,8 @@ func newHandler(tb testing.TB, st store.IdentityStore, publicURL string, clock f
 	}
 	flows, err := flow.NewService(st, ids, reg, flow.Config{
 		PublicURL: base, AllowedReturnURLs: []string{"https://app.example.com/"}, Clock: clock,
-		VerificationEnabled: o.verifyCourier != nil, Courier: o.verifyCourier,
+		VerificationEnabled: o.verifyCourier != nil, Courier: o.verifyCourier, RecoveryEnabled: o.recovery,
+		RecoveryUse: o.recoveryUse, VerificationUse: o.verificationUse,
 		SecondFactors: flow.SecondFactorConfig{TOTPEnabled: o.secondFactors, LookupSecretEnabled: o.secondFactors},
 	})
 	if err != nil {

@@ -149,7 +149,7 @@ func (h *Handler) PublicRoutes() []string {
 
 // AdminRoutes lists the patterns that [Handler.Admin] serves.
 func (h *Handler) AdminRoutes() []string {
-	return []string{"/admin/identities", "/admin/identities/", "/admin/sessions", "/admin/sessions/", "/admin/courier/"}
+	return []string{"/admin/identities", "/admin/identities/", "/admin/sessions", "/admin/sessions/", "/admin/courier/", "/admin/recovery/"}
 }
 
 // Public returns the public listener's routes.

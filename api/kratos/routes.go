@@ -36,6 +36,12 @@ func (h *Handler) routePublic() {
 	m.HandleFunc("POST "+flow.RouteVerificationSubmit, h.submitVerification)
 	m.HandleFunc("GET "+flow.RouteVerificationSubmit, h.openVerificationLink)
 
+	m.HandleFunc("GET "+flow.RouteRecoveryInitBrowser, initFlow(h, flow.TypeBrowser, h.flows.InitRecovery))
+	m.HandleFunc("GET "+flow.RouteRecoveryInitAPI, initFlow(h, flow.TypeAPI, h.flows.InitRecovery))
+	m.HandleFunc("GET "+flow.RouteRecoveryGet, getFlow(h, h.flows.GetRecovery))
+	m.HandleFunc("POST "+flow.RouteRecoverySubmit, h.submitRecovery)
+	m.HandleFunc("GET "+flow.RouteRecoverySubmit, h.openRecoveryLink)
+
 	m.HandleFunc("GET "+flow.RouteLogoutBrowser, h.createBrowserLogout)
 	m.HandleFunc("GET "+flow.RouteLogoutSubmit, h.completeBrowserLogout)
 	m.HandleFunc("DELETE "+flow.RouteLogoutAPI, h.logoutAPI)
@@ -62,6 +68,8 @@ func (h *Handler) routeAdmin() {
 	m.HandleFunc("GET /admin/sessions/{id}", h.getSession)
 	m.HandleFunc("DELETE /admin/sessions/{id}", h.disableSession)
 	m.HandleFunc("PATCH /admin/sessions/{id}/extend", h.extendSession)
+	m.HandleFunc("POST "+flow.RouteAdminRecoveryCode, h.createRecoveryCode)
+	m.HandleFunc("POST "+flow.RouteAdminRecoveryLink, h.createRecoveryLink)
 	if h.courier != nil {
 		m.HandleFunc("GET /admin/courier/messages", h.listCourierMessages)
 		m.HandleFunc("GET /admin/courier/messages/{id}", h.getCourierMessage)

@@ -261,9 +261,59 @@ func (h *Handler) submitVerification(w http.ResponseWriter, r *http.Request) {
 	answerFlow(w, r, res.Flow.Type == flow.TypeBrowser, res.Refused, res.Redirect, res.Flow)
 }
 
+// submitRecovery answers POST /self-service/recovery?flow=: the flow, 200 whether a code was
+// sent, refused as wrong, or accepted, 400 for a malformed submission. A recovered browser gets
+// its session cookie and goes to the settings flow (JSON clients read it from continue_with,
+// with an API flow's session token); a browser that did not ask for JSON otherwise goes to the
+// flow's UI.
+func (h *Handler) submitRecovery(w http.ResponseWriter, r *http.Request) {
+	id, req, err := h.submission(w, r)
+	if err != nil {
+		h.flowError(w, r, err)
+		return
+	}
+	res, err := h.flows.SubmitRecovery(r.Context(), req, id)
+	if err != nil {
+		h.flowError(w, r, err)
+		return
+	}
+	h.answerRecovery(w, r, res, res.Flow.Type == flow.TypeBrowser)
+}
+
+// answerRecovery answers a recovery submission or link: a recovered browser gets its session
+// cookie, any browser the CSRF cookie the flows set, and the flow or a redirect as answerFlow
+// writes them.
+func (h *Handler) answerRecovery(w http.ResponseWriter, r *http.Request, res *flow.RecoveryResult, browser bool) {
+	if browser && res.Session != nil {
+		h.setSessionCookie(w, res.SessionToken, res.Session.ExpiresAt)
+	}
+	if browser && res.SetCSRFCookie != "" {
+		h.setCSRFCookie(w, res.SetCSRFCookie)
+	}
+	answerFlow(w, r, browser, res.Refused, res.Redirect, res.Flow)
+}
+
+// openRecoveryLink answers the link of a recovery email, GET /self-service/recovery?flow=&token=:
+// the browser that opens it is signed in and sent to the settings flow (303; JSON clients get
+// the flow), or sent to a new recovery flow that says the link is invalid.
+func (h *Handler) openRecoveryLink(w http.ResponseWriter, r *http.Request) {
+	id, err := flow.ParseFlowID(r.URL.Query().Get("flow"))
+	if err != nil {
+		h.flowError(w, r, err)
+		return
+	}
+	res, err := h.flows.OpenRecoveryLink(r.Context(), h.flowRequest(r, nil), id, r.URL.Query().Get("token"))
+	if err != nil {
+		h.flowError(w, r, err)
+		return
+	}
+	h.answerRecovery(w, r, res, true)
+}
+
 // openVerificationLink answers the link of a verification email, GET
 // /self-service/verification?flow=&code=: 303 to the flow's UI with the code filled in (JSON
-// clients get the flow), whatever the flow's type, as Kratos does.
+// clients get the flow), whatever the flow's type, as Kratos does; with &token= instead (the
+// link method) the address is verified first.
 func (h *Handler) openVerificationLink(w http.ResponseWriter, r *http.Request) {
 	fail := func(err error) {
 		if wantsJSON(r) {
@@ -275,6 +325,16 @@ func (h *Handler) openVerificationLink(w http.ResponseWriter, r *http.Request) {
 	id, err := flow.ParseFlowID(r.URL.Query().Get("flow"))
 	if err != nil {
 		fail(err)
+		return
+	}
+	if r.URL.Query().Has("token") {
+		// The link method's link: it verifies when opened, as Kratos's does.
+		res, err := h.flows.VerifyLink(r.Context(), h.flowRequest(r, nil), id, r.URL.Query().Get("token"))
+		if err != nil {
+			fail(err)
+			return
+		}
+		answerFlow(w, r, true, res.Refused, res.Redirect, res.Flow)
 		return
 	}
 	res, err := h.flows.OpenVerificationLink(r.Context(), h.flowRequest(r, nil), id, r.URL.Query().Get("code"))

@@ -1,5 +1,5 @@
 // Package pages owns ward's built-in HTML pages: the self-service flows of the identity service
-// (login, registration, settings), the logout confirmation, the error page, and the consent page of
+// (login, registration, settings, recovery), the logout confirmation, the error page, and the consent page of
 // ward's OAuth2 server. Kratos ships no pages and leaves them to a separate UI app; these let `ward
 // serve` alone give users working sign-in pages.
 //

@@ -23,6 +23,7 @@ const (
 	FlowLogin        FlowKind = "login"
 	FlowRegistration FlowKind = "registration"
 	FlowSettings     FlowKind = "settings"
+	FlowRecovery     FlowKind = "recovery"
 )
 
 // defaultTitles are the headings of the flows' pages when the caller gives none.
@@ -30,6 +31,7 @@ var defaultTitles = map[FlowKind]string{
 	FlowLogin:        "Sign in",
 	FlowRegistration: "Create account",
 	FlowSettings:     "Account settings",
+	FlowRecovery:     "Recover your account",
 }
 
 // FlowPage is what a flow's page shows.
@@ -39,7 +41,8 @@ type FlowPage struct {
 	// ID is the flow's id; the form carries it as data-flow-id (the action URL carries it for
 	// the server). Optional.
 	ID string
-	// Title is the page's heading. Default: "Sign in", "Create account" or "Account settings".
+	// Title is the page's heading. Default: "Sign in", "Create account", "Account settings" or
+	// "Recover your account".
 	Title string
 	// UI is the flow's form, drawn node by node in its order. Required.
 	UI *ui.Container

@@ -530,7 +530,7 @@ func TestBadInput(t *testing.T) {
 	}
 	rd := newRenderer(t)
 	for name, p := range map[string]pages.FlowPage{
-		"unknown kind": {Kind: "recovery", UI: loginForm(false)},
+		"unknown kind": {Kind: "verification", UI: loginForm(false)},
 		"no form":      {Kind: pages.FlowLogin},
 	} {
 		w := httptest.NewRecorder()

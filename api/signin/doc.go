@@ -1,5 +1,5 @@
 // Package signin owns ward's built-in sign-in UI: the routes under /ui/ that show the identity
-// service's self-service flows (login, registration, settings), its errors and its logout
+// service's self-service flows (login, registration, settings, recovery), its errors and its logout
 // confirmation, and the OAuth2 server's consent, drawn by api/pages; and the bridge that lets
 // ward's OAuth2 server use the identity service as its login app ([LoginBridge]).
 //

@@ -17,6 +17,8 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 			// Re-authentication of the session the browser holds: the user may rather leave it.
 			p.Title, p.NoFlowSwitch = "Confirm it is you", true
 			p.Links = []pages.Link{{Lead: "Not you?", Text: "Sign out", Href: h.public(PathLogout)}}
+		} else if h.flows.RecoveryEnabled() {
+			p.Links = []pages.Link{{Lead: "Forgot your password?", Text: "Recover your account", Href: h.public(flow.RouteRecoveryInitBrowser)}}
 		}
 		return p
 	})
@@ -34,6 +36,14 @@ func (h *Handler) settings(w http.ResponseWriter, r *http.Request) {
 	showFlow(h, w, r, flow.RouteSettingsInitBrowser, h.flows.GetSettings, func(f *flow.SettingsFlow) pages.FlowPage {
 		return pages.FlowPage{Kind: pages.FlowSettings, ID: f.ID, UI: f.UI, ReturnTo: f.ReturnTo,
 			Links: []pages.Link{{Lead: "Done?", Text: "Sign out", Href: h.public(PathLogout)}}}
+	})
+}
+
+// recovery shows GET /ui/recovery?flow=ID.
+func (h *Handler) recovery(w http.ResponseWriter, r *http.Request) {
+	showFlow(h, w, r, flow.RouteRecoveryInitBrowser, h.flows.GetRecovery, func(f *flow.RecoveryFlow) pages.FlowPage {
+		return pages.FlowPage{Kind: pages.FlowRecovery, ID: f.ID, UI: f.UI, ReturnTo: f.ReturnTo,
+			Links: []pages.Link{{Lead: "Remembered it?", Text: "Sign in", Href: h.public(flow.RouteLoginInitBrowser)}}}
 	})
 }
 

@@ -21,6 +21,7 @@ const (
 	PathLogin        = "/ui/login"
 	PathRegistration = "/ui/registration"
 	PathSettings     = "/ui/settings"
+	PathRecovery     = "/ui/recovery"
 	PathError        = "/ui/error"
 	PathLogout       = "/ui/logout"
 	PathConsent      = "/ui/consent"
@@ -103,6 +104,7 @@ func New(cfg Config) (*Handler, error) {
 	h.mux.HandleFunc("GET "+PathLogin, h.login)
 	h.mux.HandleFunc("GET "+PathRegistration, h.registration)
 	h.mux.HandleFunc("GET "+PathSettings, h.settings)
+	h.mux.HandleFunc("GET "+PathRecovery, h.recovery)
 	h.mux.HandleFunc("GET "+PathError, h.errorPage)
 	h.mux.HandleFunc("GET "+PathLogout, h.logoutPage)
 	h.mux.HandleFunc("POST "+PathLogout, h.logoutAnswer)

@@ -55,6 +55,30 @@ type identityConfig struct {
 	LookupSecretEnabled bool   `koanf:"lookup_secret_enabled"`
 	WhoamiRequiredAAL   string `koanf:"whoami_required_aal"`
 	SettingsRequiredAAL string `koanf:"settings_required_aal"`
+
+	// Recovery is Kratos's selfservice.flows.recovery, as identity.recovery.*.
+	Recovery recoveryConfig `koanf:"recovery"`
+}
+
+// recoveryConfig is the recovery flow's section: Kratos's selfservice.flows.recovery.enabled,
+// lifespan, ui_url and use, and selfservice.methods.{code,link}.config.lifespan as code_lifespan
+// and link_lifespan, under identity.recovery.
+type recoveryConfig struct {
+	// Enabled serves the recovery flow by code and POST /admin/recovery/code; off by default,
+	// as in Kratos.
+	Enabled bool `koanf:"enabled"`
+	// Lifespan is how long a flow may be submitted.
+	Lifespan time.Duration `koanf:"lifespan"`
+	// CodeLifespan is how long a code is accepted after it was sent (within its flow's lifespan),
+	// and how long an admin code lives when its request names no expires_in.
+	CodeLifespan time.Duration `koanf:"code_lifespan"`
+	// UIURL is the page browsers are sent to with ?flow=; default ward's built-in page.
+	UIURL string `koanf:"ui_url"`
+	// Use is Kratos's selfservice.flows.recovery.use: code (the default) or link.
+	Use string `koanf:"use"`
+	// LinkLifespan is Kratos's selfservice.methods.link.config.lifespan: how long a link is
+	// accepted after it was sent, and an admin link's default life.
+	LinkLifespan time.Duration `koanf:"link_lifespan"`
 }
 
 // verificationConfig is the verification flow's section: Kratos's
@@ -69,24 +93,30 @@ type verificationConfig struct {
 	// AfterReturnURL is Kratos's after.default_browser_return_url: the continue link of a
 	// verified flow without return_to; default identity.default_return_url.
 	AfterReturnURL string `koanf:"after_return_url"`
+	// Use is Kratos's selfservice.flows.verification.use: code (the default) or link.
+	Use string `koanf:"use"`
 }
 
 func defaultIdentityConfig() identityConfig {
 	a := password.DefaultArgon2Params()
 	return identityConfig{
-		Enabled:             true,
-		SessionLifespan:     identity.DefaultSessionLifespan,
-		CookieName:          kratos.DefaultCookieName,
-		LoginRate:           identity.DefaultLoginRate,
-		LoginBurst:          identity.DefaultLoginBurst,
-		RegistrationRate:    identity.DefaultRegistrationRate,
-		RegistrationBurst:   identity.DefaultRegistrationBurst,
-		PasswordAlgorithm:   string(password.Argon2id),
-		BcryptCost:          password.DefaultBcryptCost,
-		Argon2Memory:        a.Memory,
-		Argon2Iterations:    a.Iterations,
-		Argon2Parallelism:   a.Parallelism,
-		Verification:        verificationConfig{Lifespan: flow.DefaultFlowLifespan},
+		Enabled:           true,
+		SessionLifespan:   identity.DefaultSessionLifespan,
+		CookieName:        kratos.DefaultCookieName,
+		LoginRate:         identity.DefaultLoginRate,
+		LoginBurst:        identity.DefaultLoginBurst,
+		RegistrationRate:  identity.DefaultRegistrationRate,
+		RegistrationBurst: identity.DefaultRegistrationBurst,
+		PasswordAlgorithm: string(password.Argon2id),
+		BcryptCost:        password.DefaultBcryptCost,
+		Argon2Memory:      a.Memory,
+		Argon2Iterations:  a.Iterations,
+		Argon2Parallelism: a.Parallelism,
+		Verification:      verificationConfig{Lifespan: flow.DefaultFlowLifespan, Use: flow.UseCode},
+		Recovery: recoveryConfig{
+			Lifespan: flow.DefaultFlowLifespan, CodeLifespan: flow.DefaultRecoveryCodeLifespan,
+			Use: flow.UseCode, LinkLifespan: flow.DefaultRecoveryLinkLifespan,
+		},
 		WhoamiRequiredAAL:   identity.RequiredAALHighest,
 		SettingsRequiredAAL: identity.RequiredAALHighest,
 	}
@@ -104,6 +134,9 @@ func configKey(name string) string {
 	if rest, ok := strings.CutPrefix(key, "identity_"); ok {
 		if v, ok := strings.CutPrefix(rest, "verification_"); ok {
 			return "identity.verification." + v
+		}
+		if v, ok := strings.CutPrefix(rest, "recovery_"); ok {
+			return "identity.recovery." + v
 		}
 		return "identity." + rest
 	}
@@ -142,6 +175,13 @@ func addIdentityFlags(fs *pflag.FlagSet) {
 	fs.Duration(p+"verification-lifespan", d.Verification.Lifespan, "how long a verification flow, and the code it sends, may be submitted")
 	fs.String(p+"verification-ui-url", "", "the verification page browsers are sent to with ?flow=; empty: Kratos's fallback page")
 	fs.String(p+"verification-after-return-url", "", "where a verified flow without return_to continues; empty: identity_default_return_url")
+	fs.String(p+"verification-use", d.Verification.Use, "what a verification email carries: code (a 6-digit code, and a link that fills it in) or link (a link that verifies when opened)")
+	fs.Bool(p+"recovery-enabled", false, "serve the recovery flow by code and POST /admin/recovery/code (Kratos's selfservice.flows.recovery.enabled); its emails go through the courier")
+	fs.Duration(p+"recovery-lifespan", d.Recovery.Lifespan, "how long a recovery flow may be submitted")
+	fs.Duration(p+"recovery-code-lifespan", d.Recovery.CodeLifespan, "how long a recovery code is accepted after it was sent (Kratos's selfservice.methods.code.config.lifespan)")
+	fs.String(p+"recovery-ui-url", "", "the recovery page browsers are sent to with ?flow=; empty: ward's built-in page, /ui/recovery")
+	fs.String(p+"recovery-use", d.Recovery.Use, "what a recovery email carries: code (a 6-digit code typed into the flow) or link (a link that recovers the browser that opens it)")
+	fs.Duration(p+"recovery-link-lifespan", d.Recovery.LinkLifespan, "how long a recovery link is accepted after it was sent (Kratos's selfservice.methods.link.config.lifespan)")
 	fs.Bool(p+"totp-enabled", false, "offer TOTP authenticator apps as a second factor (Kratos's selfservice.methods.totp.enabled)")
 	fs.String(p+"totp-issuer", "", "the issuer authenticator apps show (selfservice.methods.totp.config.issuer); empty: the public base URL's host")
 	fs.Bool(p+"lookup-secret-enabled", false, "offer backup recovery codes as a second factor (selfservice.methods.lookup_secret.enabled)")
@@ -175,15 +215,27 @@ func (c identityConfig) validate() error {
 		return fmt.Errorf("identity.password_algorithm must be argon2id or bcrypt, not %q", c.PasswordAlgorithm)
 	case c.Verification.Lifespan < time.Minute:
 		return fmt.Errorf("identity.verification.lifespan must be at least a minute, not %s", c.Verification.Lifespan)
+	case c.Recovery.Lifespan < time.Minute:
+		return fmt.Errorf("identity.recovery.lifespan must be at least a minute, not %s", c.Recovery.Lifespan)
+	case c.Recovery.CodeLifespan < time.Minute || c.Recovery.LinkLifespan < time.Minute:
+		// Either may exceed the flow's lifespan, which then bounds it, as in Kratos.
+		return fmt.Errorf("identity.recovery.code_lifespan and link_lifespan must be at least a minute, not %s and %s", c.Recovery.CodeLifespan, c.Recovery.LinkLifespan)
+	case c.Recovery.Use != flow.UseCode && c.Recovery.Use != flow.UseLink:
+		return fmt.Errorf("identity.recovery.use must be code or link, not %q", c.Recovery.Use)
+	case c.Verification.Use != flow.UseCode && c.Verification.Use != flow.UseLink:
+		return fmt.Errorf("identity.verification.use must be code or link, not %q", c.Verification.Use)
 	}
 	for key, v := range map[string]string{"whoami_required_aal": c.WhoamiRequiredAAL, "settings_required_aal": c.SettingsRequiredAAL} {
 		if v != identity.AAL1 && v != identity.RequiredAALHighest {
 			return fmt.Errorf("identity.%s must be aal1 or highest_available, not %q", key, v)
 		}
 	}
-	for key, u := range map[string]string{"ui_url": c.Verification.UIURL, "after_return_url": c.Verification.AfterReturnURL} {
+	for key, u := range map[string]string{
+		"verification.ui_url": c.Verification.UIURL, "verification.after_return_url": c.Verification.AfterReturnURL,
+		"recovery.ui_url": c.Recovery.UIURL,
+	} {
 		if p, err := url.Parse(u); u != "" && (err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "") {
-			return fmt.Errorf("identity.verification.%s must be an absolute http or https URL, not %q", key, u)
+			return fmt.Errorf("identity.%s must be an absolute http or https URL, not %q", key, u)
 		}
 	}
 	for i, s := range c.Schemas {

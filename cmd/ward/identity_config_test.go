@@ -41,6 +41,12 @@ func TestIdentityConfig(t *testing.T) {
 		{"--identity-verification-lifespan", "1s"},
 		{"--identity-verification-ui-url", "ftp://files.example/verify"},
 		{"--identity-verification-after-return-url", "/relative"},
+		{"--identity-recovery-lifespan", "30s"},
+		{"--identity-recovery-code-lifespan", "30s"},
+		{"--identity-recovery-ui-url", "/ui/mine"},
+		{"--identity-recovery-use", "sms"},
+		{"--identity-verification-use", "carrier-pigeon"},
+		{"--identity-recovery-link-lifespan", "1s"},
 	} {
 		cmd := newServeCommand(func() []string { return nil })
 		if err := cmd.ParseFlags(bad); err != nil {
@@ -52,38 +58,101 @@ func TestIdentityConfig(t *testing.T) {
 	}
 }
 
+// loadIdentityConfig loads the serve config from yaml ("" for no file), the variables env and
+// the flags, as ward serve does.
+func loadIdentityConfig(t *testing.T, yaml string, env []string, flags ...string) serveConfig {
+	t.Helper()
+	if yaml != "" {
+		path := filepath.Join(t.TempDir(), "ward.yaml")
+		if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		flags = append([]string{"--config", path}, flags...)
+	}
+	vars := func() []string { return env }
+	cmd := newServeCommand(vars)
+	if err := cmd.ParseFlags(flags); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := loadServeConfig(cmd.Flags(), vars)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
 // TestVerificationConfig reads identity.verification.* (Kratos's selfservice.flows.verification)
 // from YAML, WARD_IDENTITY_VERIFICATION_* and --identity-verification-*; it is off by default with
 // Kratos's hour.
 func TestVerificationConfig(t *testing.T) {
-	none := func() []string { return nil }
-	cmd := newServeCommand(none)
-	if err := cmd.ParseFlags(nil); err != nil {
-		t.Fatal(err)
+	if v := loadIdentityConfig(t, "", nil).Identity.Verification; v.Enabled || v.Lifespan != time.Hour || v.UIURL != "" || v.Use != "code" {
+		t.Errorf("default verification config = %+v", v)
 	}
-	cfg, err := loadServeConfig(cmd.Flags(), none)
+	cfg := loadIdentityConfig(t, "identity:\n  verification:\n    ui_url: https://app.example/verify\n    lifespan: 2h\n    after_return_url: https://app.example/welcome\n",
+		[]string{"WARD_IDENTITY_VERIFICATION_LIFESPAN=30m", "WARD_IDENTITY_VERIFICATION_USE=link"}, "--identity-verification-enabled")
+	if v := cfg.Identity.Verification; !v.Enabled || v.Lifespan != 30*time.Minute || v.UIURL != "https://app.example/verify" ||
+		v.AfterReturnURL != "https://app.example/welcome" || v.Use != "link" {
+		t.Errorf("verification config = %+v", v)
+	}
+}
+
+// TestRecoveryConfig reads identity.recovery.* (Kratos's selfservice.flows.recovery and
+// selfservice.methods.code.config.lifespan) from YAML, WARD_IDENTITY_RECOVERY_* and
+// --identity-recovery-*; it is off by default with Kratos's hour and fifteen minutes.
+func TestRecoveryConfig(t *testing.T) {
+	if r := loadIdentityConfig(t, "", nil).Identity.Recovery; r.Enabled || r.Lifespan != time.Hour || r.CodeLifespan != 15*time.Minute || r.UIURL != "" ||
+		r.Use != "code" || r.LinkLifespan != time.Hour {
+		t.Errorf("default recovery config = %+v", r)
+	}
+	cfg := loadIdentityConfig(t, "identity:\n  recovery:\n    ui_url: https://app.example/recover\n    lifespan: 2h\n    code_lifespan: 10m\n    use: link\n",
+		[]string{"WARD_IDENTITY_RECOVERY_CODE_LIFESPAN=20m", "WARD_IDENTITY_RECOVERY_LINK_LIFESPAN=90m"}, "--identity-recovery-enabled")
+	if r := cfg.Identity.Recovery; !r.Enabled || r.Lifespan != 2*time.Hour || r.CodeLifespan != 20*time.Minute || r.UIURL != "https://app.example/recover" ||
+		r.Use != "link" || r.LinkLifespan != 90*time.Minute {
+		t.Errorf("recovery config = %+v", r)
+	}
+}
+
+// TestServeRecovery: ward serve answers the recovery routes with 400, and the admin code route
+// with 404, until identity.recovery.enabled; then with a flow whose UI is the built-in page.
+func TestServeRecovery(t *testing.T) {
+	get := func(u string) (int, string) {
+		res, err := http.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	post := func(u string) int {
+		res, err := http.Post(u, "application/json", strings.NewReader(`{"identity_id":"6a0c2f6e-8b0e-4bb8-9d0b-8a9a3c1d2e3f"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	off, offAdmin, _ := startServer(t)
+	if code, body := get(off + "/self-service/recovery/api"); code != http.StatusBadRequest {
+		t.Errorf("disabled: %d %s, want 400", code, body)
+	}
+	if code := post(offAdmin + "/admin/recovery/code"); code != http.StatusNotFound {
+		t.Errorf("disabled admin route: %d, want 404", code)
+	}
+	on, onAdmin, _ := startServerWith(t, func(c *serveConfig) { c.Identity.Recovery.Enabled = true })
+	if code, body := get(on + "/self-service/recovery/api"); code != http.StatusOK || !strings.Contains(body, `"state":"choose_method"`) {
+		t.Errorf("enabled: %d %s, want 200 and a flow", code, body)
+	}
+	if code := post(onAdmin + "/admin/recovery/code"); code != http.StatusNotFound {
+		t.Errorf("an unknown identity's code: %d, want 404", code)
+	}
+	res, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Get(on + "/self-service/recovery/browser")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v := cfg.Identity.Verification; v.Enabled || v.Lifespan != time.Hour || v.UIURL != "" {
-		t.Errorf("default verification config = %+v", v)
-	}
-	path := filepath.Join(t.TempDir(), "ward.yaml")
-	yaml := "identity:\n  verification:\n    ui_url: https://app.example/verify\n    lifespan: 2h\n    after_return_url: https://app.example/welcome\n"
-	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	env := func() []string { return []string{"WARD_IDENTITY_VERIFICATION_LIFESPAN=30m"} }
-	cmd = newServeCommand(env)
-	if err := cmd.ParseFlags([]string{"--config", path, "--identity-verification-enabled"}); err != nil {
-		t.Fatal(err)
-	}
-	if cfg, err = loadServeConfig(cmd.Flags(), env); err != nil {
-		t.Fatal(err)
-	}
-	if v := cfg.Identity.Verification; !v.Enabled || v.Lifespan != 30*time.Minute || v.UIURL != "https://app.example/verify" ||
-		v.AfterReturnURL != "https://app.example/welcome" {
-		t.Errorf("verification config = %+v", v)
+	res.Body.Close()
+	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, on+"/ui/recovery?flow=") {
+		t.Errorf("a browser's recovery goes to %d %q, want the built-in page", res.StatusCode, loc)
 	}
 }
 

@@ -88,12 +88,18 @@ func newIdentity(ctx context.Context, cfg serveConfig, st store.IdentityStore, c
 	}
 	v := c.Verification
 	codeKeys := derivedKeys(cfg, "ward verification codes v1")
-	if v.Enabled && len(codeKeys) == 0 && cfg.DSN != "" {
-		log.Warn("verification codes are keyed with a key of this node only: a code is accepted only by the node that sent it, until it restarts; set token_secrets alike on every node")
+	if (v.Enabled || c.Recovery.Enabled) && len(codeKeys) == 0 && cfg.DSN != "" {
+		log.Warn("verification and recovery codes are keyed with a key of this node only: a code is accepted only by the node that sent it, until it restarts; set token_secrets alike on every node")
 	}
 	flows, err := flow.NewService(st, svc, schemas, flow.Config{
 		Verification:             flow.FlowConfig{UIURL: v.UIURL, Lifespan: v.Lifespan, AfterReturnURL: v.AfterReturnURL},
 		VerificationEnabled:      v.Enabled,
+		VerificationUse:          v.Use,
+		Recovery:                 flow.FlowConfig{UIURL: ui.recovery, Lifespan: c.Recovery.Lifespan},
+		RecoveryEnabled:          c.Recovery.Enabled,
+		RecoveryCodeLifespan:     c.Recovery.CodeLifespan,
+		RecoveryUse:              c.Recovery.Use,
+		RecoveryLinkLifespan:     c.Recovery.LinkLifespan,
 		Courier:                  queue,
 		CodeKeys:                 codeKeys,
 		PublicURL:                base,

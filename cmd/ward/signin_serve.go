@@ -24,6 +24,7 @@ func identityBaseURL(cfg serveConfig, defaultPublicURL string) string {
 // uiURLs are the pages the identity flows send browsers to.
 type uiURLs struct {
 	login, registration, settings, errors string
+	recovery                              string
 	defaultReturn, logoutReturn           string
 }
 
@@ -42,6 +43,7 @@ func builtinUI(c identityConfig, base string) uiURLs {
 		registration:  or(c.RegistrationUIURL, signin.PathRegistration),
 		settings:      or(c.SettingsUIURL, signin.PathSettings),
 		errors:        or(c.ErrorUIURL, signin.PathError),
+		recovery:      or(c.Recovery.UIURL, signin.PathRecovery),
 		defaultReturn: or(c.DefaultReturnURL, signin.PathSettings),
 	}
 	u.logoutReturn = u.defaultReturn

@@ -34,6 +34,9 @@ type Accounts interface {
 	// FindVerifiableAddress returns the identity that has the verifiable address via:value, and
 	// that address; NotFound when none has it.
 	FindVerifiableAddress(ctx context.Context, via, value string) (*identity.Identity, *identity.VerifiableAddress, error)
+	// FindRecoveryAddress returns the identity that has the recovery address via:value, and
+	// that address; NotFound when none has it.
+	FindRecoveryAddress(ctx context.Context, via, value string) (*identity.Identity, *identity.RecoveryAddress, error)
 	// MarkAddressSent records that a code went to identityID's address addressID (pending → sent).
 	MarkAddressSent(ctx context.Context, identityID, addressID string) error
 	// MarkAddressVerified marks identityID's verifiable address addressID verified.

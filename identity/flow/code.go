@@ -7,6 +7,11 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math/big"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/wardhq/ward/identity"
 )
 
 // codeDigits is the length of a verification code: Kratos's six digits.
@@ -21,7 +26,7 @@ const minCodeKeyBytes = 16
 
 var codeSpace = big.NewInt(1_000_000)
 
-// codeState is the code a verification flow sent, as stored with the flow: the HMAC of the code,
+// codeState is the code a verification or recovery flow sent, as stored with the flow: the HMAC of the code,
 // never the code, so that a reader of the store cannot verify an address with it.
 type codeState struct {
 	// Address is the address the code was sent to; IdentityID and AddressID are its identity's
@@ -31,6 +36,12 @@ type codeState struct {
 	AddressID  string `json:"address_id"`
 	// MAC is the hex HMAC-SHA256 of the flow ID and the code under the first code key.
 	MAC string `json:"mac"`
+	// ExpiresAt is when a recovery code stops being accepted; zero for a verification code,
+	// which lives as long as its flow.
+	ExpiresAt time.Time `json:"expires_at,omitzero"`
+	// Admin marks a recovery code the admin API created: it proves nothing about the address,
+	// which stays unverified.
+	Admin bool `json:"admin,omitempty"`
 }
 
 // newVerificationCode returns a random code of codeDigits digits, leading zeros kept.
@@ -63,4 +74,28 @@ func (s *Service) codeMatches(flowID, code, stored string) bool {
 		}
 	}
 	return ok
+}
+
+// codeAccepted says whether submitted is the code cs holds, within a flow's attempts (the
+// count including this one) and before the code expires (a code of no expiry lives with its
+// flow).
+func (s *Service) codeAccepted(flowID string, cs *codeState, attempts int, submitted string, now time.Time) bool {
+	return attempts <= maxCodeAttempts && cs != nil && cs.MAC != "" && (cs.ExpiresAt.IsZero() || !now.After(cs.ExpiresAt)) &&
+		s.codeMatches(flowID, strings.TrimSpace(submitted), cs.MAC)
+}
+
+// codeMethod is the method of a code method's submission: a code alone names it.
+func codeMethod(sub *Submission) string {
+	if sub.Method == "" && sub.Code != "" {
+		return methodCode
+	}
+	return sub.Method
+}
+
+// bareEmail folds raw and says whether it is a bare address, the only form the courier takes
+// (Kratos's schema says format: email).
+func bareEmail(raw string) (string, bool) {
+	email := identity.FoldIdentifier(raw)
+	addr, err := mail.ParseAddress(email)
+	return email, err == nil && addr.Name == "" && addr.Address == email
 }

@@ -21,6 +21,19 @@ const (
 	DefaultRegistrationUIURL = "https://www.ory.sh/kratos/docs/fallback/registration"
 	DefaultSettingsUIURL     = "https://www.ory.sh/kratos/docs/fallback/settings"
 	DefaultVerificationUIURL = "https://www.ory.sh/kratos/docs/fallback/verification"
+	DefaultRecoveryUIURL     = "https://www.ory.sh/kratos/docs/fallback/recovery"
+	// DefaultRecoveryCodeLifespan is selfservice.methods.code.config.lifespan: how long a
+	// recovery code is accepted after it was sent, within its flow's lifespan.
+	DefaultRecoveryCodeLifespan = 15 * time.Minute
+	// DefaultRecoveryLinkLifespan is selfservice.methods.link.config.lifespan: how long a
+	// recovery link is accepted after it was sent, within its flow's lifespan.
+	DefaultRecoveryLinkLifespan = time.Hour
+)
+
+// The methods selfservice.flows.{recovery,verification}.use choose between.
+const (
+	UseCode = "code"
+	UseLink = "link"
 )
 
 // Config holds the self-service settings Kratos users know, under Kratos's names.
@@ -49,7 +62,28 @@ type Config struct {
 	// VerificationEnabled is selfservice.flows.verification.enabled: default false, as in Kratos;
 	// the verification routes then answer 400.
 	VerificationEnabled bool
-	// Courier sends the verification codes; required when VerificationEnabled.
+	// VerificationUse is selfservice.flows.verification.use: UseCode (the default, as in
+	// Kratos) sends codes, UseLink links that verify when opened; either lives as long as
+	// its flow.
+	VerificationUse string
+	// Recovery is selfservice.flows.recovery: its ui_url and lifespan (of the flow; its codes
+	// live RecoveryCodeLifespan).
+	Recovery FlowConfig
+	// RecoveryEnabled is selfservice.flows.recovery.enabled: default false, as in Kratos; the
+	// recovery routes then answer 400 and POST /admin/recovery/code 404.
+	RecoveryEnabled bool
+	// RecoveryCodeLifespan is selfservice.methods.code.config.lifespan: how long a recovery code
+	// is accepted after it was sent; default DefaultRecoveryCodeLifespan.
+	RecoveryCodeLifespan time.Duration
+	// RecoveryUse is selfservice.flows.recovery.use: UseCode (the default, as in
+	// Kratos) sends codes, UseLink sends links that recover in the browser that opens
+	// them.
+	RecoveryUse string
+	// RecoveryLinkLifespan is selfservice.methods.link.config.lifespan: how long a recovery
+	// link is accepted after it was sent; default DefaultRecoveryLinkLifespan.
+	RecoveryLinkLifespan time.Duration
+	// Courier sends the verification and recovery codes; required when VerificationEnabled or
+	// RecoveryEnabled.
 	Courier Courier
 	// CodeKeys are the HMAC keys codes are stored under: the first hashes new codes, every one is
 	// tried on a submitted code, so that a key can be rotated without voiding codes in flight.
@@ -92,6 +126,12 @@ type settings struct {
 	settings                 flowSettings
 	verification             flowSettings
 	verificationEnabled      bool
+	verificationUse          string
+	recovery                 flowSettings
+	recoveryEnabled          bool
+	recoveryCodeLifespan     time.Duration
+	recoveryUse              string
+	recoveryLinkLifespan     time.Duration
 	courier                  Courier
 	codeKeys                 [][]byte
 	returns                  *returnPolicy
@@ -147,6 +187,7 @@ func (c Config) check() (*settings, error) {
 		{"registration", c.Registration, DefaultRegistrationUIURL, &s.registration},
 		{"settings", c.Settings, DefaultSettingsUIURL, &s.settings},
 		{"verification", c.Verification, DefaultVerificationUIURL, &s.verification},
+		{"recovery", c.Recovery, DefaultRecoveryUIURL, &s.recovery},
 	} {
 		key := "selfservice.flows." + f.name
 		ui := f.in.UIURL
@@ -213,11 +254,28 @@ func withQuery(u *url.URL, q url.Values) string {
 	return c.String()
 }
 
-// checkVerification takes the verification flow's courier and code keys.
+// checkVerification takes the verification and recovery flows' courier and code keys.
 func (s *settings) checkVerification(c Config) error {
 	s.verificationEnabled, s.courier = c.VerificationEnabled, c.Courier
 	if s.verificationEnabled && s.courier == nil {
 		return fault.Invalid("courier", "selfservice.flows.verification.enabled needs a courier to send its codes")
+	}
+	s.recoveryEnabled, s.recoveryCodeLifespan = c.RecoveryEnabled, c.RecoveryCodeLifespan
+	if s.recoveryEnabled && s.courier == nil {
+		return fault.Invalid("courier", "selfservice.flows.recovery.enabled needs a courier to send its codes")
+	}
+	if s.recoveryCodeLifespan <= 0 {
+		s.recoveryCodeLifespan = DefaultRecoveryCodeLifespan
+	}
+	var err error
+	if s.recoveryUse, err = useMethod("selfservice.flows.recovery.use", c.RecoveryUse); err != nil {
+		return err
+	}
+	if s.verificationUse, err = useMethod("selfservice.flows.verification.use", c.VerificationUse); err != nil {
+		return err
+	}
+	if s.recoveryLinkLifespan = c.RecoveryLinkLifespan; s.recoveryLinkLifespan <= 0 {
+		s.recoveryLinkLifespan = DefaultRecoveryLinkLifespan
 	}
 	for i, k := range c.CodeKeys {
 		if len(k) < minCodeKeyBytes {
@@ -231,4 +289,15 @@ func (s *settings) checkVerification(c Config) error {
 		s.codeKeys = [][]byte{k}
 	}
 	return nil
+}
+
+// useMethod checks a flow's use key: code ("" too) or link.
+func useMethod(key, use string) (string, error) {
+	switch use {
+	case "", UseCode:
+		return UseCode, nil
+	case UseLink:
+		return use, nil
+	}
+	return "", fault.Invalid(key, "want %q or %q, not %q", UseCode, UseLink, use)
 }

@@ -1,8 +1,9 @@
 // Package flow owns ward's self-service flows in Ory Kratos's contract: login, registration,
-// settings and logout, with Kratos's life cycle (init for browsers and for native apps, fetch,
-// submit, expiry), its JSON (the flow objects Ory's SDKs decode, their ui forms with Kratos's
-// nodes and message IDs, continue_with items), its error objects and IDs, its CSRF protection of
-// browser flows, its return_to allow-list and the privileged window of settings.
+// settings, logout, verification and recovery, with Kratos's life cycle (init for browsers and
+// for native apps, fetch, submit, expiry), its JSON (the flow objects Ory's SDKs decode, their
+// ui forms with Kratos's nodes and message IDs, continue_with items), its error objects and IDs,
+// its CSRF protection of browser flows, its return_to allow-list and the privileged window of
+// settings.
 //
 // The package is transport-neutral: a [Service] takes a [Request] the transport filled in from
 // HTTP, and answers with flows, results that say what the transport must do next (set a session
@@ -27,6 +28,11 @@
 //     highest_available. Recovery codes are kept as Kratos keeps them (the settings flow can
 //     reveal them), and a TOTP key as its otpauth:// URL; wrong codes drain the identity's login
 //     bucket.
+//   - Verification and recovery always tell an address no identity has that someone used it
+//     (Kratos's notify_unknown_recipients on), so that the answer and the work are the same for
+//     known and unknown addresses.
+//   - A recovered API flow's session token is in the answer's continue_with only: the stored
+//     flow never holds it.
 //   - Kratos fills oauth2_login_request from Hydra when a flow is fetched; ward records the
 //     login_challenge (oauth2_login_challenge) and hands it back on success
 //     ([LoginResult.LoginChallenge]) for the transport to complete with the OAuth2 provider.

@@ -46,18 +46,27 @@ const (
 
 // ContinueWith is one of Kratos's continue_with items: what the client does next.
 type ContinueWith struct {
-	// Action is "set_ory_session_token" or "redirect_browser_to".
+	// Action is "set_ory_session_token", "redirect_browser_to" or "show_settings_ui".
 	Action string `json:"action"`
 	// OrySessionToken is the session token a native app keeps (set_ory_session_token).
 	OrySessionToken string `json:"ory_session_token,omitempty"`
 	// RedirectBrowserTo is where a browser goes (redirect_browser_to).
 	RedirectBrowserTo string `json:"redirect_browser_to,omitempty"`
+	// Flow is the flow to show next (show_settings_ui).
+	Flow *ContinueWithFlow `json:"flow,omitempty"`
+}
+
+// ContinueWithFlow names the flow a show_*_ui item shows: its ID and its page.
+type ContinueWithFlow struct {
+	ID  string `json:"id"`
+	URL string `json:"url,omitempty"`
 }
 
 // The continue_with actions.
 const (
 	ActionSetSessionToken   = "set_ory_session_token"
 	ActionRedirectBrowserTo = "redirect_browser_to"
+	ActionShowSettingsUI    = "show_settings_ui"
 )
 
 func continueWithToken(token string) ContinueWith {
@@ -134,15 +143,22 @@ type record[F any] struct {
 	CSRFToken string `json:"csrf_token,omitempty"`
 	// SchemaID is the identity schema of the flow's traits (registration, settings).
 	SchemaID string `json:"schema_id,omitempty"`
-	// Code is the code method's state of a verification flow: the code sent, hashed.
+	// Code is the code method's state of a verification or recovery flow: the code sent, hashed.
 	Code *codeState `json:"code,omitempty"`
-	// CodeAttempts counts the codes submitted to a verification flow, whichever code was sent:
-	// a flow allows maxCodeAttempts, so that a 6-digit code cannot be guessed.
+	// CodeAttempts counts the codes submitted to a verification or recovery flow, whichever
+	// code was sent: a flow allows maxCodeAttempts, so that a 6-digit code cannot be guessed.
 	CodeAttempts int `json:"code_attempts,omitempty"`
 	// TOTPURL is the key a settings flow offers to enrol (its QR code), until a code of it is
 	// submitted; LookupCodes the recovery codes it generated, until confirmed.
 	TOTPURL     string   `json:"totp_url,omitempty"`
 	LookupCodes []string `json:"lookup_codes,omitempty"`
+	// Link is the link method's state of a recovery flow: the token its link carries, hashed.
+	// It is kept apart from Code so that a token is never taken as a code, nor a code as a token.
+	Link *codeState `json:"link,omitempty"`
+	// SkipCSRF marks a recovery flow the admin API made for a code it handed out (Kratos's
+	// DangerousSkipCSRFCheck): no browser holds its CSRF secret, so the code alone, with its
+	// attempts limit, protects it.
+	SkipCSRF bool `json:"skip_csrf,omitempty"`
 }
 
 // stored is a record read from the store, with the version it was read at.

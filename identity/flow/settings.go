@@ -71,6 +71,12 @@ func (s *Service) InitSettings(ctx context.Context, t Type, r *Request) (*FlowIn
 	if err != nil {
 		return nil, err
 	}
+	return s.startSettings(ctx, t, r, who, returnTo, nil)
+}
+
+// startSettings creates a settings flow of type t for who, with msg (nil for none) on its form:
+// InitSettings's, and the recovery flow's for the identity it recovered.
+func (s *Service) startSettings(ctx context.Context, t Type, r *Request, who *identity.Identity, returnTo string, msg *text.Message) (*FlowInit[*SettingsFlow], error) {
 	now := s.cfg.now().UTC()
 	f := &SettingsFlow{
 		ID: newFlowID(), Type: t, IssuedAt: now, ExpiresAt: now.Add(s.cfg.settings.lifespan),
@@ -79,6 +85,9 @@ func (s *Service) InitSettings(ctx context.Context, t Type, r *Request) (*FlowIn
 	token, cookie := csrfFor(r, t)
 	if err := s.buildSettingsForm(f, who, token); err != nil {
 		return nil, err
+	}
+	if msg != nil {
+		f.UI.AddMessage(*msg)
 	}
 	totpURL, err := s.addSecondFactorSettings(ctx, f, who, nil, false)
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/mail"
 	"net/url"
 	"strings"
 	"time"
@@ -38,6 +37,8 @@ const (
 const (
 	templateCodeValid   = "verification_code_valid"
 	templateCodeInvalid = "verification_code_invalid"
+	templateLinkValid   = "verification_valid"
+	templateLinkInvalid = "verification_invalid"
 )
 
 // Courier queues an email: *courier.Courier implements it.
@@ -107,7 +108,17 @@ func (s *Service) InitVerification(ctx context.Context, t Type, r *Request) (*Fl
 
 // chooseMethodForm sets the form that asks for the address (Kratos's choose_method state).
 func (s *Service) chooseMethodForm(f *VerificationFlow, csrf, email string) {
-	c := s.cfg.container(RouteVerificationSubmit, f.ID)
+	if s.cfg.verificationUse == UseLink {
+		f.UI = s.linkEmailForm(RouteVerificationSubmit, f.ID, csrf, email)
+		return
+	}
+	f.UI = s.emailForm(RouteVerificationSubmit, f.ID, csrf, email)
+}
+
+// emailForm is the code method's form that asks for an address, posting to route: the
+// choose_method state of the verification and recovery flows.
+func (s *Service) emailForm(route, id, csrf, email string) *ui.Container {
+	c := s.cfg.container(route, id)
 	setCSRF(c, csrf)
 	var v any
 	if email != "" {
@@ -115,7 +126,7 @@ func (s *Service) chooseMethodForm(f *VerificationFlow, csrf, email string) {
 	}
 	c.Nodes.Append(emailNode(v))
 	c.Nodes.Append(submitNode(methodCode, ui.GroupCode, text.LabelContinue()))
-	f.UI = c
+	return c
 }
 
 func emailNode(value any) *ui.Node {
@@ -127,16 +138,23 @@ func emailNode(value any) *ui.Node {
 // sentEmailForm sets the form that asks for the code (Kratos's sent_email state): the code, and
 // a button that sends a new code to email.
 func (s *Service) sentEmailForm(f *VerificationFlow, csrf, email string) {
-	c := s.cfg.container(RouteVerificationSubmit, f.ID)
+	f.UI = s.codeForm(RouteVerificationSubmit, f.ID, csrf, email, text.LabelVerificationCode(), text.VerificationEmailWithCodeSent())
+}
+
+// codeForm is the code method's form that asks for the code sent to email, posting to route,
+// with the code's label and the message that says it was sent; its resend button sends a new
+// code to email. The sent_email state of the verification and recovery flows.
+func (s *Service) codeForm(route, id, csrf, email string, label, sent text.Message) *ui.Container {
+	c := s.cfg.container(route, id)
 	setCSRF(c, csrf)
 	c.Nodes.Upsert(ui.NewInput(nodeMethod, methodCode, ui.GroupCode, ui.InputTypeHidden))
-	code := ui.NewInput(nodeCode, nil, ui.GroupCode, ui.InputTypeText).WithLabel(text.LabelVerificationCode())
+	code := ui.NewInput(nodeCode, nil, ui.GroupCode, ui.InputTypeText).WithLabel(label)
 	code.Input().Required = true
 	c.Nodes.Upsert(code)
 	c.Nodes.Append(submitNode(methodCode, ui.GroupCode, text.LabelContinue()))
 	c.Nodes.Append(ui.NewInput(nodeEmail, email, ui.GroupCode, ui.InputTypeSubmit).WithLabel(text.LabelResendOTP()))
-	c.AddMessage(text.VerificationEmailWithCodeSent())
-	f.UI = c
+	c.AddMessage(sent)
+	return c
 }
 
 // loadVerification reads the verification flow id; 400 while verification is disabled.
@@ -191,20 +209,17 @@ func (s *Service) SubmitVerification(ctx context.Context, r *Request, id string)
 	if f.State == StatePassedChallenge {
 		return refuse(text.VerificationRetrySuccess(), "")
 	}
-	method := sub.Method
-	if method == "" && sub.Code != "" {
-		method = methodCode
-	}
-	if method != methodCode {
+	link := s.cfg.verificationUse == UseLink
+	if m := codeMethod(sub); link && m != methodLink || !link && m != methodCode {
 		return refuse(text.VerificationNoStrategyFound(), "")
 	}
 	if sub.TransientPayload != nil {
 		f.TransientPayload = sub.TransientPayload
 	}
-	if sub.Code != "" {
+	if !link && sub.Code != "" {
 		return s.useCode(ctx, st, sub.Code, now, redirect)
 	}
-	email := identity.FoldIdentifier(sub.Email)
+	email, bare := bareEmail(sub.Email)
 	if email == "" {
 		if f.State == StateChooseMethod {
 			s.chooseMethodForm(f, st.rec.CSRFToken, "")
@@ -214,8 +229,7 @@ func (s *Service) SubmitVerification(ctx context.Context, r *Request, id string)
 		}
 		return refuse(text.Required(nodeEmail), nodeEmail)
 	}
-	if addr, err := mail.ParseAddress(email); err != nil || addr.Name != "" || addr.Address != email {
-		// The courier takes only a bare address; Kratos's schema says format: email.
+	if !bare {
 		if f.State == StateChooseMethod {
 			s.chooseMethodForm(f, st.rec.CSRFToken, sub.Email)
 		}
@@ -237,24 +251,38 @@ func (s *Service) sendCode(ctx context.Context, st *stored[*VerificationFlow], e
 		return nil, err
 	}
 	data := map[string]any{"To": email, "RequestURL": f.RequestURL, "TransientPayload": transientPayload(f.TransientPayload)}
+	link := s.cfg.verificationUse == UseLink
 	template := templateCodeInvalid
-	st.rec.Code = nil
+	if link {
+		template = templateLinkInvalid
+	}
+	st.rec.Code, st.rec.Link = nil, nil
 	if known {
-		code := newVerificationCode()
-		st.rec.Code = &codeState{
-			Address: addr.Value, IdentityID: who.ID, AddressID: addr.ID, MAC: s.codeMAC(f.ID, code, s.cfg.codeKeys[0]),
-		}
 		identityData, err := identityMap(who)
 		if err != nil {
 			return nil, err
 		}
-		template = templateCodeValid
-		data["VerificationCode"] = code
-		data["VerificationURL"] = s.cfg.publicPath(RouteVerificationSubmit, url.Values{"flow": {f.ID}, "code": {code}})
 		data["Identity"] = identityData
+		sent := &codeState{Address: addr.Value, IdentityID: who.ID, AddressID: addr.ID}
+		if link {
+			token := newLinkToken()
+			sent.MAC, st.rec.Link, template = s.codeMAC(f.ID, token, s.cfg.codeKeys[0]), sent, templateLinkValid
+			data["VerificationURL"] = s.cfg.publicPath(RouteVerificationSubmit, url.Values{"flow": {f.ID}, "token": {token}})
+		} else {
+			code := newVerificationCode()
+			sent.MAC, st.rec.Code, template = s.codeMAC(f.ID, code, s.cfg.codeKeys[0]), sent, templateCodeValid
+			data["VerificationCode"] = code
+			data["VerificationURL"] = s.cfg.publicPath(RouteVerificationSubmit, url.Values{"flow": {f.ID}, "code": {code}})
+		}
 	}
 	f.State, f.Active = StateSentEmail, methodCode
-	s.sentEmailForm(f, st.rec.CSRFToken, email)
+	if link {
+		f.Active = methodLink
+		f.UI = s.linkEmailForm(RouteVerificationSubmit, f.ID, st.rec.CSRFToken, email)
+		f.UI.AddMessage(text.VerificationEmailSent())
+	} else {
+		s.sentEmailForm(f, st.rec.CSRFToken, email)
+	}
 	if err := st.save(ctx, s.st, now); err != nil {
 		return nil, err
 	}
@@ -282,34 +310,41 @@ func (s *Service) useCode(ctx context.Context, st *stored[*VerificationFlow], su
 	f := st.rec.Flow
 	st.rec.CodeAttempts++
 	cs := st.rec.Code
-	ok := st.rec.CodeAttempts <= maxCodeAttempts && cs != nil && cs.MAC != "" && s.codeMatches(f.ID, strings.TrimSpace(submitted), cs.MAC)
-	sent := f.UI
-	if ok {
-		target, err := s.successTarget(f.ReturnTo, s.cfg.verification.afterReturn)
-		if err != nil {
-			return nil, err
-		}
-		st.rec.Code = nil
-		f.State = StatePassedChallenge
-		f.UI = &ui.Container{Action: target, Method: http.MethodGet, Nodes: ui.Nodes{}}
-		f.UI.AddMessage(text.VerificationSuccessful())
-		f.UI.Nodes.Append(ui.NewAnchor(nodeCont, target, text.LabelContinue(), ui.GroupCode).WithLabel(text.LabelContinue()))
-	} else {
+	res := &VerificationResult{Flow: f, Redirect: redirect}
+	if !s.codeAccepted(f.ID, cs, st.rec.CodeAttempts, submitted, now) {
 		f.UI.ResetMessages()
 		f.UI.AddMessage(text.VerificationCodeInvalidOrAlreadyUsed())
+		if err := st.save(ctx, s.st, now); err != nil {
+			return nil, err
+		}
+		return res, nil
 	}
+	st.rec.Code = nil
+	return s.passVerification(ctx, st, cs, now, res, text.VerificationCodeInvalidOrAlreadyUsed())
+}
+
+// passVerification passes the flow of st, whose code or link cs was just taken out of it, in
+// the write that spends it, and then marks the address verified. When that fails the flow goes
+// back to the form it had, with failed: the code or link is spent, and a new one must be sent.
+func (s *Service) passVerification(ctx context.Context, st *stored[*VerificationFlow], cs *codeState, now time.Time, res *VerificationResult, failed text.Message) (*VerificationResult, error) {
+	f := st.rec.Flow
+	target, err := s.successTarget(f.ReturnTo, s.cfg.verification.afterReturn)
+	if err != nil {
+		return nil, err
+	}
+	sent, state := f.UI, f.State
+	f.State = StatePassedChallenge
+	f.UI = &ui.Container{Action: target, Method: http.MethodGet, Nodes: ui.Nodes{}}
+	f.UI.AddMessage(text.VerificationSuccessful())
+	f.UI.Nodes.Append(ui.NewAnchor(nodeCont, target, text.LabelContinue(), ui.GroupCode).WithLabel(text.LabelContinue()))
 	if err := st.save(ctx, s.st, now); err != nil {
 		return nil, err
 	}
-	res := &VerificationResult{Flow: f, Redirect: redirect}
-	if !ok {
-		return res, nil
-	}
 	if err := s.accounts.MarkAddressVerified(ctx, cs.IdentityID, cs.AddressID); err != nil {
-		// The flow goes back to waiting for a code, its code spent: a new one must be sent.
-		f.State, f.UI = StateSentEmail, sent
+		// The flow goes back to waiting, its code spent: a new one must be sent.
+		f.State, f.UI = state, sent
 		f.UI.ResetMessages()
-		f.UI.AddMessage(text.VerificationCodeInvalidOrAlreadyUsed())
+		f.UI.AddMessage(failed)
 		if serr := st.save(ctx, s.st, now); serr != nil {
 			return nil, fmt.Errorf("%w (and the flow could not be reset: %v)", err, serr)
 		}
@@ -322,6 +357,49 @@ func (s *Service) useCode(ctx context.Context, st *stored[*VerificationFlow], su
 	return res, nil
 }
 
+// VerifyLink answers the link of a verification email with use: link, GET
+// /self-service/verification?flow=&token=: the right token, unspent, verifies the address it
+// was sent to and passes the flow; any other is Kratos's 4070005 on the flow. Either way the
+// browser goes to the flow's UI. The token is spent by its first use; 256 random bits need no
+// attempts limit.
+func (s *Service) VerifyLink(ctx context.Context, r *Request, id, token string) (_ *VerificationResult, err error) {
+	defer func() { err = inFlow(TypeBrowser, err) }()
+	st, now, err := s.openedVerification(ctx, r, id)
+	if err != nil {
+		return nil, err
+	}
+	f := st.rec.Flow
+	res := &VerificationResult{Flow: f, Redirect: flowURL(s.cfg.verification.ui, f.ID)}
+	cs := st.rec.Link
+	if f.State != StateSentEmail || !s.codeAccepted(f.ID, cs, 1, token, now) {
+		if f.State != StatePassedChallenge {
+			f.UI.ResetMessages()
+			f.UI.AddMessage(text.VerificationTokenInvalidOrAlreadyUsed())
+			if err := st.save(ctx, s.st, now); err != nil {
+				return nil, err
+			}
+		}
+		res.Refused = true
+		return res, nil
+	}
+	st.rec.Link = nil
+	return s.passVerification(ctx, st, cs, now, res, text.VerificationTokenInvalidOrAlreadyUsed())
+}
+
+// openedVerification reads the flow an email's link names, and the time now; an expired flow is
+// replaced (Kratos's 410 naming the new one).
+func (s *Service) openedVerification(ctx context.Context, r *Request, id string) (*stored[*VerificationFlow], time.Time, error) {
+	st, err := s.loadVerification(ctx, id)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	now := s.cfg.now().UTC()
+	if st.rec.Flow.ExpiresAt.Before(now) {
+		return nil, now, s.replaceExpiredVerification(ctx, r, st, now)
+	}
+	return st, now, nil
+}
+
 // OpenVerificationLink answers the link of a verification email, GET
 // /self-service/verification?flow=&code=, as Kratos does: the code is filled into the flow's form
 // and the browser is sent to the flow's UI, which submits it. Nothing is verified by the GET: a
@@ -329,15 +407,11 @@ func (s *Service) useCode(ctx context.Context, st *stored[*VerificationFlow], su
 // the clicking browser's (a new secret when it has none, in SetCSRFCookie), since a link opened
 // from an email has no token of its own; the POST then checks it as usual.
 func (s *Service) OpenVerificationLink(ctx context.Context, r *Request, id, code string) (*FlowInit[*VerificationFlow], error) {
-	st, err := s.loadVerification(ctx, id)
+	st, now, err := s.openedVerification(ctx, r, id)
 	if err != nil {
 		return nil, err
 	}
 	f := st.rec.Flow
-	now := s.cfg.now().UTC()
-	if f.ExpiresAt.Before(now) {
-		return nil, s.replaceExpiredVerification(ctx, r, st, now)
-	}
 	res := &FlowInit[*VerificationFlow]{Flow: f, Redirect: flowURL(s.cfg.verification.ui, f.ID)}
 	if f.State != StateSentEmail {
 		return res, nil
