@@ -14,13 +14,31 @@ import (
 	"github.com/wardhq/ward/store"
 )
 
+// exitDenied is ward check's exit status for a denied check with --fail-on-denied: apart from
+// 1, which every other failure has, so that a script can tell "no" from "could not ask".
+const exitDenied = 2
+
+// exitError ends the command with its status and no message of its own: what it means has
+// been printed already.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
 func newCheckCommand(c *client) *cobra.Command {
 	var cf consistencyFlags
+	var failOnDenied bool
+	var output string
 	cmd := &cobra.Command{
 		Use:   "check 'type:id#permission@subject'",
 		Short: "Print allowed or denied",
-		Args:  cobra.ExactArgs(1),
+		Long: `Check a permission and print allowed or denied (with -o json, the API's CheckResponse).
+The exit status is 0 for an answer either way; with --fail-on-denied it is 2 for denied (zed's
+--error-on-no-permission), and 1 for every error.`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if output != "text" && output != "json" {
+				return fmt.Errorf("-o must be text or json, not %q", output)
+			}
 			item, err := engine.ParseCheckItem(args[0])
 			if err != nil {
 				return err
@@ -35,19 +53,29 @@ func newCheckCommand(c *client) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				switch res.Msg.GetDecision() {
-				case permv1.Decision_DECISION_ALLOWED:
-					fmt.Fprintln(cmd.OutOrStdout(), "allowed")
-				case permv1.Decision_DECISION_DENIED:
-					fmt.Fprintln(cmd.OutOrStdout(), "denied")
-				default:
+				decision := res.Msg.GetDecision()
+				if decision != permv1.Decision_DECISION_ALLOWED && decision != permv1.Decision_DECISION_DENIED {
 					return fmt.Errorf("the server returned no decision")
+				}
+				if output == "json" {
+					if err := printJSON(cmd.OutOrStdout(), res.Msg); err != nil {
+						return err
+					}
+				} else if decision == permv1.Decision_DECISION_ALLOWED {
+					fmt.Fprintln(cmd.OutOrStdout(), "allowed")
+				} else {
+					fmt.Fprintln(cmd.OutOrStdout(), "denied")
+				}
+				if failOnDenied && decision == permv1.Decision_DECISION_DENIED {
+					return exitError{exitDenied}
 				}
 				return nil
 			})
 		},
 	}
 	cf.add(cmd)
+	cmd.Flags().BoolVar(&failOnDenied, "fail-on-denied", false, "exit with status 2 when the check is denied")
+	cmd.Flags().StringVarP(&output, "output", "o", "text", "text or json")
 	return cmd
 }
 

@@ -7,6 +7,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -21,6 +22,10 @@ func main() {
 	err := newRootCommand(os.Stdout, os.Stderr, os.Environ).ExecuteContext(ctx)
 	stop()
 	if err != nil {
+		var exit exitError
+		if errors.As(err, &exit) {
+			os.Exit(exit.code)
+		}
 		fmt.Fprint(os.Stderr, errorText(err))
 		os.Exit(1)
 	}
