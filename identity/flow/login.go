@@ -224,6 +224,11 @@ func (s *Service) checkShown(r *Request, t Type, issuedCSRF string, expires time
 	if err := checkBrowserOwns(r, t, issuedCSRF); err != nil {
 		return err
 	}
+	return s.checkNotExpired(t, expires, kind, returnTo)
+}
+
+// checkNotExpired is checkShown's expiry half: the 410 of a flow of kind that expired.
+func (s *Service) checkNotExpired(t Type, expires time.Time, kind store.SelfServiceFlowKind, returnTo string) error {
 	if expires.Before(s.cfg.now()) {
 		k := string(kind)
 		return s.expiredOnGet(k, "/self-service/"+k+"/browser", "/self-service/"+k+"/api", t, returnTo)
@@ -385,10 +390,7 @@ func (s *Service) replaceExpiredLogin(ctx context.Context, r *Request, old *Logi
 		RequestedAAL: old.RequestedAAL, OAuth2LoginChallenge: old.OAuth2LoginChallenge,
 		State: StateChooseMethod,
 	}
-	token := ""
-	if f.Type == TypeBrowser && ValidCSRFSecret(r.CSRFCookie) {
-		token = maskCSRF(r.CSRFCookie)
-	}
+	token := replacementCSRF(r, f.Type)
 	var sess *identity.Session
 	if f.RequestedAAL == AAL2 {
 		var err error

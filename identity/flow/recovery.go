@@ -219,8 +219,8 @@ func (s *Service) GetRecovery(ctx context.Context, r *Request, id string) (*Reco
 			return nil, err
 		}
 	}
-	if f.ExpiresAt.Before(s.cfg.now()) {
-		return nil, s.expiredOnGet(string(st.kind), RouteRecoveryInitBrowser, RouteRecoveryInitAPI, f.Type, f.ReturnTo)
+	if err := s.checkNotExpired(f.Type, f.ExpiresAt, st.kind, f.ReturnTo); err != nil {
+		return nil, err
 	}
 	return f, nil
 }
@@ -592,10 +592,7 @@ func (s *Service) replaceExpiredRecovery(ctx context.Context, r *Request, old *s
 		ID: newFlowID(), Type: o.Type, IssuedAt: now, ExpiresAt: now.Add(s.cfg.recovery.lifespan),
 		RequestURL: o.RequestURL, ReturnTo: o.ReturnTo, State: StateChooseMethod,
 	}
-	token := ""
-	if f.Type == TypeBrowser && ValidCSRFSecret(r.CSRFCookie) {
-		token = maskCSRF(r.CSRFCookie)
-	}
+	token := replacementCSRF(r, f.Type)
 	f.UI = s.recoveryEmailForm(f.ID, token, "")
 	f.UI.AddMessage(text.RecoveryFlowExpired(o.ExpiresAt, now))
 	if _, err := createRecord(ctx, s.st, store.RecoveryFlow, f.ID, "", f.ExpiresAt,

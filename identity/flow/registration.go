@@ -225,10 +225,7 @@ func (s *Service) replaceExpiredRegistration(ctx context.Context, r *Request, ol
 		RequestURL: o.RequestURL, ReturnTo: o.ReturnTo, OAuth2LoginChallenge: o.OAuth2LoginChallenge,
 		State: StateChooseMethod,
 	}
-	token := ""
-	if f.Type == TypeBrowser && ValidCSRFSecret(r.CSRFCookie) {
-		token = maskCSRF(r.CSRFCookie)
-	}
+	token := replacementCSRF(r, f.Type)
 	schemaID := old.rec.SchemaID
 	if schemaID == "" {
 		schemaID = s.schemas.DefaultID()

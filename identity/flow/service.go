@@ -74,6 +74,16 @@ func csrfFor(r *Request, t Type) (token, cookie string) {
 	return maskCSRF(secret), cookie
 }
 
+// replacementCSRF is the token of a flow that replaces an expired one: the masked secret of the
+// browser's cookie, which it already has; "" for an API flow, or a browser without a valid one
+// (whose next submission then fails the CSRF check, as it would have anyway).
+func replacementCSRF(r *Request, t Type) string {
+	if t != TypeBrowser || !ValidCSRFSecret(r.CSRFCookie) {
+		return ""
+	}
+	return maskCSRF(r.CSRFCookie)
+}
+
 // readSubmission parses r's body and applies Kratos's rules to who submits a flow of type t:
 // an API flow refuses browsers, a browser flow needs the CSRF token of the browser's cookie. Both
 // come before anything is written to the flow.

@@ -385,10 +385,7 @@ func (s *Service) replaceExpiredSettings(ctx context.Context, r *Request, old *s
 		ID: newFlowID(), Type: o.Type, IssuedAt: now, ExpiresAt: now.Add(s.cfg.settings.lifespan),
 		RequestURL: o.RequestURL, ReturnTo: o.ReturnTo, State: StateShowForm,
 	}
-	token := ""
-	if f.Type == TypeBrowser && ValidCSRFSecret(r.CSRFCookie) {
-		token = maskCSRF(r.CSRFCookie)
-	}
+	token := replacementCSRF(r, f.Type)
 	if err := s.buildSettingsForm(f, who, token); err != nil {
 		return err
 	}

@@ -435,10 +435,7 @@ func (s *Service) replaceExpiredVerification(ctx context.Context, r *Request, ol
 		ID: newFlowID(), Type: o.Type, IssuedAt: now, ExpiresAt: now.Add(s.cfg.verification.lifespan),
 		RequestURL: o.RequestURL, ReturnTo: o.ReturnTo, State: StateChooseMethod,
 	}
-	token := ""
-	if f.Type == TypeBrowser && ValidCSRFSecret(r.CSRFCookie) {
-		token = maskCSRF(r.CSRFCookie)
-	}
+	token := replacementCSRF(r, f.Type)
 	s.chooseMethodForm(f, token, "")
 	f.UI.AddMessage(text.VerificationFlowExpired(o.ExpiresAt, now))
 	if _, err := createRecord(ctx, s.st, store.VerificationFlow, f.ID, "", f.ExpiresAt,
