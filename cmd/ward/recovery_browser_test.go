@@ -69,9 +69,7 @@ func TestBuiltinPagesRecovery(t *testing.T) {
 	}
 	b.screenshot("04-new-password-saved")
 
-	b.load("the logout page", chromedp.Navigate(public+"/ui/logout"))
-	b.load("confirming the logout", chromedp.Click(chromedp.CSS(`button[name="logout_choice"][value="yes"]`)))
-	b.at("/ui/login")
+	b.signOut(public)
 	b.signIn(signinEmail, signinPassword)
 	b.at("/ui/login")
 	b.signIn(signinEmail, signinNextPassword)

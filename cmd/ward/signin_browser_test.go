@@ -212,6 +212,14 @@ func (b *signinBrowser) signIn(email, password string) {
 	b.load("submitting the login", clickSubmit("password"))
 }
 
+// signOut signs the browser out through the built-in logout page, and lands on the login page.
+func (b *signinBrowser) signOut(public string) {
+	b.t.Helper()
+	b.load("the logout page", chromedp.Navigate(public+"/ui/logout"))
+	b.load("confirming the logout", chromedp.Click(chromedp.CSS(`button[name="logout_choice"][value="yes"]`)))
+	b.at("/ui/login")
+}
+
 // TestBuiltinPagesAccount registers through the built-in pages (refused first for a short
 // password, then for an email taken), signs in, changes the password in the settings, signs out
 // and signs in again with the new password: each sign-in gets a new session and cookie.

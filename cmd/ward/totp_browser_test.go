@@ -60,9 +60,7 @@ func TestBuiltinPagesTOTP(t *testing.T) {
 	}
 	b.screenshot("03-settings-enrolled")
 
-	b.load("the logout page", chromedp.Navigate(public+"/ui/logout"))
-	b.load("confirming the logout", chromedp.Click(chromedp.CSS(`button[name="logout_choice"][value="yes"]`)))
-	b.at("/ui/login")
+	b.signOut(public)
 	b.signIn(signinEmail, signinPassword)
 	// The password is not enough: the browser is on the second factor's login.
 	b.at("/ui/login")
